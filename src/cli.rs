@@ -1,0 +1,133 @@
+//! Command-line types (clap derive) and nothing else.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const AFTER_HELP: &str = "\
+Examples:
+  mdl-fetch --project sae-sweeps                 fetch layers 6-8 from W&B, write out/sae-sweeps/
+  mdl-fetch --project sae-sweeps --offline       replay the cached (or bundled) exports, no network
+  mdl-fetch --export 6=a.csv --export 7=b.csv    replay exports downloaded from the W&B web page
+  mdl-fetch dl --l0 65 --bits 7 --dict-size 25000
+
+Exit codes: 0 ok, 2 usage, 3 bad input, 4 cannot write, 5 nothing to tabulate,
+6 auth, 7 project not found, 8 network, 9 protocol, 10 runs lost, 130/143 interrupted.";
+
+/// Turn W&B sweeps of sparse autoencoders into description-length (MDL) tables.
+///
+/// Reads run summaries from the W&B API (or from CSV exports), keeps per layer and
+/// activation the run with the smallest reconstruction error, computes its description
+/// length DL = L0 * (B + log2 D) and writes mdl-table.md, mdl-table.csv and runs.csv.
+#[derive(Debug, Parser)]
+#[command(name = "mdl-fetch", version, about, long_about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the description length of one code: L0 * (B + log2 D) bits.
+    Dl(DlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DlArgs {
+    /// L0: active features per activation vector, e.g. 65.
+    #[arg(long)]
+    pub l0: f64,
+    /// B: bits per non-zero value, e.g. 7.
+    #[arg(long)]
+    pub bits: f64,
+    /// D: dictionary size, e.g. 25000.
+    #[arg(long)]
+    pub dict_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// W&B project; loads config/<NAME>.toml when it exists. Example: --project sae-sweeps
+    #[arg(short, long, value_name = "NAME", env = "WANDB_PROJECT")]
+    pub project: Option<String>,
+
+    /// Profile file to use instead of config/<project>.toml. Example: --config my.toml
+    #[arg(short, long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Replay a W&B CSV export instead of fetching; LAYER= says which layer it holds.
+    /// Repeat for several files. Example: --export 6=wandb_export_layer6.csv
+    #[arg(short, long, value_name = "[LAYER=]PATH")]
+    pub export: Vec<String>,
+
+    /// Use no network: replay the project's cache, or its bundled exports when it has none.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Folder for the artifacts [default: out/<project>]. Example: --out tables/
+    #[arg(short, long, value_name = "DIR", env = "MDL_FETCH_OUT")]
+    pub out: Option<PathBuf>,
+
+    /// Layers that reach the table, comma-separated. Example: --layers 6,7,8
+    #[arg(long, value_name = "LIST", value_delimiter = ',', env = "MDL_FETCH_LAYERS")]
+    pub layers: Option<Vec<i64>>,
+
+    /// B, bits per non-zero activation value [profile, else 7]. Example: --bits 8
+    #[arg(long, value_name = "B", env = "MDL_FETCH_BITS")]
+    pub bits: Option<f64>,
+
+    /// D, dictionary size [profile, else 12288]. Example: --dict-size 24576
+    #[arg(long, value_name = "D", env = "MDL_FETCH_DICT_SIZE")]
+    pub dict_size: Option<u64>,
+
+    /// Fail instead of skipping runs whose name or layer cannot be read.
+    #[arg(long)]
+    pub strict: bool,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+
+    /// Print nothing but errors (no table on stdout, no progress bars).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Say more on stderr: -v for retries and sources, -vv for every request.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Settings of the online fetch; the API key comes only from WANDB_API_KEY or netrc.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Fetch options")]
+pub struct FetchArgs {
+    /// W&B entity (user or team) [profile, else the key's default]. Example: --entity my-lab
+    #[arg(long, value_name = "NAME", env = "WANDB_ENTITY")]
+    pub entity: Option<String>,
+
+    /// Runs per page asked of the server (it may grant fewer). Example: --page-size 1000
+    #[arg(long, value_name = "N", env = "MDL_FETCH_PAGE_SIZE")]
+    pub page_size: Option<u32>,
+
+    /// Layers fetched at once. Example: --concurrency 3
+    #[arg(long, value_name = "N", env = "MDL_FETCH_CONCURRENCY")]
+    pub concurrency: Option<usize>,
+
+    /// Per-request timeout in seconds. Example: --timeout 30
+    #[arg(long, value_name = "SECS", env = "MDL_FETCH_TIMEOUT")]
+    pub timeout: Option<f64>,
+
+    /// Attempts per request before giving up. Example: --max-attempts 8
+    #[arg(long, value_name = "N", env = "MDL_FETCH_MAX_ATTEMPTS")]
+    pub max_attempts: Option<u32>,
+
+    /// Give up the whole fetch after this many seconds. Example: --deadline 600
+    #[arg(long, value_name = "SECS", env = "MDL_FETCH_DEADLINE")]
+    pub deadline: Option<f64>,
+
+    /// Cache folder [default: cache]; runs land in <DIR>/<entity>/<project>/.
+    #[arg(long, value_name = "DIR", env = "MDL_FETCH_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+}

@@ -1,0 +1,21 @@
+//! Emitters: each formats a finished `MdlTable` as one artifact; none computes anything.
+
+pub mod csv_table;
+pub mod github_table;
+pub mod markdown;
+pub mod runs_csv;
+
+use crate::table::MdlTable;
+
+/// One output format.
+pub trait Emitter {
+    /// The artifact's file name inside the output folder.
+    fn file_name(&self) -> &'static str;
+    /// The artifact's full text.
+    fn render(&self, table: &MdlTable) -> String;
+}
+
+/// Every table artifact, in the order they are written.
+pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
+    vec![Box::new(markdown::Markdown), Box::new(csv_table::CsvTable)]
+}

@@ -1,0 +1,161 @@
+//! Run-name grammar: how activation, k, dictionary size and layer are read from a name.
+
+use regex::Regex;
+
+/// What a name says about its run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedName<'a> {
+    pub activation: &'a str,
+    pub k: i64,
+    pub dict_size: Option<u64>,
+}
+
+/// The rule set in the profile; the default is the seed notebook's `split('_')`.
+#[derive(Debug, Clone)]
+pub enum NameGrammar {
+    /// Split on `separator`; Python-style indices (negative from the end).
+    Split {
+        separator: String,
+        activation: isize,
+        k: isize,
+        dict_size: Option<isize>,
+    },
+    /// Named groups `activation`, `k` and optionally `dict_size`.
+    Pattern(Regex),
+}
+
+impl Default for NameGrammar {
+    fn default() -> Self {
+        NameGrammar::Split {
+            separator: "_".into(),
+            activation: -3,
+            k: -2,
+            dict_size: None,
+        }
+    }
+}
+
+impl NameGrammar {
+    /// Reads a name, or says in a few words why it cannot.
+    pub fn parse<'a>(&self, name: &'a str) -> Result<ParsedName<'a>, String> {
+        match self {
+            NameGrammar::Split {
+                separator,
+                activation,
+                k,
+                dict_size,
+            } => {
+                let part = |index: isize, what: &str| {
+                    nth_part(name, separator, index).ok_or_else(|| {
+                        let parts = name.split(separator.as_str()).count();
+                        format!(
+                            "{parts} '{separator}'-separated parts, too few for the {what} at index {index}"
+                        )
+                    })
+                };
+                let activation = part(*activation, "activation")?;
+                let k = parse_int(part(*k, "k")?)
+                    .ok_or_else(|| format!("k part {:?} is not an integer", part(*k, "k").unwrap_or("")))?;
+                let dict_size = match dict_size {
+                    Some(index) => part(*index, "dictionary size")?.trim().parse().ok(),
+                    None => None,
+                };
+                Ok(ParsedName {
+                    activation,
+                    k,
+                    dict_size,
+                })
+            }
+            NameGrammar::Pattern(regex) => {
+                let caps = regex
+                    .captures(name)
+                    .ok_or_else(|| format!("does not match the name regex {}", regex.as_str()))?;
+                let activation = caps
+                    .name("activation")
+                    .map(|m| m.as_str())
+                    .ok_or("the regex matched no activation")?;
+                let k_text = caps.name("k").map(|m| m.as_str()).unwrap_or("");
+                let k = parse_int(k_text).ok_or_else(|| format!("k {k_text:?} is not an integer"))?;
+                let dict_size = caps
+                    .name("dict_size")
+                    .and_then(|m| m.as_str().trim().parse().ok());
+                Ok(ParsedName {
+                    activation,
+                    k,
+                    dict_size,
+                })
+            }
+        }
+    }
+}
+
+/// The part at a Python-style index, without allocating the split.
+fn nth_part<'a>(name: &'a str, separator: &str, index: isize) -> Option<&'a str> {
+    if index < 0 {
+        name.rsplit(separator).nth(index.unsigned_abs() - 1)
+    } else {
+        name.split(separator).nth(index as usize)
+    }
+}
+
+/// Python's `int(text)` for the cases names use: surrounding blanks, a sign, `_` between digits.
+fn parse_int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(value) = text.parse() {
+        return Some(value);
+    }
+    let digits = text.trim_start_matches(['+', '-']);
+    let well_placed = !digits.starts_with('_') && !digits.ends_with('_') && !digits.contains("__");
+    if well_placed && digits.contains('_') {
+        text.replace('_', "").parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Reads a layer number from a run name, e.g. the 6 of `blocks.6.hook_resid_pre`.
+#[derive(Debug, Clone)]
+pub struct LayerRule(pub Regex);
+
+impl LayerRule {
+    pub fn layer_of(&self, name: &str) -> Option<i64> {
+        let caps = self.0.captures(name)?;
+        let group = caps.name("layer").or_else(|| caps.get(1))?;
+        group.as_str().parse().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_names_follow_the_notebooks_split() {
+        let grammar = NameGrammar::default();
+        let parsed = grammar
+            .parse("blocks.6.hook_resid_pre_12288_topk_64_0.0")
+            .unwrap();
+        assert_eq!(parsed.activation, "topk");
+        assert_eq!(parsed.k, 64);
+        assert!(grammar.parse("topk_64").is_err());
+        assert!(grammar
+            .parse("a_topk_x_1")
+            .unwrap_err()
+            .contains("not an integer"));
+    }
+
+    #[test]
+    fn python_int_rules_for_k() {
+        assert_eq!(parse_int(" +12 "), Some(12));
+        assert_eq!(parse_int("1_024"), Some(1024));
+        assert_eq!(parse_int("1__024"), None);
+        assert_eq!(parse_int("1.0"), None);
+    }
+
+    #[test]
+    fn layer_rule_reads_the_block_index() {
+        let rule = LayerRule(Regex::new(r"^blocks\.(\d+)\.").unwrap());
+        assert_eq!(rule.layer_of("blocks.11.hook_resid_pre_1_topk_2_0"), Some(11));
+        assert_eq!(rule.layer_of("resid_pre"), None);
+    }
+}

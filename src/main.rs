@@ -1,0 +1,13 @@
+//! The `mdl-fetch` binary: parse the command line, run, print the error chain, exit with its code.
+
+use clap::Parser;
+use mdl_fetch::cli::Cli;
+use mdl_fetch::error::exit_code_of;
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(error) = mdl_fetch::run(cli) {
+        eprintln!("error: {error:#}");
+        std::process::exit(exit_code_of(&error));
+    }
+}

@@ -1,0 +1,71 @@
+//! The offline stage every input goes through: exports → records → selection and runs.csv.
+
+use std::fs::File;
+use std::io::BufWriter;
+
+use tempfile::NamedTempFile;
+
+use crate::emit::runs_csv::RunsCsv;
+use crate::output::Staging;
+use crate::record::{RecordSink, RunRef};
+use crate::select::{Selection, Selector};
+use crate::settings::{ExportSpec, Settings};
+use crate::skips::Skips;
+use crate::source::export::{read_export, ExportStats};
+
+/// What replaying a set of exports produced.
+pub struct Replay {
+    pub selection: Selection,
+    pub skips: Skips,
+    /// `runs.csv`, staged in the output folder.
+    pub runs_csv: NamedTempFile,
+    /// Per export: its name and what reading it found.
+    pub files: Vec<(String, ExportStats)>,
+}
+
+/// Sends each run to the selector and to runs.csv.
+struct Tee<'a> {
+    selector: &'a mut Selector,
+    runs: &'a mut RunsCsv<BufWriter<File>>,
+}
+
+impl RecordSink for Tee<'_> {
+    fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
+        self.selector.accept(run)?;
+        self.runs.accept(run)
+    }
+}
+
+/// Reads every export in order, selecting as it goes and streaming runs.csv to staging.
+pub fn replay(exports: &[ExportSpec], settings: &Settings, staging: &Staging) -> anyhow::Result<Replay> {
+    let runs_file = staging.temp_file()?;
+    let mut runs = RunsCsv::new(BufWriter::with_capacity(1 << 16, runs_file.reopen()?))?;
+    let mut selector = Selector::new(&settings.layers);
+    let mut skips = Skips::default();
+    let mut files = Vec::with_capacity(exports.len());
+    for (source, spec) in exports.iter().enumerate() {
+        let mut tee = Tee {
+            selector: &mut selector,
+            runs: &mut runs,
+        };
+        let stats = read_export(spec, source as u32, settings, &mut tee)?;
+        if settings.verbose > 0 {
+            eprintln!(
+                "read {}: {} rows, {} runs, {} skipped",
+                spec.path.display(),
+                stats.rows,
+                stats.records,
+                stats.skips.count
+            );
+        }
+        skips.merge(stats.skips.clone());
+        files.push((spec.path.display().to_string(), stats));
+    }
+    runs.finish()?;
+    Ok(Replay {
+        selection: selector.finish(),
+        skips,
+        runs_csv: runs_file,
+        files,
+    })
+}

@@ -1,0 +1,137 @@
+//! The project profile (`config/<project>.toml`): every key is optional and documented here.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::error::{fail, Kind};
+
+/// A profile file as written; `None` means "not set here, use the next layer down".
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// W&B project name (defaults to the profile's file stem).
+    pub project: Option<String>,
+    /// W&B entity (user or team) that owns the project.
+    pub entity: Option<String>,
+    /// The layers that reach the table.
+    pub layers: Option<Vec<i64>>,
+    /// B: bits per non-zero activation value.
+    pub bits: Option<f64>,
+    /// D: dictionary size used when a run does not say its own.
+    pub dict_size: Option<u64>,
+    /// Width of the model's residual stream (768 for GPT-2 small).
+    pub d_model: Option<u64>,
+    /// Where artifacts go (default `out/<project>`), relative to the working directory.
+    pub out_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub columns: Columns,
+    #[serde(default)]
+    pub name: NameRule,
+    #[serde(default)]
+    pub wandb: WandbProfile,
+    /// Bundled exports replayed by `--offline` when the project has no cache yet.
+    #[serde(default)]
+    pub exports: Vec<ExportEntry>,
+}
+
+/// Which export columns (or W&B keys) hold what.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    /// Run display name (default `Name`).
+    pub name: Option<String>,
+    /// L0 summary key (default `l0_norm`).
+    pub l0: Option<String>,
+    /// Reconstruction-error summary key (default `l2_loss`).
+    pub error: Option<String>,
+    /// Config key holding the layer (default `layer`).
+    pub layer: Option<String>,
+    /// Config key holding the dictionary size (default `dict_size`).
+    pub dict_size: Option<String>,
+}
+
+/// How a run's display name encodes activation, k, dictionary size and layer.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameRule {
+    /// Split the name on this string (default `_`).
+    pub separator: Option<String>,
+    /// Index of the activation part; negative counts from the end (default -3).
+    pub activation: Option<isize>,
+    /// Index of the k part (default -2).
+    pub k: Option<isize>,
+    /// Index of the dictionary-size part, if the name has one.
+    pub dict_size: Option<isize>,
+    /// Instead of splitting: a regex with named groups `activation`, `k`, and
+    /// optionally `dict_size` and `layer`.
+    pub regex: Option<String>,
+    /// A regex whose first group (or group `layer`) is the layer, e.g. `^blocks\.(\d+)\.`.
+    pub layer_regex: Option<String>,
+}
+
+/// Settings of the online fetch.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WandbProfile {
+    /// API base URL (default `https://api.wandb.ai`; `WANDB_BASE_URL` wins).
+    pub base_url: Option<String>,
+    /// Run states to fetch, e.g. `["finished"]`; empty or unset takes every state.
+    pub states: Option<Vec<String>>,
+    /// Runs asked for per page.
+    pub page_size: Option<u32>,
+    /// How many layers are fetched at once.
+    pub concurrency: Option<usize>,
+    /// Per-request timeout in seconds.
+    pub timeout_secs: Option<f64>,
+    /// Attempts per request before giving up.
+    pub max_attempts: Option<u32>,
+    /// Overall deadline for the whole fetch, in seconds.
+    pub deadline_secs: Option<f64>,
+    /// Extra config keys to fetch and keep as cache columns.
+    pub config_keys: Option<Vec<String>>,
+    /// Where fetched runs are cached (default `cache`), relative to the working directory.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// One bundled export: which layer it holds (optional) and where it is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportEntry {
+    pub layer: Option<i64>,
+    pub path: PathBuf,
+}
+
+impl Profile {
+    /// Reads and validates a profile; relative export paths become relative to its folder.
+    pub fn load(path: &Path) -> anyhow::Result<Profile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read profile {}", path.display()))
+            .map_err(|e| crate::error::Error::new(Kind::Input, format!("{e:#}")))?;
+        let mut profile: Profile = match toml::from_str(&text) {
+            Ok(profile) => profile,
+            Err(e) => return fail(Kind::Input, describe_toml_error(path, &text, &e)),
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        for entry in &mut profile.exports {
+            if entry.path.is_relative() {
+                entry.path = base.join(&entry.path);
+            }
+        }
+        Ok(profile)
+    }
+}
+
+/// One line: file, line, what is wrong, and where the keys are documented.
+fn describe_toml_error(path: &Path, text: &str, error: &toml::de::Error) -> String {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+        .unwrap_or(1);
+    let what = error.message().replace('\n', " ");
+    format!(
+        "{}:{line}: bad profile: {what}; see the README's profile keys",
+        path.display()
+    )
+}

@@ -1,0 +1,103 @@
+//! `RunRecord`: the one normalized currency passed between the pipeline's stages.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Where a record came from, for error messages and for input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Display name of the source file.
+    pub file: Arc<str>,
+    /// Position of the source among all inputs (first export = 0).
+    pub source: u32,
+    /// 1-based line of the record in its file.
+    pub line: u64,
+}
+
+impl Origin {
+    /// The key that orders records as the user listed them: source, then line.
+    pub fn order(&self) -> (u32, u64) {
+        (self.source, self.line)
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One W&B run, normalized: everything selection and DL need, and nothing else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// The run's display name, as the UI's "Name" column shows it.
+    pub name: String,
+    pub layer: i64,
+    /// The SAE activation function (`topk`, `batchtopk`, `topafa`, ...).
+    pub activation: String,
+    pub k: i64,
+    /// Mean number of active features per activation vector (NaN when missing).
+    pub l0: f64,
+    /// Reconstruction error, the table's tolerance (NaN when missing).
+    pub error: f64,
+    /// Dictionary size, when the export or the name says it.
+    pub dict_size: Option<u64>,
+    pub origin: Origin,
+}
+
+/// A borrowed view of one run while its export row is still in the reader's buffer;
+/// stages copy it into a `RunRecord` only when they keep it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunRef<'a> {
+    pub name: &'a str,
+    pub layer: i64,
+    pub activation: &'a str,
+    pub k: i64,
+    pub l0: f64,
+    pub error: f64,
+    pub dict_size: Option<u64>,
+    pub file: &'a Arc<str>,
+    pub source: u32,
+    pub line: u64,
+}
+
+impl RunRef<'_> {
+    pub fn to_record(&self) -> RunRecord {
+        RunRecord {
+            name: self.name.to_string(),
+            layer: self.layer,
+            activation: self.activation.to_string(),
+            k: self.k,
+            l0: self.l0,
+            error: self.error,
+            dict_size: self.dict_size,
+            origin: Origin {
+                file: Arc::clone(self.file),
+                source: self.source,
+                line: self.line,
+            },
+        }
+    }
+}
+
+impl RunRecord {
+    pub fn as_ref(&self) -> RunRef<'_> {
+        RunRef {
+            name: &self.name,
+            layer: self.layer,
+            activation: &self.activation,
+            k: self.k,
+            l0: self.l0,
+            error: self.error,
+            dict_size: self.dict_size,
+            file: &self.origin.file,
+            source: self.origin.source,
+            line: self.origin.line,
+        }
+    }
+}
+
+/// Anything that consumes runs as a source yields them.
+pub trait RecordSink {
+    fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()>;
+}

@@ -1,0 +1,312 @@
+//! Reads W&B runs-table CSV exports (as the web page writes them) into run records, streaming.
+
+use std::fs::File;
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::error::{fail, Kind};
+use crate::record::{RecordSink, RunRef};
+use crate::settings::{ExportSpec, Settings};
+use crate::skips::Skips;
+
+/// What reading one export found.
+#[derive(Debug, Default, Clone)]
+pub struct ExportStats {
+    /// Data rows in the file.
+    pub rows: u64,
+    /// Rows that became records.
+    pub records: u64,
+    pub skips: Skips,
+}
+
+/// Positions of the columns a record is built from.
+struct ColumnIndex {
+    name: usize,
+    l0: usize,
+    error: usize,
+    layer: Option<usize>,
+    dict_size: Option<usize>,
+}
+
+/// Reads one export, handing every run to `sink` in file order.
+pub fn read_export(
+    spec: &ExportSpec,
+    source: u32,
+    settings: &Settings,
+    sink: &mut dyn RecordSink,
+) -> anyhow::Result<ExportStats> {
+    let path = &spec.path;
+    let file_name: Arc<str> = path.display().to_string().into();
+    let file =
+        match File::open(path) {
+            Ok(file) => file,
+            Err(e) => return fail(
+                Kind::Input,
+                format!(
+                    "{file_name}: cannot open export: {e}; check the path given to --export or the profile"
+                ),
+            ),
+        };
+    read_export_from(file, &file_name, spec.layer, source, settings, sink)
+}
+
+/// Reads an export from any byte stream; `file` names it in messages.
+pub fn read_export_from(
+    input: impl Read,
+    file: &Arc<str>,
+    layer: Option<i64>,
+    source: u32,
+    settings: &Settings,
+    sink: &mut dyn RecordSink,
+) -> anyhow::Result<ExportStats> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .buffer_capacity(1 << 16)
+        .from_reader(input);
+    let mut row = csv::ByteRecord::new();
+    if !read_row(&mut reader, &mut row, file)? {
+        return fail(
+            Kind::Input,
+            format!("{file}:1: the file is empty; expected a W&B runs-table CSV export with a header like \"Name\",\"l0_norm\",\"l2_loss\""),
+        );
+    }
+    let columns = index_columns(&row, file, settings)?;
+    let mut stats = ExportStats::default();
+    while read_row(&mut reader, &mut row, file)? {
+        stats.rows += 1;
+        let line = row.position().map_or(0, |p| p.line());
+        let place = || format!("{file}:{line}");
+        let name = text(&row, columns.name, file, line, &settings.columns.name)?;
+        let l0 = number(&row, columns.l0, file, line, &settings.columns.l0)?;
+        let error = number(&row, columns.error, file, line, &settings.columns.error)?;
+        let parsed = match settings.grammar.parse(name) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                skip(
+                    &mut stats.skips,
+                    settings,
+                    place(),
+                    name,
+                    &format!("name does not parse: {reason}"),
+                )?;
+                continue;
+            }
+        };
+        let layer = match layer_of(layer, &columns, &row, name, file, line, settings)? {
+            Some(layer) => layer,
+            None => {
+                let reason = "no layer: pass --export LAYER=PATH, add a layer column, or set name.layer_regex in the profile";
+                skip(&mut stats.skips, settings, place(), name, reason)?;
+                continue;
+            }
+        };
+        let dict_size = match columns.dict_size {
+            Some(index) => integer_field(&row, index, file, line, &settings.columns.dict_size)?
+                .and_then(|d| u64::try_from(d).ok()),
+            None => None,
+        }
+        .or(parsed.dict_size);
+        stats.records += 1;
+        sink.accept(&RunRef {
+            name,
+            layer,
+            activation: parsed.activation,
+            k: parsed.k,
+            l0,
+            error,
+            dict_size,
+            file,
+            source,
+            line,
+        })?;
+    }
+    Ok(stats)
+}
+
+/// A skipped run is reported, or with `--strict` stops the run.
+fn skip(
+    skips: &mut Skips,
+    settings: &Settings,
+    place: String,
+    name: &str,
+    reason: &str,
+) -> anyhow::Result<()> {
+    if settings.strict {
+        return fail(Kind::Input, format!("{place}: run {name:?}: {reason} (--strict)"));
+    }
+    skips.add(place, name, reason);
+    Ok(())
+}
+
+fn read_row<R: Read>(
+    reader: &mut csv::Reader<R>,
+    row: &mut csv::ByteRecord,
+    file: &str,
+) -> anyhow::Result<bool> {
+    match reader.read_byte_record(row) {
+        Ok(more) => Ok(more),
+        Err(e) => fail(Kind::Input, describe_csv_error(&e, file)),
+    }
+}
+
+fn describe_csv_error(error: &csv::Error, file: &str) -> String {
+    match error.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => {
+            let line = pos.as_ref().map_or(0, |p| p.line());
+            format!("{file}:{line}: row has {len} fields but the header has {expected_len}; the export is cut short or was edited by hand (an unterminated quote does this too): download it again")
+        }
+        csv::ErrorKind::Io(e) => format!("{file}: cannot read: {e}"),
+        _ => format!("{file}: not a CSV export: {error}"),
+    }
+}
+
+fn index_columns(header: &csv::ByteRecord, file: &str, settings: &Settings) -> anyhow::Result<ColumnIndex> {
+    let mut names = Vec::with_capacity(header.len());
+    for (index, field) in header.iter().enumerate() {
+        let Ok(mut name) = std::str::from_utf8(field) else {
+            return fail(
+                Kind::Input,
+                format!(
+                    "{file}:1: header column {} is not UTF-8 text; is this a CSV export?",
+                    index + 1
+                ),
+            );
+        };
+        if index == 0 {
+            name = name.strip_prefix('\u{feff}').unwrap_or(name);
+        }
+        if names.contains(&name) {
+            return fail(
+                Kind::Input,
+                format!("{file}:1: column {name:?} appears twice in the header; remove one copy"),
+            );
+        }
+        names.push(name);
+    }
+    let find = |wanted: &str| names.iter().position(|name| *name == wanted);
+    let require = |wanted: &str, key: &str| {
+        find(wanted).ok_or_else(|| {
+            let shown: Vec<_> = names.iter().take(12).map(|n| format!("{n:?}")).collect();
+            crate::error::Error::new(
+                Kind::Input,
+                format!(
+                    "{file}:1: no {wanted:?} column (header has {}); export it from W&B or set columns.{key} in the profile",
+                    shown.join(",")
+                ),
+            )
+        })
+    };
+    Ok(ColumnIndex {
+        name: require(&settings.columns.name, "name")?,
+        l0: require(&settings.columns.l0, "l0")?,
+        error: require(&settings.columns.error, "error")?,
+        layer: find(&settings.columns.layer),
+        dict_size: find(&settings.columns.dict_size),
+    })
+}
+
+fn text<'r>(
+    row: &'r csv::ByteRecord,
+    index: usize,
+    file: &str,
+    line: u64,
+    column: &str,
+) -> anyhow::Result<&'r str> {
+    let bytes = row.get(index).unwrap_or_default();
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(_) => fail(
+            Kind::Input,
+            format!("{file}:{line}: column {column:?} is not valid UTF-8; re-export the file as UTF-8"),
+        ),
+    }
+}
+
+/// A metric cell: empty means missing (NaN); `NaN`, `Infinity`, `-Infinity` are read as such.
+fn number(row: &csv::ByteRecord, index: usize, file: &str, line: u64, column: &str) -> anyhow::Result<f64> {
+    let bytes = row.get(index).unwrap_or_default();
+    if bytes.is_empty() {
+        return Ok(f64::NAN);
+    }
+    match parse_float(bytes) {
+        Some(value) => Ok(value),
+        None => {
+            let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
+            fail(
+                Kind::Input,
+                format!("{file}:{line}: {column} value {shown:?} is not a number; check that columns.{} names the right column", column_key(column)),
+            )
+        }
+    }
+}
+
+fn column_key(column: &str) -> &str {
+    match column {
+        "l0_norm" => "l0",
+        "l2_loss" => "error",
+        _ => column,
+    }
+}
+
+/// Parses a float the way pandas reads an export cell (surrounding blanks allowed).
+pub fn parse_float(bytes: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(bytes).ok()?.trim();
+    match text.parse::<f64>() {
+        Ok(value) => Some(value),
+        Err(_) => match text {
+            "Infinity" | "+Infinity" => Some(f64::INFINITY),
+            "-Infinity" => Some(f64::NEG_INFINITY),
+            _ => None,
+        },
+    }
+}
+
+/// An integer cell such as a layer or a dictionary size; `6.0` counts as 6, empty as absent.
+fn integer_field(
+    row: &csv::ByteRecord,
+    index: usize,
+    file: &str,
+    line: u64,
+    column: &str,
+) -> anyhow::Result<Option<i64>> {
+    let bytes = row.get(index).unwrap_or_default();
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let value = parse_float(bytes).filter(|v| v.fract() == 0.0 && v.abs() < 9.0e15);
+    match value {
+        Some(value) => Ok(Some(value as i64)),
+        None => {
+            let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
+            fail(
+                Kind::Input,
+                format!("{file}:{line}: {column} value {shown:?} is not a whole number"),
+            )
+        }
+    }
+}
+
+/// The layer, in order: the one given with the file, the layer column, the name rule.
+fn layer_of(
+    given: Option<i64>,
+    columns: &ColumnIndex,
+    row: &csv::ByteRecord,
+    name: &str,
+    file: &str,
+    line: u64,
+    settings: &Settings,
+) -> anyhow::Result<Option<i64>> {
+    if given.is_some() {
+        return Ok(given);
+    }
+    if let Some(index) = columns.layer {
+        if let Some(layer) = integer_field(row, index, file, line, &settings.columns.layer)? {
+            return Ok(Some(layer));
+        }
+    }
+    Ok(settings.layer_rule.as_ref().and_then(|rule| rule.layer_of(name)))
+}

@@ -1,0 +1,3 @@
+//! Sources of run records: CSV exports (and the cache, which is written as exports).
+
+pub mod export;

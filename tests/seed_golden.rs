@@ -1,0 +1,49 @@
+//! The seed's table, byte for byte, from the seed's own exports.
+
+mod support;
+
+use support::*;
+
+#[test]
+fn seed_exports_reproduce_the_notebooks_table_byte_for_byte() {
+    let Some(paths) = seed_exports() else { return };
+    let work = Workdir::new();
+    let mut args = seed_export_args(&paths);
+    args.extend(["--out".into(), "tables".into()]);
+    let output = work.command().args(&args).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected = seed_expected_table();
+    assert_eq!(
+        std::fs::read_to_string(work.join("tables/mdl-table.md")).unwrap(),
+        expected
+    );
+    assert_eq!(stdout(&output), expected);
+}
+
+#[test]
+fn the_name_rule_finds_the_layers_without_being_told() {
+    let Some(paths) = seed_exports() else { return };
+    let work = Workdir::new();
+    let config = support::root().join("config/sae-sweeps.toml");
+    let mut args = vec![
+        "--config".to_string(),
+        config.display().to_string(),
+        "--quiet".into(),
+    ];
+    for path in &paths {
+        args.extend(["--export".into(), path.display().to_string()]);
+    }
+    let output = work.command().args(&args).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "", "--quiet prints no table");
+    let table = std::fs::read_to_string(work.join("out/sae-sweeps/mdl-table.md")).unwrap();
+    assert_eq!(table, seed_expected_table());
+}
+
+#[test]
+fn dl_prints_the_papers_gpt2_sanity_check() {
+    let work = Workdir::new();
+    let output = work.run(&["dl", "--l0", "65", "--bits", "7", "--dict-size", "25000"]);
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "1404.63 bits\n");
+}

@@ -11,6 +11,7 @@ pub mod mdl;
 pub mod output;
 pub mod pipeline;
 pub mod profile;
+pub mod progress;
 pub mod pyfmt;
 pub mod record;
 pub mod select;
@@ -69,19 +70,36 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--export` files, else (offline) the profile's bundled exports; online comes later.
+/// `--export` files; else offline the project's cache, or its bundled exports; else a fetch.
 fn choose_exports(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
     if !settings.exports.is_empty() {
         return Ok(settings.exports.clone());
     }
+    if !settings.offline {
+        return source::wandb::fetch(settings);
+    }
+    let root = &settings.fetch.cache_root;
+    if let Some(dir) = source::cache::find(root, settings.fetch.entity.as_deref(), &settings.project)? {
+        if settings.verbose > 0 {
+            eprintln!("replaying the cache in {}", dir.display());
+        }
+        return Ok(source::cache::load(&dir)?.1);
+    }
     if !settings.bundled_exports.is_empty() {
+        if settings.verbose > 0 {
+            eprintln!(
+                "no cache under {}: replaying the profile's bundled exports",
+                root.display()
+            );
+        }
         return Ok(settings.bundled_exports.clone());
     }
     fail(
         Kind::Usage,
         format!(
-            "project {:?} has no cached or bundled exports to replay; name some with --export LAYER=PATH",
-            settings.project
+            "project {:?} has no cache under {} and no bundled exports; fetch once without --offline, or name exports with --export LAYER=PATH",
+            settings.project,
+            root.display()
         ),
     )
 }

@@ -1,3 +1,5 @@
-//! Sources of run records: CSV exports (and the cache, which is written as exports).
+//! Sources of run records: CSV exports, the W&B API, and the cache between them.
 
+pub mod cache;
 pub mod export;
+pub mod wandb;

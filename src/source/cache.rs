@@ -1,0 +1,211 @@
+//! The fetch cache: W&B-style CSV exports plus a manifest, replaced atomically as a whole.
+//!
+//! A fetch writes each layer to a new file named by its content (`layer-6-<sha>.csv`),
+//! then atomically replaces `cache-manifest.json`, which names the current files, then
+//! removes files no manifest names. A crash at any point leaves a complete, readable set.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+
+use crate::error::{fail, Error, Kind};
+use crate::settings::ExportSpec;
+
+pub const MANIFEST: &str = "cache-manifest.json";
+
+/// What the cache holds and where it came from; never the key.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CacheManifest {
+    pub tool: String,
+    pub fetched_at: String,
+    pub host: String,
+    pub entity: String,
+    pub project: String,
+    pub layers: Vec<CachedLayer>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CachedLayer {
+    pub layer: i64,
+    pub file: String,
+    /// The server-side filter the runs were fetched with.
+    pub filters: String,
+    /// Runs received (after removing duplicates).
+    pub runs: u64,
+    /// What the server's `runCount` said.
+    pub run_count: u64,
+    pub sha256: String,
+}
+
+/// The folder of one entity/project: `<root>/<entity>/<project>`; names must be plain.
+pub fn project_dir(root: &Path, entity: &str, project: &str) -> anyhow::Result<PathBuf> {
+    for (what, name) in [("entity", entity), ("project", project)] {
+        let plain = !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+        if !plain {
+            return fail(Kind::Usage, format!("{what} {name:?} cannot name a cache folder"));
+        }
+    }
+    Ok(root.join(entity).join(project))
+}
+
+/// The cache folder to replay: the entity's, or the only one the project has.
+pub fn find(root: &Path, entity: Option<&str>, project: &str) -> anyhow::Result<Option<PathBuf>> {
+    if let Some(entity) = entity {
+        let dir = project_dir(root, entity, project)?;
+        return Ok(dir.join(MANIFEST).is_file().then_some(dir));
+    }
+    let Ok(entries) = fs::read_dir(root) else {
+        return Ok(None);
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path().join(project))
+        .filter(|dir| dir.join(MANIFEST).is_file())
+        .collect();
+    found.sort();
+    match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.pop()),
+        _ => fail(
+            Kind::Usage,
+            format!(
+                "{} entities have a cache of project {project:?} under {}; pick one with --entity",
+                found.len(),
+                root.display()
+            ),
+        ),
+    }
+}
+
+/// Reads a cache's manifest and lists its exports in layer order.
+pub fn load(dir: &Path) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
+    let path = dir.join(MANIFEST);
+    let text = fs::read_to_string(&path).map_err(|e| {
+        Error::new(
+            Kind::Input,
+            format!("{}: cannot read the cache manifest: {e}", path.display()),
+        )
+    })?;
+    let manifest: CacheManifest = serde_json::from_str(&text).map_err(|e| {
+        Error::new(
+            Kind::Input,
+            format!(
+                "{}: damaged cache manifest ({e}); delete the folder and fetch again",
+                path.display()
+            ),
+        )
+    })?;
+    let exports = manifest
+        .layers
+        .iter()
+        .map(|layer| ExportSpec {
+            layer: Some(layer.layer),
+            path: dir.join(&layer.file),
+        })
+        .collect();
+    Ok((manifest, exports))
+}
+
+/// A layer's export being written, to be committed with the others.
+pub struct StagedLayer {
+    pub file: NamedTempFile,
+    pub layer: i64,
+    pub filters: String,
+    pub runs: u64,
+    pub run_count: u64,
+}
+
+/// A temp file in the cache folder (created if needed) for one layer's export.
+pub fn temp_file(dir: &Path) -> anyhow::Result<NamedTempFile> {
+    fs::create_dir_all(dir).map_err(|e| cache_error(dir, &e))?;
+    tempfile::Builder::new()
+        .prefix(".fetch-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| cache_error(dir, &e))
+}
+
+/// Puts the staged layers in place, swaps the manifest, drops what it no longer names.
+pub fn commit(
+    dir: &Path,
+    mut manifest: CacheManifest,
+    staged: Vec<StagedLayer>,
+) -> anyhow::Result<Vec<ExportSpec>> {
+    manifest.layers.clear();
+    for layer in staged {
+        let sha256 = sha256_of(layer.file.path())?;
+        let file = format!("layer-{}-{}.csv", layer.layer, &sha256[..12]);
+        layer
+            .file
+            .as_file()
+            .sync_all()
+            .map_err(|e| cache_error(dir, &e))?;
+        layer
+            .file
+            .persist(dir.join(&file))
+            .map_err(|e| cache_error(dir, &e.error))?;
+        manifest.layers.push(CachedLayer {
+            layer: layer.layer,
+            file,
+            filters: layer.filters,
+            runs: layer.runs,
+            run_count: layer.run_count,
+            sha256,
+        });
+    }
+    let mut temp = temp_file(dir)?;
+    let text = serde_json::to_string_pretty(&manifest)? + "\n";
+    temp.write_all(text.as_bytes())
+        .map_err(|e| cache_error(dir, &e))?;
+    temp.as_file().sync_all().map_err(|e| cache_error(dir, &e))?;
+    temp.persist(dir.join(MANIFEST))
+        .map_err(|e| cache_error(dir, &e.error))?;
+    remove_unnamed(dir, &manifest);
+    Ok(load(dir)?.1)
+}
+
+/// Removes old layer files the manifest no longer names (best effort).
+fn remove_unnamed(dir: &Path, manifest: &CacheManifest) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_layer_file = name.starts_with("layer-") && name.ends_with(".csv");
+        if is_layer_file && !manifest.layers.iter().any(|layer| layer.file == name) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Hex sha256 of a file's bytes.
+pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
+    let mut file = fs::File::open(path).map_err(|e| cache_error(path, &e))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer).map_err(|e| cache_error(path, &e))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn cache_error(path: &Path, error: &std::io::Error) -> anyhow::Error {
+    Error::new(
+        Kind::Output,
+        format!(
+            "{}: cannot write the cache: {error}; check --cache-dir and free space",
+            path.display()
+        ),
+    )
+    .into()
+}

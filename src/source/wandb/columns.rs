@@ -1,0 +1,81 @@
+//! Which W&B keys a fetch asks for, and how a run node becomes a row of the cache export.
+
+use serde_json::{Map, Value};
+
+use super::decode::{cell_text, lookup, unwrap_config, RunNode};
+use super::query::Projection;
+use crate::settings::Settings;
+
+/// The cache export's columns: metadata, then config keys, then summary keys.
+#[derive(Debug, Clone)]
+pub struct CacheLayout {
+    pub name_column: String,
+    pub config_keys: Vec<String>,
+    pub summary_keys: Vec<String>,
+}
+
+const METADATA: [&str; 3] = ["ID", "State", "Created"];
+
+impl CacheLayout {
+    pub fn new(settings: &Settings) -> CacheLayout {
+        let columns = &settings.columns;
+        let mut config_keys = vec![columns.layer.clone(), columns.dict_size.clone()];
+        for key in &settings.fetch.config_keys {
+            if !config_keys.contains(key) {
+                config_keys.push(key.clone());
+            }
+        }
+        let mut summary_keys = vec![columns.l0.clone()];
+        if columns.error != columns.l0 {
+            summary_keys.push(columns.error.clone());
+        }
+        CacheLayout {
+            name_column: columns.name.clone(),
+            config_keys,
+            summary_keys,
+        }
+    }
+
+    pub fn projection(&self) -> Projection {
+        Projection {
+            summary_keys: self.summary_keys.clone(),
+            config_keys: self.config_keys.clone(),
+        }
+    }
+
+    pub fn header(&self) -> Vec<&str> {
+        let mut header = vec![self.name_column.as_str()];
+        header.extend(METADATA);
+        header.extend(self.config_keys.iter().map(String::as_str));
+        header.extend(self.summary_keys.iter().map(String::as_str));
+        header
+    }
+
+    /// The run as the UI's export would show it: the display name under "Name".
+    pub fn row(&self, node: &RunNode) -> Vec<String> {
+        let mut row = Vec::with_capacity(4 + self.config_keys.len() + self.summary_keys.len());
+        row.push(node.display_name.clone().unwrap_or_else(|| node.name.clone()));
+        row.push(node.name.clone());
+        row.push(node.state.clone().unwrap_or_default());
+        row.push(node.created_at.clone());
+        for key in &self.config_keys {
+            row.push(cell_text(config_value(&node.config, key)));
+        }
+        for key in &self.summary_keys {
+            row.push(cell_text(lookup(&node.summary_metrics, key)));
+        }
+        row
+    }
+}
+
+/// A config value by (dotted) path, each level's `{"value": ...}` wrapper removed.
+fn config_value<'a>(config: &'a Map<String, Value>, path: &str) -> Option<&'a Value> {
+    if let Some(value) = config.get(path) {
+        return Some(unwrap_config(value));
+    }
+    let (head, tail) = path.split_once('.')?;
+    match unwrap_config(config.get(head)?) {
+        Value::Object(inner) => lookup(inner, tail),
+        _ => None,
+    }
+}

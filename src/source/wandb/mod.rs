@@ -1,0 +1,121 @@
+//! The online source: fetch the profile's layers from the W&B GraphQL API into the cache.
+
+pub mod client;
+pub mod columns;
+pub mod decode;
+pub mod pager;
+pub mod query;
+pub mod retry;
+pub mod secret;
+
+use futures::{StreamExt, TryStreamExt};
+
+use crate::error::{fail, Error, Kind};
+use crate::progress::Progress;
+use crate::settings::{ExportSpec, Settings};
+use crate::source::cache::{self, CacheManifest};
+use client::{machine_of, parse_base_url, GraphQlClient};
+use columns::CacheLayout;
+use decode::{decode_data, ViewerData};
+use pager::{fetch_layer, FetchContext};
+use secret::{discover_key, KeySource};
+
+/// Fetches every layer (concurrently), commits the cache, and returns its exports.
+/// SIGINT or SIGTERM abandons the fetch, leaving the previous cache as it was.
+pub fn fetch(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        tokio::select! {
+            result = fetch_all(settings) => result,
+            signal = interrupted() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
+        }
+    })
+}
+
+async fn fetch_all(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
+    let base = parse_base_url(&settings.fetch.base_url)?;
+    let machine = machine_of(&base);
+    let (key, source) = discover_key(&machine)?;
+    if settings.verbose >= 1 {
+        match source {
+            KeySource::Env => eprintln!("using the API key from WANDB_API_KEY for {machine}"),
+            KeySource::Netrc(path) => eprintln!("using the API key from {} for {machine}", path.display()),
+        }
+    }
+    let client = GraphQlClient::new(&settings.fetch, &base, &key, settings.verbose)?;
+    let entity = match &settings.fetch.entity {
+        Some(entity) => entity.clone(),
+        None => viewer_entity(&client).await?,
+    };
+    let cache_dir = cache::project_dir(&settings.fetch.cache_root, &entity, &settings.project)?;
+    let layout = CacheLayout::new(settings);
+    let query = query::runs_query(&layout.projection());
+    let progress = Progress::new(settings.quiet);
+    let context = FetchContext {
+        client: &client,
+        settings,
+        layout: &layout,
+        query: &query,
+        entity: &entity,
+        cache_dir: &cache_dir,
+        progress: &progress,
+    };
+    let staged = futures::stream::iter(settings.layers.iter().copied())
+        .map(|layer| fetch_layer(&context, layer))
+        .buffered(settings.fetch.concurrency)
+        .try_collect::<Vec<_>>()
+        .await?;
+    let manifest = CacheManifest {
+        tool: concat!("mdl-fetch ", env!("CARGO_PKG_VERSION")).into(),
+        fetched_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        host: machine,
+        entity,
+        project: settings.project.clone(),
+        layers: Vec::new(),
+    };
+    cache::commit(&cache_dir, manifest, staged)
+}
+
+/// The key's default entity (`viewer { entity }`).
+async fn viewer_entity(client: &GraphQlClient) -> anyhow::Result<String> {
+    let body = client
+        .post(query::VIEWER_QUERY, serde_json::json!({}), "the viewer query")
+        .await?;
+    let data: ViewerData = decode_data(&body).map_err(|e| {
+        Error::new(
+            Kind::Protocol,
+            format!("the viewer query: unexpected answer ({e:?}); name the entity with --entity"),
+        )
+    })?;
+    match data.viewer.and_then(|viewer| viewer.entity) {
+        Some(entity) if !entity.is_empty() => Ok(entity),
+        _ => fail(
+            Kind::Auth,
+            "this key has no default entity; name one with --entity or WANDB_ENTITY",
+        ),
+    }
+}
+
+/// Resolves with the signal number on SIGINT or SIGTERM.
+async fn interrupted() -> i32 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
+        else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = int.recv() => 2,
+            _ = term.recv() => 15,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        2
+    }
+}

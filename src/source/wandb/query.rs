@@ -1,0 +1,120 @@
+//! GraphQL text and variables: the runs query with key projections and a server-side filter.
+
+use serde_json::{json, Value};
+
+/// The keys a fetch asks for: only what the pipeline and the cache need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Projection {
+    pub summary_keys: Vec<String>,
+    pub config_keys: Vec<String>,
+}
+
+impl Projection {
+    /// Top-level keys for the server: a dotted path `a.b` asks for `a.b` and for `a`.
+    fn top_level(keys: &[String]) -> Vec<String> {
+        let mut wanted: Vec<String> = Vec::new();
+        for key in keys {
+            for candidate in [key.as_str(), key.split('.').next().unwrap_or(key)] {
+                if !wanted.iter().any(|k| k == candidate) {
+                    wanted.push(candidate.to_string());
+                }
+            }
+        }
+        wanted
+    }
+}
+
+/// The runs query, one page at a time. `runCount` is asked only with `$withCount`.
+pub fn runs_query(projection: &Projection) -> String {
+    let quote = |keys: &[String]| {
+        let keys: Vec<String> = Projection::top_level(keys)
+            .iter()
+            .map(|k| json!(k).to_string())
+            .collect();
+        keys.join(", ")
+    };
+    format!(
+        "query Runs($project: String!, $entity: String!, $cursor: String, $perPage: Int!, \
+$order: String, $filters: JSONString, $withCount: Boolean!) {{
+  project(name: $project, entityName: $entity) {{
+    runCount(filters: $filters) @include(if: $withCount)
+    runs(filters: $filters, after: $cursor, first: $perPage, order: $order) {{
+      edges {{ node {{ id name displayName state createdAt config(keys: [{}]) summaryMetrics(keys: [{}]) }} cursor }}
+      pageInfo {{ endCursor hasNextPage }}
+    }}
+  }}
+}}",
+        quote(&projection.config_keys),
+        quote(&projection.summary_keys)
+    )
+}
+
+/// The key's default entity, when neither flag, env nor profile names one.
+pub const VIEWER_QUERY: &str = "query Viewer { viewer { entity } }";
+
+/// The server-side filter for one layer (and the profile's run states, if any).
+pub fn layer_filter(layer_key: &str, layers: &[i64], states: &[String]) -> String {
+    let mut clauses = vec![json!({ format!("config.{layer_key}"): { "$in": layers } })];
+    if !states.is_empty() {
+        clauses.push(json!({ "state": { "$in": states } }));
+    }
+    let filter = if clauses.len() == 1 {
+        clauses.remove(0)
+    } else {
+        json!({ "$and": clauses })
+    };
+    filter.to_string()
+}
+
+/// Variables of one page request.
+pub struct PageRequest<'a> {
+    pub entity: &'a str,
+    pub project: &'a str,
+    pub filters: &'a str,
+    pub cursor: Option<&'a str>,
+    pub per_page: u32,
+    pub with_count: bool,
+}
+
+impl PageRequest<'_> {
+    pub fn variables(&self) -> Value {
+        json!({
+            "entity": self.entity,
+            "project": self.project,
+            "cursor": self.cursor,
+            "perPage": self.per_page,
+            "order": "+created_at",
+            "filters": self.filters,
+            "withCount": self.with_count,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_is_a_json_string_naming_the_layers() {
+        assert_eq!(
+            layer_filter("layer", &[6], &[]),
+            r#"{"config.layer":{"$in":[6]}}"#
+        );
+        let both = layer_filter("layer", &[6, 7], &["finished".into()]);
+        assert_eq!(
+            both,
+            r#"{"$and":[{"config.layer":{"$in":[6,7]}},{"state":{"$in":["finished"]}}]}"#
+        );
+    }
+
+    #[test]
+    fn query_projects_only_the_needed_keys() {
+        let projection = Projection {
+            summary_keys: vec!["l0_norm".into(), "val_loss.min".into()],
+            config_keys: vec!["layer".into()],
+        };
+        let text = runs_query(&projection);
+        assert!(text.contains(r#"summaryMetrics(keys: ["l0_norm", "val_loss.min", "val_loss"])"#));
+        assert!(text.contains(r#"config(keys: ["layer"])"#));
+    }
+}

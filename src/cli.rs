@@ -76,12 +76,25 @@ pub struct TableArgs {
     pub layers: Option<Vec<i64>>,
 
     /// B, bits per non-zero activation value [profile, else 7]. Example: --bits 8
-    #[arg(long, value_name = "B", env = "MDL_FETCH_BITS")]
+    #[arg(long, value_name = "B", env = "MDL_FETCH_BITS", allow_negative_numbers = true)]
     pub bits: Option<f64>,
 
     /// D, dictionary size [profile, else 12288]. Example: --dict-size 24576
     #[arg(long, value_name = "D", env = "MDL_FETCH_DICT_SIZE")]
     pub dict_size: Option<u64>,
+
+    /// Price every run with D, ignoring the dictionary size its config or name gives.
+    #[arg(long)]
+    pub fixed_dict_size: bool,
+
+    /// Description-length code: naive = L0*(B+log2 D) (the seed's), binomial = L0*B + log2 C(D,L0).
+    #[arg(long, value_name = "CODE", env = "MDL_FETCH_CODE")]
+    pub code: Option<crate::mdl::Code>,
+
+    /// Also tabulate the paper's MDL at tolerance ε: per group, the smallest DL among runs
+    /// with error <= ε. Repeat for several. Example: --tolerance 2e-4
+    #[arg(long, value_name = "EPS")]
+    pub tolerance: Vec<f64>,
 
     /// Fail instead of skipping runs whose name or layer cannot be read.
     #[arg(long)]

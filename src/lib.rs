@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod emit;
 pub mod error;
+pub mod frontier;
 pub mod grammar;
 pub mod mdl;
 pub mod output;
@@ -52,10 +53,16 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let settings = Settings::resolve(args)?;
     let exports = choose_exports(&settings)?;
     let mut staging = Staging::new(&settings.out_dir)?;
-    let replay = pipeline::replay(&exports, &settings, &staging)?;
-    report_skips(&settings, &replay);
-    let table = MdlTable::build(&replay.selection, settings.bits, settings.dict_size);
-    if table.rows.is_empty() {
+    let pricing = settings.pricing();
+    let replay = pipeline::replay(&exports, &settings, pricing, &staging)?;
+    let table = MdlTable {
+        groups: replay.groups.clone(),
+        pricing,
+        d_model: settings.d_model,
+        tolerances: settings.tolerances.clone(),
+    };
+    report_skips(&settings, &replay, &table);
+    if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replay));
     }
     let markdown = emit::markdown::Markdown;
@@ -104,14 +111,14 @@ fn choose_exports(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
     )
 }
 
-fn report_skips(settings: &Settings, replay: &pipeline::Replay) {
+fn report_skips(settings: &Settings, replay: &pipeline::Replay, table: &MdlTable) {
     if settings.quiet {
         return;
     }
     if !replay.skips.is_empty() {
         eprintln!("warning: {}", replay.skips);
     }
-    for group in &replay.selection.empty_groups {
+    for group in table.empty_groups() {
         eprintln!(
             "warning: layer {} activation {:?}: none of its {} run(s) has a usable {}; the group is left out",
             group.layer, group.activation, group.runs, settings.columns.error

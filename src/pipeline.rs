@@ -8,14 +8,15 @@ use tempfile::NamedTempFile;
 use crate::emit::runs_csv::RunsCsv;
 use crate::output::Staging;
 use crate::record::{RecordSink, RunRef};
-use crate::select::{Selection, Selector};
+use crate::select::{GroupResult, Pricing, Selector};
 use crate::settings::{ExportSpec, Settings};
 use crate::skips::Skips;
 use crate::source::export::{read_export, ExportStats};
 
 /// What replaying a set of exports produced.
 pub struct Replay {
-    pub selection: Selection,
+    /// Every (layer, activation) group of the table's layers.
+    pub groups: Vec<GroupResult>,
     pub skips: Skips,
     /// `runs.csv`, staged in the output folder.
     pub runs_csv: NamedTempFile,
@@ -37,10 +38,15 @@ impl RecordSink for Tee<'_> {
 }
 
 /// Reads every export in order, selecting as it goes and streaming runs.csv to staging.
-pub fn replay(exports: &[ExportSpec], settings: &Settings, staging: &Staging) -> anyhow::Result<Replay> {
+pub fn replay(
+    exports: &[ExportSpec],
+    settings: &Settings,
+    pricing: Pricing,
+    staging: &Staging,
+) -> anyhow::Result<Replay> {
     let runs_file = staging.temp_file()?;
     let mut runs = RunsCsv::new(BufWriter::with_capacity(1 << 16, runs_file.reopen()?))?;
-    let mut selector = Selector::new(&settings.layers);
+    let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
     let mut skips = Skips::default();
     let mut files = Vec::with_capacity(exports.len());
     for (source, spec) in exports.iter().enumerate() {
@@ -63,7 +69,7 @@ pub fn replay(exports: &[ExportSpec], settings: &Settings, staging: &Staging) ->
     }
     runs.finish()?;
     Ok(Replay {
-        selection: selector.finish(),
+        groups: selector.finish(),
         skips,
         runs_csv: runs_file,
         files,

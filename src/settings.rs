@@ -8,7 +8,9 @@ use regex::Regex;
 use crate::cli::TableArgs;
 use crate::error::{fail, Kind};
 use crate::grammar::{LayerRule, NameGrammar};
+use crate::mdl::Code;
 use crate::profile::Profile;
+use crate::select::Pricing;
 
 /// Defaults when neither profile, env nor flag says otherwise.
 pub const DEFAULT_BITS: f64 = 7.0;
@@ -50,13 +52,21 @@ impl ExportSpec {
     /// Parses `--export [LAYER=]PATH`.
     pub fn parse(text: &str) -> anyhow::Result<ExportSpec> {
         if let Some((layer, path)) = text.split_once('=') {
-            if let Ok(layer) = layer.trim().parse() {
+            if let Ok(layer) = layer.trim().parse::<i64>() {
+                if path.is_empty() {
+                    return fail(
+                        Kind::Usage,
+                        format!("--export {text}: no path after '='; write --export {layer}=PATH"),
+                    );
+                }
                 return Ok(ExportSpec {
                     layer: Some(layer),
                     path: path.into(),
                 });
             }
-            if layer.chars().all(|c| c.is_ascii_digit() || c == '-') {
+            // `x=a.csv` is a mistyped layer unless a file of that very name exists.
+            let mistyped = !layer.contains(['/', '\\']) && !Path::new(text).exists();
+            if mistyped || layer.chars().all(|c| c.is_ascii_digit() || c == '-') {
                 return fail(
                     Kind::Usage,
                     format!("--export {text}: {layer:?} is not a layer number; write --export 6=PATH"),
@@ -95,6 +105,11 @@ pub struct Settings {
     pub layers: Vec<i64>,
     pub bits: f64,
     pub dict_size: u64,
+    /// Price every run with `dict_size`, ignoring the run's own.
+    pub fixed_dict_size: bool,
+    pub code: Code,
+    /// ε values for the tolerance tables.
+    pub tolerances: Vec<f64>,
     pub d_model: u64,
     pub out_dir: PathBuf,
     pub columns: ColumnNames,
@@ -114,6 +129,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// How runs are priced under these settings.
+    pub fn pricing(&self) -> Pricing {
+        Pricing {
+            code: self.code,
+            bits: self.bits,
+            dict_size: self.dict_size,
+            fixed_dict_size: self.fixed_dict_size,
+        }
+    }
+
     /// Merges flags (with their env fallbacks), the profile and the defaults.
     pub fn resolve(args: &TableArgs) -> anyhow::Result<Settings> {
         let (profile, profile_path) = find_profile(args)?;
@@ -163,10 +188,21 @@ impl Settings {
                 path: entry.path.clone(),
             })
             .collect();
+        for eps in &args.tolerance {
+            if !(eps.is_finite() && *eps >= 0.0) {
+                return fail(
+                    Kind::Usage,
+                    format!("--tolerance {eps}: ε must be a finite number >= 0"),
+                );
+            }
+        }
         Ok(Settings {
             layers,
             bits,
             dict_size,
+            fixed_dict_size: args.fixed_dict_size,
+            code: args.code.unwrap_or_default(),
+            tolerances: args.tolerance.clone(),
             d_model: profile.d_model.unwrap_or(DEFAULT_D_MODEL),
             out_dir,
             columns: resolve_columns(&profile),

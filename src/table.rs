@@ -1,46 +1,40 @@
-//! The finished MDL table: one row per selected run, with its description length.
+//! The finished tables every emitter formats: one entry per (layer, activation) group.
 
-use crate::mdl::naive_bits;
-use crate::record::RunRecord;
-use crate::select::Selection;
+use crate::frontier::Priced;
+use crate::mdl::dense_bits;
+use crate::select::{GroupResult, Pricing};
 
-/// One row: the selected run and what it costs to describe.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TableRow {
-    /// The run with the smallest error in its (layer, activation) group.
-    pub run: RunRecord,
-    /// The dictionary size the DL was computed with.
-    pub dict_size: u64,
-    /// Description length in bits per activation vector.
-    pub dl_bits: f64,
-}
-
-/// The table every emitter formats; emitters never compute.
+/// Everything selection found, with the settings that priced it; emitters never compute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MdlTable {
-    pub rows: Vec<TableRow>,
-    /// B: bits per non-zero value.
-    pub bits: f64,
-    /// D used for every row.
-    pub dict_size: u64,
+    /// Groups by layer, then activation.
+    pub groups: Vec<GroupResult>,
+    pub pricing: Pricing,
+    /// The model's width, for the dense baseline.
+    pub d_model: u64,
+    /// The ε values of `--tolerance`, in the order given.
+    pub tolerances: Vec<f64>,
 }
 
 impl MdlTable {
-    /// Prices each selected run with the naive code at B bits and D features.
-    pub fn build(selection: &Selection, bits: f64, dict_size: u64) -> MdlTable {
-        let rows = selection
-            .chosen
+    /// The seed's table: each group's smallest-error run, for groups that have one.
+    pub fn best_rows(&self) -> impl Iterator<Item = (&GroupResult, &Priced)> {
+        self.groups
             .iter()
-            .map(|run| TableRow {
-                run: run.clone(),
-                dict_size,
-                dl_bits: naive_bits(run.l0, bits, dict_size),
-            })
-            .collect();
-        MdlTable {
-            rows,
-            bits,
-            dict_size,
-        }
+            .filter_map(|group| group.best.as_ref().map(|best| (group, best)))
+    }
+
+    /// Groups that had runs but none with a usable error.
+    pub fn empty_groups(&self) -> impl Iterator<Item = &GroupResult> {
+        self.groups.iter().filter(|group| group.best.is_none())
+    }
+
+    /// Bits to send the raw activations: d_model values at B bits each.
+    pub fn dense_bits(&self) -> f64 {
+        dense_bits(self.d_model, self.pricing.bits)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.best_rows().next().is_none()
     }
 }

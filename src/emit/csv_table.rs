@@ -6,7 +6,7 @@ use crate::table::MdlTable;
 
 pub struct CsvTable;
 
-pub const HEADER: [&str; 9] = [
+pub const HEADER: [&str; 11] = [
     "layer",
     "activation",
     "tolerance",
@@ -16,6 +16,8 @@ pub const HEADER: [&str; 9] = [
     "l0",
     "dict_size",
     "bits",
+    "code",
+    "dense_bits",
 ];
 
 impl Emitter for CsvTable {
@@ -24,23 +26,28 @@ impl Emitter for CsvTable {
     }
 
     fn render(&self, table: &MdlTable) -> String {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record(HEADER);
-        for row in &table.rows {
-            let run = &row.run;
-            let _ = writer.write_record([
-                run.layer.to_string(),
-                run.activation.clone(),
+        let mut out = csv::Writer::from_writer(Vec::new());
+        let dense = repr(table.dense_bits());
+        let mut rows = vec![HEADER.map(str::to_string).to_vec()];
+        for (group, best) in table.best_rows() {
+            let run = &best.run;
+            rows.push(vec![
+                group.layer.to_string(),
+                group.activation.clone(),
                 repr(run.error),
-                repr(row.dl_bits),
+                repr(best.dl_bits),
                 run.name.clone(),
                 run.k.to_string(),
                 repr(run.l0),
-                row.dict_size.to_string(),
-                repr(table.bits),
+                best.dict_size.to_string(),
+                repr(table.pricing.bits),
+                table.pricing.code.name().to_string(),
+                dense.clone(),
             ]);
         }
-        let bytes = writer.into_inner().unwrap_or_default();
-        String::from_utf8(bytes).unwrap_or_default()
+        for row in rows {
+            out.write_record(&row).expect("writing CSV to memory cannot fail");
+        }
+        String::from_utf8(out.into_inner().expect("in-memory writer")).expect("CSV of UTF-8 fields")
     }
 }

@@ -14,14 +14,13 @@ impl Emitter for Markdown {
     fn render(&self, table: &MdlTable) -> String {
         let headers = ["layer", "activation", "tolerance", "MDL(tolerance)"];
         let rows: Vec<Vec<Cell>> = table
-            .rows
-            .iter()
-            .map(|row| {
+            .best_rows()
+            .map(|(group, best)| {
                 vec![
-                    Cell::Int(row.run.layer),
-                    Cell::Text(row.run.activation.clone()),
-                    Cell::Float(row.run.error),
-                    Cell::Float(row.dl_bits),
+                    Cell::Int(group.layer),
+                    Cell::Text(group.activation.clone()),
+                    Cell::Float(best.run.error),
+                    Cell::Float(best.dl_bits),
                 ]
             })
             .collect();

@@ -60,6 +60,9 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
         pricing,
         d_model: settings.d_model,
         tolerances: settings.tolerances.clone(),
+        layers: settings.layers.clone(),
+        inputs: replay.files.clone(),
+        skips: replay.skips.clone(),
     };
     report_skips(&settings, &replay, &table);
     if table.is_empty() {
@@ -128,7 +131,7 @@ fn report_skips(settings: &Settings, replay: &pipeline::Replay, table: &MdlTable
 
 /// Why the table is empty, pointing at the first skipped run when there is one.
 fn nothing_to_tabulate(settings: &Settings, replay: &pipeline::Replay) -> String {
-    let rows: u64 = replay.files.iter().map(|(_, stats)| stats.rows).sum();
+    let rows: u64 = replay.files.iter().map(|input| input.rows).sum();
     if let Some(first) = replay.skips.examples.first() {
         return format!(
             "nothing to tabulate: all {} run(s) were skipped; first: {first}",
@@ -136,7 +139,7 @@ fn nothing_to_tabulate(settings: &Settings, replay: &pipeline::Replay) -> String
         );
     }
     if rows == 0 {
-        let file = replay.files.first().map_or("", |(name, _)| name.as_str());
+        let file = replay.files.first().map_or("", |input| input.file.as_str());
         return format!(
             "{file}:1: the export has a header but no runs; export the runs table again with its rows"
         );

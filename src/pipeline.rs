@@ -11,7 +11,8 @@ use crate::record::{RecordSink, RunRef};
 use crate::select::{GroupResult, Pricing, Selector};
 use crate::settings::{ExportSpec, Settings};
 use crate::skips::Skips;
-use crate::source::export::{read_export, ExportStats};
+use crate::source::export::read_export;
+use crate::table::InputFile;
 
 /// What replaying a set of exports produced.
 pub struct Replay {
@@ -21,7 +22,7 @@ pub struct Replay {
     /// `runs.csv`, staged in the output folder.
     pub runs_csv: NamedTempFile,
     /// Per export: its name and what reading it found.
-    pub files: Vec<(String, ExportStats)>,
+    pub files: Vec<InputFile>,
 }
 
 /// Sends each run to the selector and to runs.csv.
@@ -65,7 +66,13 @@ pub fn replay(
             );
         }
         skips.merge(stats.skips.clone());
-        files.push((spec.path.display().to_string(), stats));
+        files.push(InputFile {
+            file: spec.path.display().to_string(),
+            layer: spec.layer,
+            rows: stats.rows,
+            runs: stats.records,
+            skipped: stats.skips.count,
+        });
     }
     runs.finish()?;
     Ok(Replay {

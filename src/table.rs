@@ -3,6 +3,18 @@
 use crate::frontier::Priced;
 use crate::mdl::dense_bits;
 use crate::select::{GroupResult, Pricing};
+use crate::skips::Skips;
+
+/// One export that went into the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    pub file: String,
+    /// The layer given with it, if any.
+    pub layer: Option<i64>,
+    pub rows: u64,
+    pub runs: u64,
+    pub skipped: u64,
+}
 
 /// Everything selection found, with the settings that priced it; emitters never compute.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +26,10 @@ pub struct MdlTable {
     pub d_model: u64,
     /// The ε values of `--tolerance`, in the order given.
     pub tolerances: Vec<f64>,
+    /// The layers that reach the table.
+    pub layers: Vec<i64>,
+    pub inputs: Vec<InputFile>,
+    pub skips: Skips,
 }
 
 impl MdlTable {

@@ -1,8 +1,12 @@
 //! Emitters: each formats a finished `MdlTable` as one artifact; none computes anything.
 
 pub mod csv_table;
+pub mod frontier_csv;
 pub mod github_table;
+pub mod json;
 pub mod markdown;
+pub mod plot;
+pub mod report;
 pub mod runs_csv;
 
 use crate::table::MdlTable;
@@ -17,5 +21,12 @@ pub trait Emitter {
 
 /// Every table artifact, in the order they are written.
 pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
-    vec![Box::new(markdown::Markdown), Box::new(csv_table::CsvTable)]
+    vec![
+        Box::new(markdown::Markdown),
+        Box::new(csv_table::CsvTable),
+        Box::new(json::Json),
+        Box::new(frontier_csv::FrontierCsv),
+        Box::new(report::Report),
+        Box::new(plot::FrontierPlot),
+    ]
 }

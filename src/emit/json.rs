@@ -1,0 +1,172 @@
+//! `mdl-table.json`: every row, the settings that produced it and its inputs (schema v1).
+//!
+//! The schema, stable within `mdl-fetch/mdl-table/v1` (fields may be added, never renamed):
+//! - `schema`: `"mdl-fetch/mdl-table/v1"`
+//! - `settings`: `code`, `bits`, `dict_size` (D for runs without their own), `fixed_dict_size`,
+//!   `d_model`, `dense_bits`, `layers`, `tolerances`
+//! - `inputs`: per export `file`, `layer` (or null), `rows`, `runs`, `skipped`
+//! - `skipped`: `count` and the first few `examples` (`file:line: run "name": reason`)
+//! - `groups`: per (layer, activation): `layer`, `activation`, `runs`, `best` (the seed's row:
+//!   the smallest-error run, or null), `at_tolerance` (per ε: `tolerance` and `run` or null),
+//!   `frontier` (runs by error ascending)
+//! - a run: `name`, `k`, `l0`, `error`, `dict_size`, `dl_bits`, `file`, `line`
+//!
+//! Non-finite numbers (a NaN L0) are written as `null`.
+
+use serde::{Deserialize, Serialize};
+
+use super::Emitter;
+use crate::frontier::Priced;
+use crate::table::MdlTable;
+
+pub const SCHEMA: &str = "mdl-fetch/mdl-table/v1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JsonTable {
+    pub schema: String,
+    pub settings: JsonSettings,
+    pub inputs: Vec<JsonInput>,
+    pub skipped: JsonSkipped,
+    pub groups: Vec<JsonGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JsonSettings {
+    pub code: String,
+    pub bits: f64,
+    pub dict_size: u64,
+    pub fixed_dict_size: bool,
+    pub d_model: u64,
+    pub dense_bits: f64,
+    pub layers: Vec<i64>,
+    pub tolerances: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JsonInput {
+    pub file: String,
+    pub layer: Option<i64>,
+    pub rows: u64,
+    pub runs: u64,
+    pub skipped: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JsonSkipped {
+    pub count: u64,
+    pub examples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JsonGroup {
+    pub layer: i64,
+    pub activation: String,
+    pub runs: u64,
+    pub best: Option<JsonRun>,
+    pub at_tolerance: Vec<JsonAtTolerance>,
+    pub frontier: Vec<JsonRun>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JsonAtTolerance {
+    pub tolerance: f64,
+    pub run: Option<JsonRun>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct JsonRun {
+    pub name: String,
+    pub k: i64,
+    pub l0: Option<f64>,
+    pub error: Option<f64>,
+    pub dict_size: u64,
+    pub dl_bits: Option<f64>,
+    pub file: String,
+    pub line: u64,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+impl From<&Priced> for JsonRun {
+    fn from(priced: &Priced) -> JsonRun {
+        let run = &priced.run;
+        JsonRun {
+            name: run.name.clone(),
+            k: run.k,
+            l0: finite(run.l0),
+            error: finite(run.error),
+            dict_size: priced.dict_size,
+            dl_bits: finite(priced.dl_bits),
+            file: run.origin.file.to_string(),
+            line: run.origin.line,
+        }
+    }
+}
+
+pub struct Json;
+
+impl Json {
+    pub fn document(table: &MdlTable) -> JsonTable {
+        let pricing = &table.pricing;
+        JsonTable {
+            schema: SCHEMA.into(),
+            settings: JsonSettings {
+                code: pricing.code.name().into(),
+                bits: pricing.bits,
+                dict_size: pricing.dict_size,
+                fixed_dict_size: pricing.fixed_dict_size,
+                d_model: table.d_model,
+                dense_bits: table.dense_bits(),
+                layers: table.layers.clone(),
+                tolerances: table.tolerances.clone(),
+            },
+            inputs: table
+                .inputs
+                .iter()
+                .map(|input| JsonInput {
+                    file: input.file.clone(),
+                    layer: input.layer,
+                    rows: input.rows,
+                    runs: input.runs,
+                    skipped: input.skipped,
+                })
+                .collect(),
+            skipped: JsonSkipped {
+                count: table.skips.count,
+                examples: table.skips.examples.clone(),
+            },
+            groups: table
+                .groups
+                .iter()
+                .map(|group| JsonGroup {
+                    layer: group.layer,
+                    activation: group.activation.clone(),
+                    runs: group.runs,
+                    best: group.best.as_ref().map(JsonRun::from),
+                    at_tolerance: table
+                        .tolerances
+                        .iter()
+                        .zip(&group.at_tolerance)
+                        .map(|(eps, run)| JsonAtTolerance {
+                            tolerance: *eps,
+                            run: run.as_ref().map(JsonRun::from),
+                        })
+                        .collect(),
+                    frontier: group.frontier.iter().map(JsonRun::from).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Emitter for Json {
+    fn file_name(&self) -> &'static str {
+        "mdl-table.json"
+    }
+
+    fn render(&self, table: &MdlTable) -> String {
+        serde_json::to_string_pretty(&Json::document(table)).expect("plain data serializes") + "\n"
+    }
+}

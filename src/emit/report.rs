@@ -1,0 +1,140 @@
+//! `mdl-report.md`: the tables beyond the notebook's, each with the code and the dense baseline.
+
+use std::fmt::Write;
+
+use super::github_table::{render, Cell};
+use super::Emitter;
+use crate::mdl::Code;
+use crate::pyfmt::general;
+use crate::table::MdlTable;
+
+pub struct Report;
+
+impl Emitter for Report {
+    fn file_name(&self) -> &'static str {
+        "mdl-report.md"
+    }
+
+    fn render(&self, table: &MdlTable) -> String {
+        let mut out = String::new();
+        let pricing = &table.pricing;
+        let formula = match pricing.code {
+            Code::Naive => "`L0 * (B + log2 D)`",
+            Code::Binomial => "`L0 * B + log2 C(D, L0)`",
+        };
+        let dict = if pricing.fixed_dict_size {
+            format!("D = {} for every run", pricing.dict_size)
+        } else {
+            format!(
+                "D = each run's dictionary size ({} when a run gives none)",
+                pricing.dict_size
+            )
+        };
+        let _ = writeln!(out, "# Description lengths\n");
+        let _ = writeln!(
+            out,
+            "Code: **{}**, {formula} bits per activation vector; B = {} bits; {dict}.\n",
+            pricing.code,
+            general(pricing.bits)
+        );
+        let _ = writeln!(
+            out,
+            "Dense baseline: d_model × B = {} × {} = {} bits, the cost of sending the raw activations; \
+a row marked `yes` under `> dense` costs more than that.\n",
+            table.d_model,
+            general(pricing.bits),
+            general(table.dense_bits())
+        );
+        let _ = writeln!(
+            out,
+            "## Smallest error per layer and activation (the notebook's rule)\n"
+        );
+        out.push_str(&best_table(table));
+        for (index, eps) in table.tolerances.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "\n## MDL at tolerance ε = {}: the cheapest run with error ≤ ε\n",
+                general(*eps)
+            );
+            out.push_str(&tolerance_table(table, index));
+        }
+        out.push_str("\n![DL against error per layer](frontier.svg)\n");
+        out
+    }
+}
+
+fn above_dense(dl_bits: f64, dense: f64) -> Cell {
+    Cell::Text(if dl_bits > dense { "yes" } else { "no" }.into())
+}
+
+fn best_table(table: &MdlTable) -> String {
+    let dense = table.dense_bits();
+    let headers = [
+        "layer",
+        "activation",
+        "tolerance",
+        "MDL(tolerance)",
+        "k",
+        "L0",
+        "D",
+        "> dense",
+    ];
+    let rows: Vec<Vec<Cell>> = table
+        .best_rows()
+        .map(|(group, best)| {
+            vec![
+                Cell::Int(group.layer),
+                Cell::Text(group.activation.clone()),
+                Cell::Float(best.run.error),
+                Cell::Float(best.dl_bits),
+                Cell::Int(best.run.k),
+                Cell::Float(best.run.l0),
+                Cell::Int(best.dict_size as i64),
+                above_dense(best.dl_bits, dense),
+            ]
+        })
+        .collect();
+    render(&headers, &rows)
+}
+
+fn tolerance_table(table: &MdlTable, index: usize) -> String {
+    let dense = table.dense_bits();
+    let headers = [
+        "layer",
+        "activation",
+        "MDL(ε)",
+        "error",
+        "k",
+        "L0",
+        "D",
+        "> dense",
+    ];
+    let rows: Vec<Vec<Cell>> = table
+        .groups
+        .iter()
+        .map(
+            |group| match group.at_tolerance.get(index).and_then(Option::as_ref) {
+                Some(run) => vec![
+                    Cell::Int(group.layer),
+                    Cell::Text(group.activation.clone()),
+                    Cell::Float(run.dl_bits),
+                    Cell::Float(run.run.error),
+                    Cell::Int(run.run.k),
+                    Cell::Float(run.run.l0),
+                    Cell::Int(run.dict_size as i64),
+                    above_dense(run.dl_bits, dense),
+                ],
+                None => {
+                    let mut row = vec![
+                        Cell::Int(group.layer),
+                        Cell::Text(group.activation.clone()),
+                        Cell::Text("no run ≤ ε".into()),
+                    ];
+                    row.extend((0..5).map(|_| Cell::Text(String::new())));
+                    row
+                }
+            },
+        )
+        .collect();
+    render(&headers, &rows)
+}

@@ -37,16 +37,17 @@ pub fn read_export(
 ) -> anyhow::Result<ExportStats> {
     let path = &spec.path;
     let file_name: Arc<str> = path.display().to_string().into();
-    let file =
-        match File::open(path) {
-            Ok(file) => file,
-            Err(e) => return fail(
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) => {
+            return fail(
                 Kind::Input,
                 format!(
                     "{file_name}: cannot open export: {e}; check the path given to --export or the profile"
                 ),
-            ),
-        };
+            )
+        }
+    };
     read_export_from(file, &file_name, spec.layer, source, settings, sink)
 }
 
@@ -62,7 +63,7 @@ pub fn read_export_from(
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .buffer_capacity(1 << 16)
-        .from_reader(input);
+        .from_reader(QuoteTracker::new(input));
     let mut row = csv::ByteRecord::new();
     if !read_row(&mut reader, &mut row, file)? {
         return fail(
@@ -120,7 +121,86 @@ pub fn read_export_from(
             line,
         })?;
     }
+    if let Some(line) = reader.get_ref().open_quote_line() {
+        return fail(
+            Kind::Input,
+            format!("{file}:{line}: a quoted field opened here is never closed; the export is cut short or was edited by hand: download it again"),
+        );
+    }
     Ok(stats)
+}
+
+/// Where a reader stands in CSV quoting (as `csv` parses it: `""` escapes a quote, quotes
+/// only open at the start of a field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// Passes bytes through while following the quoting, because `csv` silently ends a quoted
+/// field at the end of the input: a truncated last row would otherwise be read as complete.
+struct QuoteTracker<R> {
+    inner: R,
+    state: Quoting,
+    /// 1-based line of the byte being looked at, and of the quote that opened the field.
+    line: u64,
+    opened_at: u64,
+    /// Bytes seen so far, to skip a UTF-8 byte-order mark as `csv` does.
+    seen: u64,
+}
+
+impl<R: Read> QuoteTracker<R> {
+    fn new(inner: R) -> Self {
+        QuoteTracker {
+            inner,
+            state: Quoting::FieldStart,
+            line: 1,
+            opened_at: 0,
+            seen: 0,
+        }
+    }
+
+    /// The line of a quoted field still open at the end of the input, if any.
+    fn open_quote_line(&self) -> Option<u64> {
+        matches!(self.state, Quoting::Quoted).then_some(self.opened_at)
+    }
+
+    fn step(&mut self, byte: u8) {
+        const BOM: [u8; 3] = [0xef, 0xbb, 0xbf];
+        let at = self.seen;
+        self.seen += 1;
+        if at < 3 && self.state == Quoting::FieldStart && byte == BOM[at as usize] && self.line == 1 {
+            return;
+        }
+        let ends_field = matches!(byte, b',' | b'\n' | b'\r');
+        self.state = match (self.state, byte) {
+            (Quoting::FieldStart, b'"') => {
+                self.opened_at = self.line;
+                Quoting::Quoted
+            }
+            (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
+            (Quoting::Quoted, _) => Quoting::Quoted,
+            (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
+            (_, _) if ends_field => Quoting::FieldStart,
+            (_, _) => Quoting::Unquoted,
+        };
+        if byte == b'\n' {
+            self.line += 1;
+        }
+    }
+}
+
+impl<R: Read> Read for QuoteTracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &byte in &buf[..n] {
+            self.step(byte);
+        }
+        Ok(n)
+    }
 }
 
 /// A skipped run is reported, or with `--strict` stops the run.

@@ -56,10 +56,10 @@ impl NameGrammar {
                 let activation = part(*activation, "activation")?;
                 let k = parse_int(part(*k, "k")?)
                     .ok_or_else(|| format!("k part {:?} is not an integer", part(*k, "k").unwrap_or("")))?;
-                let dict_size = match dict_size {
-                    Some(index) => part(*index, "dictionary size")?.trim().parse().ok(),
-                    None => None,
-                };
+                // Optional, like a non-numeric one: a name without that part still parses.
+                let dict_size = dict_size
+                    .and_then(|index| nth_part(name, separator, index))
+                    .and_then(|part| part.trim().parse().ok());
                 Ok(ParsedName {
                     activation,
                     k,

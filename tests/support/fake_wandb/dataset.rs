@@ -1,0 +1,294 @@
+//! The runs a fake server serves: plain data (`Dataset`, `FakeRun`), a clock for new
+//! timestamps, and a shared handle to change them while the server runs.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use base64::Engine;
+
+use super::values::SummaryValue;
+
+/// One W&B run, as stored (config values unwrapped; the server wraps them in `{"value": ..}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FakeRun {
+    /// The 8-character run id (`3p0donj4`); GraphQL `name`.
+    pub name: String,
+    /// The human name; GraphQL `displayName`, the UI's "Name" column.
+    pub display_name: String,
+    /// `finished`, `running`, `crashed`, `failed`, `killed`, `pending`.
+    pub state: String,
+    /// `2025-03-27T13:59:12` (UTC, no zone).
+    pub created_at: String,
+    pub heartbeat_at: Option<String>,
+    pub config: BTreeMap<String, serde_json::Value>,
+    pub summary: BTreeMap<String, SummaryValue>,
+    pub tags: Vec<String>,
+    pub group: Option<String>,
+    pub job_type: Option<String>,
+    pub sweep_name: Option<String>,
+    pub notes: Option<String>,
+    /// The username that created the run.
+    pub user: Option<String>,
+}
+
+impl FakeRun {
+    /// A finished run with empty config and summary.
+    pub fn new(name: &str, display_name: &str, created_at: &str) -> FakeRun {
+        FakeRun {
+            name: name.into(),
+            display_name: display_name.into(),
+            state: "finished".into(),
+            created_at: created_at.into(),
+            heartbeat_at: Some(created_at.into()),
+            config: BTreeMap::new(),
+            summary: BTreeMap::new(),
+            tags: Vec::new(),
+            group: None,
+            job_type: None,
+            sweep_name: None,
+            notes: None,
+            user: None,
+        }
+    }
+
+    /// The opaque GraphQL node id: base64 of `Run:v1:<name>:<project>`.
+    pub fn node_id(&self, project: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(format!("Run:v1:{}:{}", self.name, project))
+    }
+
+    /// `config.layer` as an integer, when it is one.
+    pub fn layer(&self) -> Option<i64> {
+        let v = self.config.get("layer")?;
+        v.as_i64()
+            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+    }
+}
+
+/// All runs of a fake W&B project, in insertion order (the generator inserts in created order).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Dataset {
+    pub runs: Vec<FakeRun>,
+    /// The latest timestamp handed out or seen, in seconds since the epoch.
+    pub(super) clock: i64,
+}
+
+impl Dataset {
+    pub fn new() -> Dataset {
+        Dataset::default()
+    }
+
+    pub fn from_runs(runs: Vec<FakeRun>) -> Dataset {
+        let mut ds = Dataset::new();
+        for run in runs {
+            ds.push(run);
+        }
+        ds
+    }
+
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// Appends a run (its timestamps move the clock forward).
+    pub fn push(&mut self, run: FakeRun) {
+        for ts in std::iter::once(&run.created_at).chain(run.heartbeat_at.as_ref()) {
+            if let Some(t) = parse_timestamp(ts) {
+                self.clock = self.clock.max(t);
+            }
+        }
+        self.runs.push(run);
+    }
+
+    /// A timestamp one second after every timestamp seen so far (strictly increasing).
+    pub fn next_timestamp(&mut self) -> String {
+        if self.clock == 0 {
+            self.clock = parse_timestamp(DEFAULT_START).expect("valid default start");
+        }
+        self.clock += 1;
+        format_timestamp(self.clock)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&FakeRun> {
+        self.runs.iter().find(|r| r.name == name)
+    }
+
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut FakeRun> {
+        self.runs.iter_mut().find(|r| r.name == name)
+    }
+
+    /// Runs whose `config.layer` is one of `layers`, in dataset order.
+    pub fn runs_of_layers<'a>(&'a self, layers: &'a [i64]) -> impl Iterator<Item = &'a FakeRun> {
+        self.runs
+            .iter()
+            .filter(move |r| r.layer().is_some_and(|l| layers.contains(&l)))
+    }
+
+    /// Sets a run's state and bumps its `heartbeat_at`; false when no such run.
+    pub fn set_state(&mut self, name: &str, state: &str) -> bool {
+        let now = self.next_timestamp();
+        match self.get_mut(name) {
+            Some(run) => {
+                run.state = state.into();
+                run.heartbeat_at = Some(now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets one summary key and bumps `heartbeat_at`; false when no such run.
+    pub fn set_summary(&mut self, name: &str, key: &str, value: SummaryValue) -> bool {
+        let now = self.next_timestamp();
+        match self.get_mut(name) {
+            Some(run) => {
+                run.summary.insert(key.into(), value);
+                run.heartbeat_at = Some(now);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<FakeRun> {
+        let i = self.runs.iter().position(|r| r.name == name)?;
+        Some(self.runs.remove(i))
+    }
+}
+
+/// Shared, mutable access to a running server's dataset.
+#[derive(Clone, Debug, Default)]
+pub struct DatasetHandle(pub(super) Arc<RwLock<Dataset>>);
+
+impl DatasetHandle {
+    pub fn new(ds: Dataset) -> DatasetHandle {
+        DatasetHandle(Arc::new(RwLock::new(ds)))
+    }
+
+    /// Do not hold across an `.await`: the server blocks on it.
+    pub fn read(&self) -> RwLockReadGuard<'_, Dataset> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Do not hold across an `.await`: the server blocks on it.
+    pub fn write(&self) -> RwLockWriteGuard<'_, Dataset> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn with<R>(&self, f: impl FnOnce(&Dataset) -> R) -> R {
+        f(&self.read())
+    }
+
+    pub fn with_mut<R>(&self, f: impl FnOnce(&mut Dataset) -> R) -> R {
+        f(&mut self.write())
+    }
+
+    /// A copy of the current data.
+    pub fn snapshot(&self) -> Dataset {
+        self.read().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    pub fn add_run(&self, run: FakeRun) {
+        self.write().push(run);
+    }
+
+    pub fn add_runs(&self, runs: impl IntoIterator<Item = FakeRun>) {
+        let mut ds = self.write();
+        for run in runs {
+            ds.push(run);
+        }
+    }
+
+    pub fn set_state(&self, name: &str, state: &str) -> bool {
+        self.write().set_state(name, state)
+    }
+
+    pub fn set_summary(&self, name: &str, key: &str, value: SummaryValue) -> bool {
+        self.write().set_summary(name, key, value)
+    }
+
+    pub fn remove(&self, name: &str) -> Option<FakeRun> {
+        self.write().remove(name)
+    }
+
+    /// Applies `f` to the named run; false when no such run.
+    pub fn update_run(&self, name: &str, f: impl FnOnce(&mut FakeRun)) -> bool {
+        match self.write().get_mut(name) {
+            Some(run) => {
+                f(run);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Where generated timestamps start: the seed exports' day.
+pub const DEFAULT_START: &str = "2025-03-27T13:59:12";
+
+/// `YYYY-MM-DDTHH:MM:SS` (fractions and a trailing `Z` ignored) to seconds since the epoch.
+pub fn parse_timestamp(s: &str) -> Option<i64> {
+    let s = s.trim_end_matches('Z');
+    let (date, time) = s.split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let time = time.split('.').next()?;
+    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (hh, mm, ss) = (t.next()??, t.next()??, t.next()??);
+    Some(days_from_civil(y, m, day) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Seconds since the epoch to `YYYY-MM-DDTHH:MM:SS`.
+pub fn format_timestamp(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+// Howard Hinnant's proleptic Gregorian day-count algorithms.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
+}

@@ -1,0 +1,294 @@
+//! MongoDB-style run filters as W&B's `filters:` argument takes them: compiled once per
+//! request (unknown operators and fields are errors), then tested against each run.
+
+use serde_json::Value as J;
+
+use super::dataset::FakeRun;
+use super::values::SummaryValue as V;
+
+#[derive(Debug)]
+pub enum Filter {
+    And(Vec<Filter>),
+    Or(Vec<Filter>),
+    Nor(Vec<Filter>),
+    Field(Field, Vec<Cond>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Name,
+    DisplayName,
+    State,
+    CreatedAt,
+    HeartbeatAt,
+    Tags,
+    Group,
+    JobType,
+    Sweep,
+    /// Path after `config.` (a `.value` right after the key is dropped when matching).
+    Config(Vec<String>),
+    /// Path after `summary_metrics.`.
+    Summary(Vec<String>),
+}
+
+#[derive(Debug)]
+pub enum Cond {
+    Eq(V),
+    Ne(V),
+    Gt(V),
+    Gte(V),
+    Lt(V),
+    Lte(V),
+    In(Vec<V>),
+    Nin(Vec<V>),
+    Exists(bool),
+    Regex(regex::Regex),
+    Not(Vec<Cond>),
+}
+
+/// Compiles the `filters` JSON string (`None`, `""` and `"{}"` match every run).
+pub fn parse_filters(text: Option<&str>) -> Result<Filter, String> {
+    let text = text.map(str::trim).unwrap_or("");
+    if text.is_empty() || text == "null" {
+        return Ok(Filter::And(vec![]));
+    }
+    let v: J = serde_json::from_str(text).map_err(|e| format!("invalid filters JSON: {e}"))?;
+    compile(&v)
+}
+
+fn compile(v: &J) -> Result<Filter, String> {
+    let obj = v
+        .as_object()
+        .ok_or_else(|| format!("invalid filters: expected an object, got {v}"))?;
+    let mut parts = Vec::new();
+    for (k, val) in obj {
+        match k.as_str() {
+            "$and" | "$or" | "$nor" => {
+                let arr = val
+                    .as_array()
+                    .ok_or_else(|| format!("invalid filters: {k} needs an array"))?;
+                let subs = arr.iter().map(compile).collect::<Result<Vec<_>, _>>()?;
+                parts.push(match k.as_str() {
+                    "$and" => Filter::And(subs),
+                    "$or" => Filter::Or(subs),
+                    _ => Filter::Nor(subs),
+                });
+            }
+            op if op.starts_with('$') => return Err(format!("invalid filters: unknown operator {op}")),
+            _ => parts.push(Filter::Field(parse_field(k)?, compile_conds(val)?)),
+        }
+    }
+    Ok(match parts.len() {
+        1 => parts.pop().expect("one part"),
+        _ => Filter::And(parts),
+    })
+}
+
+fn parse_field(k: &str) -> Result<Field, String> {
+    let split = |rest: &str| rest.split('.').map(String::from).collect::<Vec<_>>();
+    Ok(match k {
+        "name" => Field::Name,
+        "displayName" | "display_name" => Field::DisplayName,
+        "state" => Field::State,
+        "createdAt" | "created_at" => Field::CreatedAt,
+        "heartbeatAt" | "heartbeat_at" => Field::HeartbeatAt,
+        "tags" => Field::Tags,
+        "group" => Field::Group,
+        "jobType" | "job_type" => Field::JobType,
+        "sweep" | "sweepName" => Field::Sweep,
+        _ => {
+            if let Some(rest) = k.strip_prefix("config.").filter(|r| !r.is_empty()) {
+                Field::Config(split(rest))
+            } else if let Some(rest) = k
+                .strip_prefix("summary_metrics.")
+                .or_else(|| k.strip_prefix("summaryMetrics."))
+                .filter(|r| !r.is_empty())
+            {
+                Field::Summary(split(rest))
+            } else {
+                return Err(format!("invalid filters: unknown field {k:?}"));
+            }
+        }
+    })
+}
+
+fn compile_conds(v: &J) -> Result<Vec<Cond>, String> {
+    let Some(obj) = v.as_object().filter(|o| o.keys().any(|k| k.starts_with('$'))) else {
+        return Ok(vec![Cond::Eq(V::from_json(v))]);
+    };
+    if let Some(k) = obj.keys().find(|k| !k.starts_with('$')) {
+        return Err(format!("invalid filters: {k:?} mixed with operators"));
+    }
+    let list = |op: &str, arg: &J| -> Result<Vec<V>, String> {
+        arg.as_array()
+            .map(|a| a.iter().map(V::from_json).collect())
+            .ok_or_else(|| format!("invalid filters: {op} needs an array"))
+    };
+    let mut conds = Vec::new();
+    for (op, arg) in obj {
+        conds.push(match op.as_str() {
+            "$eq" => Cond::Eq(V::from_json(arg)),
+            "$ne" => Cond::Ne(V::from_json(arg)),
+            "$gt" => Cond::Gt(V::from_json(arg)),
+            "$gte" => Cond::Gte(V::from_json(arg)),
+            "$lt" => Cond::Lt(V::from_json(arg)),
+            "$lte" => Cond::Lte(V::from_json(arg)),
+            "$in" => Cond::In(list(op, arg)?),
+            "$nin" => Cond::Nin(list(op, arg)?),
+            "$exists" => Cond::Exists(match arg {
+                J::Bool(b) => *b,
+                J::Number(n) => n.as_f64() != Some(0.0),
+                _ => return Err("invalid filters: $exists needs a boolean".into()),
+            }),
+            "$regex" => {
+                let pat = arg.as_str().ok_or("invalid filters: $regex needs a string")?;
+                let flags = obj.get("$options").and_then(J::as_str).unwrap_or("");
+                let pat = if flags.contains('i') {
+                    format!("(?i){pat}")
+                } else {
+                    pat.to_string()
+                };
+                Cond::Regex(regex::Regex::new(&pat).map_err(|e| format!("invalid filters: $regex: {e}"))?)
+            }
+            "$options" => continue,
+            "$not" => Cond::Not(compile_conds(arg)?),
+            other => return Err(format!("invalid filters: unknown operator {other}")),
+        });
+    }
+    Ok(conds)
+}
+
+impl Filter {
+    pub fn matches(&self, run: &FakeRun) -> bool {
+        match self {
+            Filter::And(fs) => fs.iter().all(|f| f.matches(run)),
+            Filter::Or(fs) => fs.iter().any(|f| f.matches(run)),
+            Filter::Nor(fs) => !fs.iter().any(|f| f.matches(run)),
+            Filter::Field(field, conds) => {
+                let v = field_value(run, field);
+                conds.iter().all(|c| test(c, v.as_ref()))
+            }
+        }
+    }
+}
+
+fn opt_str(s: &Option<String>) -> Option<V> {
+    s.as_ref().map(|s| V::Str(s.clone()))
+}
+
+/// The run's value for a field; `None` when absent (or null).
+fn field_value(run: &FakeRun, field: &Field) -> Option<V> {
+    match field {
+        Field::Name => Some(V::Str(run.name.clone())),
+        Field::DisplayName => Some(V::Str(run.display_name.clone())),
+        Field::State => Some(V::Str(run.state.clone())),
+        Field::CreatedAt => Some(V::Str(run.created_at.clone())),
+        Field::HeartbeatAt => opt_str(&run.heartbeat_at),
+        Field::Tags => Some(V::List(run.tags.iter().map(|t| V::Str(t.clone())).collect())),
+        Field::Group => opt_str(&run.group),
+        Field::JobType => opt_str(&run.job_type),
+        Field::Sweep => opt_str(&run.sweep_name),
+        Field::Config(path) => {
+            let (key, rest) = longest_key(path, |k| run.config.contains_key(k))?;
+            let rest = match rest.first() {
+                Some(first) if first == "value" => &rest[1..],
+                _ => rest,
+            };
+            V::from_json(&run.config[&key]).get_path(rest).cloned()
+        }
+        Field::Summary(path) => {
+            let (key, rest) = longest_key(path, |k| run.summary.contains_key(k))?;
+            run.summary[&key].get_path(rest).cloned()
+        }
+    }
+}
+
+/// Splits `path` into the longest dotted prefix that is a key, and the rest.
+fn longest_key(path: &[String], has: impl Fn(&str) -> bool) -> Option<(String, &[String])> {
+    (1..=path.len()).rev().find_map(|i| {
+        let key = path[..i].join(".");
+        has(&key).then(|| (key, &path[i..]))
+    })
+}
+
+fn test(cond: &Cond, v: Option<&V>) -> bool {
+    use std::cmp::Ordering::*;
+    match cond {
+        Cond::Exists(want) => v.is_some() == *want,
+        Cond::Eq(x) => eq_match(v, x),
+        Cond::Ne(x) => !eq_match(v, x),
+        Cond::In(xs) => xs.iter().any(|x| eq_match(v, x)),
+        Cond::Nin(xs) => !xs.iter().any(|x| eq_match(v, x)),
+        Cond::Gt(x) => ord_match(v, x, |o| o == Greater),
+        Cond::Gte(x) => ord_match(v, x, |o| o != Less),
+        Cond::Lt(x) => ord_match(v, x, |o| o == Less),
+        Cond::Lte(x) => ord_match(v, x, |o| o != Greater),
+        Cond::Regex(re) => any_elem(v, |e| matches!(e, V::Str(s) if re.is_match(s))),
+        Cond::Not(cs) => !cs.iter().all(|c| test(c, v)),
+    }
+}
+
+/// Mongo array semantics: a condition on an array field holds if it holds for an element.
+fn any_elem(v: Option<&V>, f: impl Fn(&V) -> bool) -> bool {
+    match v {
+        None => false,
+        Some(V::List(items)) => f(v.expect("some")) || items.iter().any(f),
+        Some(v) => f(v),
+    }
+}
+
+fn eq_match(v: Option<&V>, x: &V) -> bool {
+    match v {
+        None | Some(V::Null) => matches!(x, V::Null),
+        Some(_) => any_elem(v, |e| e.loose_eq(x)),
+    }
+}
+
+fn ord_match(v: Option<&V>, x: &V, ok: impl Fn(std::cmp::Ordering) -> bool) -> bool {
+    any_elem(v, |e| e.loose_cmp(x).is_some_and(&ok))
+}
+
+/// The layers a filter names through `config.layer` (bare value, `$eq`, `$in`), anywhere in
+/// it; used by the `RunsPage { layer }` fault trigger.
+pub fn mentioned_layers(filters: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_str::<J>(filters) {
+        collect_layers(&v, &mut out);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn collect_layers(v: &J, out: &mut Vec<i64>) {
+    let as_layer = |v: &J| {
+        v.as_i64()
+            .or_else(|| v.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+    };
+    match v {
+        J::Array(items) => items.iter().for_each(|i| collect_layers(i, out)),
+        J::Object(obj) => {
+            for (k, val) in obj {
+                if k == "config.layer" || k == "config.layer.value" {
+                    let ops = val.as_object();
+                    let candidates: Vec<&J> = match ops {
+                        Some(o) => o
+                            .iter()
+                            .filter(|(op, _)| *op == "$eq" || *op == "$in")
+                            .flat_map(|(_, a)| {
+                                a.as_array()
+                                    .map(|a| a.iter().collect())
+                                    .unwrap_or_else(|| vec![a])
+                            })
+                            .collect(),
+                        None => vec![val],
+                    };
+                    out.extend(candidates.into_iter().filter_map(as_layer));
+                } else {
+                    collect_layers(val, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}

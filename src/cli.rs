@@ -100,6 +100,15 @@ pub struct TableArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Compute everything and compare with the artifacts on disk, writing nothing: exit 0
+    /// when they match, 20 when they differ (with a per-file summary on stderr).
+    #[arg(long)]
+    pub check: bool,
+
+    /// How long to wait for another mdl-fetch writing the same folder. Example: --lock-wait 60
+    #[arg(long, value_name = "SECS", default_value_t = 600.0)]
+    pub lock_wait: f64,
+
     #[command(flatten)]
     pub fetch: FetchArgs,
 

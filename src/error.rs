@@ -23,6 +23,8 @@ pub enum Kind {
     Protocol,
     /// Fewer runs arrived than the server counted (exit 10).
     Incomplete,
+    /// Another mdl-fetch held the output folder for longer than `--lock-wait` (exit 11).
+    Busy,
     /// `--check` found artifacts that differ from what would be written (exit 20).
     Stale,
     /// Interrupted by SIGINT (exit 130) or SIGTERM (exit 143).
@@ -42,6 +44,7 @@ impl Kind {
             Kind::Network => 8,
             Kind::Protocol => 9,
             Kind::Incomplete => 10,
+            Kind::Busy => 11,
             Kind::Stale => 20,
             Kind::Interrupted(signal) => 128 + signal,
         }

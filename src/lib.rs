@@ -8,6 +8,8 @@ pub mod emit;
 pub mod error;
 pub mod frontier;
 pub mod grammar;
+pub mod lock;
+pub mod manifest;
 pub mod mdl;
 pub mod output;
 pub mod pipeline;
@@ -50,9 +52,31 @@ fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
 
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
-    let settings = Settings::resolve(args)?;
-    let exports = choose_exports(&settings)?;
-    let mut staging = Staging::new(&settings.out_dir)?;
+    let mut settings = Settings::resolve(args)?;
+    // `--check` writes nothing: not the artifacts, not the cache, not even a lock file;
+    // a fetch it makes lands in a cache folder that is removed when the check ends.
+    let _scratch_cache = if settings.check {
+        let dir = tempfile::tempdir()?;
+        settings.fetch.cache_root = dir.path().to_path_buf();
+        Some(dir)
+    } else {
+        None
+    };
+    let _lock = if settings.check {
+        None
+    } else {
+        Some(lock::lock_dir(
+            &settings.out_dir,
+            settings.lock_wait,
+            settings.quiet,
+        )?)
+    };
+    let (exports, provenance) = choose_exports(&settings)?;
+    let mut staging = if settings.check {
+        Staging::detached(&settings.out_dir)?
+    } else {
+        Staging::new(&settings.out_dir)?
+    };
     let pricing = settings.pricing();
     let replay = pipeline::replay(&exports, &settings, pricing, &staging)?;
     let table = MdlTable {
@@ -68,32 +92,127 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replay));
     }
-    let markdown = emit::markdown::Markdown;
     for emitter in emit::table_emitters() {
         staging.add_bytes(emitter.file_name(), emitter.render(&table).as_bytes())?;
     }
     staging.add_file(emit::runs_csv::FILE_NAME, replay.runs_csv);
+    if settings.check {
+        return check(&settings, &staging);
+    }
+    let manifest = build_manifest(&settings, &table, &provenance, &staging)?;
+    staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     staging.commit()?;
     if !settings.quiet {
-        print_stdout(&emit::Emitter::render(&markdown, &table))?;
+        print_stdout(&emit::Emitter::render(&emit::markdown::Markdown, &table))?;
     }
     Ok(())
 }
 
+/// `--check`: one line per artifact that differs, and exit 20 if any does.
+fn check(settings: &Settings, staging: &Staging) -> anyhow::Result<()> {
+    let mut stale = Vec::new();
+    for (name, comparison) in staging.compare()? {
+        match comparison {
+            output::Comparison::Same => {}
+            output::Comparison::Missing => stale.push(format!("{name}: missing")),
+            output::Comparison::Differs { lines_changed } => {
+                stale.push(format!("{name}: differs ({lines_changed} lines changed)"))
+            }
+        }
+    }
+    if stale.is_empty() {
+        if !settings.quiet {
+            eprintln!("{}: artifacts are up to date", settings.out_dir.display());
+        }
+        return Ok(());
+    }
+    for line in &stale {
+        eprintln!("{}/{line}", settings.out_dir.display());
+    }
+    fail(
+        Kind::Stale,
+        format!(
+            "{} of the artifacts in {} are out of date; run without --check to regenerate them",
+            stale.len(),
+            settings.out_dir.display()
+        ),
+    )
+}
+
+/// The provenance record written beside the artifacts.
+fn build_manifest(
+    settings: &Settings,
+    table: &MdlTable,
+    provenance: &manifest::Provenance,
+    staging: &Staging,
+) -> anyhow::Result<String> {
+    let settings_json = serde_json::json!({
+        "project": settings.project,
+        "layers": settings.layers,
+        "code": settings.code.name(),
+        "bits": settings.bits,
+        "dict_size": settings.dict_size,
+        "fixed_dict_size": settings.fixed_dict_size,
+        "d_model": settings.d_model,
+        "tolerances": settings.tolerances,
+        "columns": {
+            "name": settings.columns.name,
+            "l0": settings.columns.l0,
+            "error": settings.columns.error,
+            "layer": settings.columns.layer,
+            "dict_size": settings.columns.dict_size,
+        },
+        "name_rule": format!("{:?}", settings.grammar),
+        "layer_rule": settings.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
+        "strict": settings.strict,
+    });
+    let profile = match &settings.profile_path {
+        Some(path) => Some(manifest::FileDigest {
+            file: path.display().to_string(),
+            sha256: source::cache::sha256_of(path)?,
+        }),
+        None => None,
+    };
+    let outputs = staging
+        .staged()
+        .map(|(name, path)| {
+            Ok(manifest::FileDigest {
+                file: name.to_string(),
+                sha256: source::cache::sha256_of(path)?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let document = manifest::Manifest {
+        tool: concat!("mdl-fetch ", env!("CARGO_PKG_VERSION")).into(),
+        generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        settings_sha256: manifest::sha256_hex(settings_json.to_string().as_bytes()),
+        settings: settings_json,
+        profile,
+        source: manifest::Source::of(provenance),
+        inputs: manifest::inputs(&table.inputs)?,
+        outputs,
+        skipped: manifest::skipped(&table.skips),
+    };
+    Ok(serde_json::to_string_pretty(&document)? + "\n")
+}
+
 /// `--export` files; else offline the project's cache, or its bundled exports; else a fetch.
-fn choose_exports(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
+fn choose_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
+    use manifest::Provenance;
     if !settings.exports.is_empty() {
-        return Ok(settings.exports.clone());
+        return Ok((settings.exports.clone(), Provenance::Exports));
     }
     if !settings.offline {
-        return source::wandb::fetch(settings);
+        let (cache, exports) = source::wandb::fetch(settings)?;
+        return Ok((exports, Provenance::Fetched(cache)));
     }
     let root = &settings.fetch.cache_root;
     if let Some(dir) = source::cache::find(root, settings.fetch.entity.as_deref(), &settings.project)? {
         if settings.verbose > 0 {
             eprintln!("replaying the cache in {}", dir.display());
         }
-        return Ok(source::cache::load(&dir)?.1);
+        let (cache, exports) = source::cache::load(&dir)?;
+        return Ok((exports, Provenance::Cache(cache)));
     }
     if !settings.bundled_exports.is_empty() {
         if settings.verbose > 0 {
@@ -102,7 +221,7 @@ fn choose_exports(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
                 root.display()
             );
         }
-        return Ok(settings.bundled_exports.clone());
+        return Ok((settings.bundled_exports.clone(), Provenance::Bundled));
     }
     fail(
         Kind::Usage,

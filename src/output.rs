@@ -1,18 +1,21 @@
-//! Artifacts staged as temp files in the output folder and renamed into place only when all
-//! of them are ready, so a failed run leaves the previous artifacts untouched.
+//! Artifacts staged as temp files and renamed into the output folder only when all of them
+//! are ready, so a failed run leaves the previous artifacts untouched; or, for `--check`,
+//! staged elsewhere and compared with the folder, which is left exactly as it was.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempDir};
 
 use crate::error::{Error, Kind};
 
-/// Artifacts waiting to be committed.
+/// Artifacts waiting to be committed (or compared).
 pub struct Staging {
-    dir: PathBuf,
+    target: PathBuf,
+    /// Where temp files go when they must not touch `target` (`--check`).
+    scratch: Option<TempDir>,
     files: Vec<(NamedTempFile, String)>,
 }
 
@@ -24,23 +27,46 @@ pub struct Written {
     pub changed: bool,
 }
 
+/// How a staged artifact compares with the one on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Comparison {
+    Same,
+    Missing,
+    Differs { lines_changed: usize },
+}
+
 impl Staging {
-    /// Prepares the output folder (creating it if needed).
+    /// Stages into the output folder itself (creating it if needed).
     pub fn new(dir: &Path) -> anyhow::Result<Staging> {
         fs::create_dir_all(dir).map_err(|e| output_error(dir, &e))?;
         Ok(Staging {
-            dir: dir.to_path_buf(),
+            target: dir.to_path_buf(),
+            scratch: None,
             files: Vec::new(),
         })
     }
 
-    /// A temp file in the output folder, for an artifact streamed as it is made.
+    /// Stages in a private temp folder, for comparing with `dir` without touching it.
+    pub fn detached(dir: &Path) -> anyhow::Result<Staging> {
+        let scratch = tempfile::tempdir().map_err(|e| output_error(&std::env::temp_dir(), &e))?;
+        Ok(Staging {
+            target: dir.to_path_buf(),
+            scratch: Some(scratch),
+            files: Vec::new(),
+        })
+    }
+
+    fn temp_dir(&self) -> &Path {
+        self.scratch.as_ref().map_or(&self.target, |s| s.path())
+    }
+
+    /// A temp file beside the artifacts, for one streamed as it is made.
     pub fn temp_file(&self) -> anyhow::Result<NamedTempFile> {
         tempfile::Builder::new()
             .prefix(".mdl-fetch-")
             .suffix(".tmp")
-            .tempfile_in(&self.dir)
-            .map_err(|e| output_error(&self.dir, &e))
+            .tempfile_in(self.temp_dir())
+            .map_err(|e| output_error(self.temp_dir(), &e))
     }
 
     /// Stages a finished temp file as artifact `name`.
@@ -56,11 +82,37 @@ impl Staging {
         Ok(())
     }
 
+    /// The staged artifacts: name and the temp file holding its bytes.
+    pub fn staged(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.files.iter().map(|(file, name)| (name.as_str(), file.path()))
+    }
+
+    /// Compares every staged artifact with the folder's; reads only.
+    pub fn compare(&self) -> anyhow::Result<Vec<(String, Comparison)>> {
+        let mut result = Vec::new();
+        for (file, name) in &self.files {
+            let target = self.target.join(name);
+            let comparison = if !target.is_file() {
+                Comparison::Missing
+            } else if same_bytes(file.path(), &target)? {
+                Comparison::Same
+            } else {
+                let new = fs::read(file.path()).map_err(|e| output_error(file.path(), &e))?;
+                let old = fs::read(&target).unwrap_or_default();
+                Comparison::Differs {
+                    lines_changed: lines_changed(&old, &new),
+                }
+            };
+            result.push((name.clone(), comparison));
+        }
+        Ok(result)
+    }
+
     /// Syncs and renames every staged file into place; unchanged files keep their mtime.
     pub fn commit(self) -> anyhow::Result<Vec<Written>> {
         let mut written = Vec::with_capacity(self.files.len());
         for (file, name) in self.files {
-            let target = self.dir.join(&name);
+            let target = self.target.join(&name);
             file.as_file()
                 .sync_all()
                 .map_err(|e| output_error(file.path(), &e))?;
@@ -76,8 +128,22 @@ impl Staging {
     }
 }
 
-/// True when `target` exists and holds exactly the bytes of `staged`.
+/// Lines present in one text and not the other (a multiset difference, both ways).
+fn lines_changed(old: &[u8], new: &[u8]) -> usize {
+    use std::collections::HashMap;
+    let mut counts: HashMap<&[u8], isize> = HashMap::new();
+    for line in old.split(|b| *b == b'\n') {
+        *counts.entry(line).or_default() += 1;
+    }
+    for line in new.split(|b| *b == b'\n') {
+        *counts.entry(line).or_default() -= 1;
+    }
+    counts.values().map(|c| c.unsigned_abs()).sum()
+}
+
+/// True when `target` exists and holds exactly the bytes of `staged` (compared in chunks).
 fn same_bytes(staged: &Path, target: &Path) -> anyhow::Result<bool> {
+    use std::io::Read;
     let Ok(old) = fs::metadata(target) else {
         return Ok(false);
     };
@@ -85,7 +151,19 @@ fn same_bytes(staged: &Path, target: &Path) -> anyhow::Result<bool> {
     if old.len() != new.len() {
         return Ok(false);
     }
-    Ok(fs::read(target).ok() == Some(fs::read(staged).map_err(|e| output_error(staged, &e))?))
+    let (Ok(mut a), Ok(mut b)) = (fs::File::open(staged), fs::File::open(target)) else {
+        return Ok(false);
+    };
+    let (mut buf_a, mut buf_b) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
+    loop {
+        let read = a.read(&mut buf_a).map_err(|e| output_error(staged, &e))?;
+        if read == 0 {
+            return Ok(true);
+        }
+        if b.read_exact(&mut buf_b[..read]).is_err() || buf_a[..read] != buf_b[..read] {
+            return Ok(false);
+        }
+    }
 }
 
 fn output_error(path: &Path, error: &std::io::Error) -> anyhow::Error {

@@ -123,6 +123,9 @@ pub struct Settings {
     pub strict: bool,
     pub quiet: bool,
     pub verbose: u8,
+    /// `--check`: compare with the artifacts on disk, write nothing.
+    pub check: bool,
+    pub lock_wait: Duration,
     pub fetch: FetchSettings,
     /// Where the profile came from, if any.
     pub profile_path: Option<PathBuf>,
@@ -214,6 +217,8 @@ impl Settings {
             strict: args.strict,
             quiet: args.quiet,
             verbose: args.verbose,
+            check: args.check,
+            lock_wait: seconds(args.lock_wait, "--lock-wait")?,
             fetch: resolve_fetch(args, &profile)?,
             profile_path,
             project,

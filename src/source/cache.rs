@@ -134,7 +134,7 @@ pub fn commit(
     dir: &Path,
     mut manifest: CacheManifest,
     staged: Vec<StagedLayer>,
-) -> anyhow::Result<Vec<ExportSpec>> {
+) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     manifest.layers.clear();
     for layer in staged {
         let sha256 = sha256_of(layer.file.path())?;
@@ -165,7 +165,7 @@ pub fn commit(
     temp.persist(dir.join(MANIFEST))
         .map_err(|e| cache_error(dir, &e.error))?;
     remove_unnamed(dir, &manifest);
-    Ok(load(dir)?.1)
+    load(dir)
 }
 
 /// Removes old layer files the manifest no longer names (best effort).

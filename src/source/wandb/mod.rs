@@ -11,6 +11,7 @@ pub mod secret;
 use futures::{StreamExt, TryStreamExt};
 
 use crate::error::{fail, Error, Kind};
+use crate::lock::lock_dir;
 use crate::progress::Progress;
 use crate::settings::{ExportSpec, Settings};
 use crate::source::cache::{self, CacheManifest};
@@ -22,7 +23,7 @@ use secret::{discover_key, KeySource};
 
 /// Fetches every layer (concurrently), commits the cache, and returns its exports.
 /// SIGINT or SIGTERM abandons the fetch, leaving the previous cache as it was.
-pub fn fetch(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
+pub fn fetch(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -35,7 +36,7 @@ pub fn fetch(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
     })
 }
 
-async fn fetch_all(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
+async fn fetch_all(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     let base = parse_base_url(&settings.fetch.base_url)?;
     let machine = machine_of(&base);
     let (key, source) = discover_key(&machine)?;
@@ -51,6 +52,7 @@ async fn fetch_all(settings: &Settings) -> anyhow::Result<Vec<ExportSpec>> {
         None => viewer_entity(&client).await?,
     };
     let cache_dir = cache::project_dir(&settings.fetch.cache_root, &entity, &settings.project)?;
+    let _cache_lock = lock_dir(&cache_dir, settings.lock_wait, settings.quiet)?;
     let layout = CacheLayout::new(settings);
     let query = query::runs_query(&layout.projection());
     let progress = Progress::new(settings.quiet);

@@ -5,7 +5,8 @@
 //!  --latency-ms 50 --page-cap 1000 --key KEY --entity ENT --project PROJ --port 0`
 //!
 //! More flags: `--seed N`, `--nan-rate F`, `--no-gzip`, `--export-dir DIR` (also write the
-//! web UI's CSV export of each layer there, as `layer-{L}.csv`). Prints
+//! web UI's CSV export of each layer there, as `layer-{L}.csv`), `--trace` (print each
+//! request's query, variables, status and the start of the answer to stderr). Prints
 //! `listening http://127.0.0.1:PORT` once it serves.
 
 #[path = "../tests/support/fake_wandb/mod.rs"]
@@ -21,7 +22,7 @@ fn usage(msg: &str) -> ! {
     eprintln!(
         "usage: fake_wandb [--runs N] [--layers A-B|A,B,..] [--extra-keys N] [--latency-ms N] \
          [--page-cap N] [--key KEY] [--entity E] [--project P] [--port N] [--seed N] \
-         [--nan-rate F] [--no-gzip] [--export-dir DIR]"
+         [--nan-rate F] [--no-gzip] [--export-dir DIR] [--trace]"
     );
     std::process::exit(2)
 }
@@ -59,6 +60,7 @@ fn main() {
     };
     let mut port: u16 = 0;
     let mut export_dir: Option<String> = None;
+    let mut trace = false;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         match flag.as_str() {
@@ -76,6 +78,7 @@ fn main() {
             "--project" => config.projects = vec![num(&flag, args.next())],
             "--port" => port = num(&flag, args.next()),
             "--no-gzip" => config.gzip = false,
+            "--trace" => trace = true,
             "--export-dir" => export_dir = Some(num(&flag, args.next())),
             "-h" | "--help" => usage("help"),
             other => usage(&format!("unknown flag {other:?}")),
@@ -90,13 +93,44 @@ fn main() {
         }
     }
     config.dataset = dataset;
+    config.log_bodies = trace;
     let listener = std::net::TcpListener::bind(("127.0.0.1", port))
         .unwrap_or_else(|e| usage(&format!("cannot bind 127.0.0.1:{port}: {e}")));
     let server = FakeWandb::serve(listener, config);
     let mut out = std::io::stdout();
     writeln!(out, "listening {}", server.base_url()).expect("stdout");
     out.flush().expect("stdout");
+    let mut shown = 0;
     loop {
-        std::thread::park();
+        if !trace {
+            std::thread::park();
+            continue;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let log = server.requests();
+        for r in log
+            .iter()
+            .skip(shown)
+            .filter(|r| r.status != 0 || r.fault.is_some())
+        {
+            let answer = r.response_text().unwrap_or_default();
+            let answer: String = answer.chars().take(400).collect();
+            eprintln!(
+                "#{} {} {} -> {} fault={:?}\n  query: {}\n  variables: {}\n  answer: {answer}",
+                r.seq,
+                r.method,
+                r.path,
+                r.status,
+                r.fault,
+                r.query
+                    .as_deref()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                r.variables
+            );
+            shown = r.seq + 1;
+        }
     }
 }

@@ -78,6 +78,10 @@ pub struct User {
     pub entity: Option<String>,
     pub username: Option<String>,
     pub name: Option<String>,
+    // Asked for by the official Python client's login check.
+    pub email: Option<String>,
+    pub flags: Option<JsonString>,
+    pub teams: Option<EntityConnection>,
 }
 
 impl User {
@@ -87,8 +91,30 @@ impl User {
             entity: Some(who.into()),
             username: Some(who.into()),
             name: Some(who.into()),
+            email: None,
+            flags: Some(JsonString("{}".into())),
+            teams: Some(EntityConnection {
+                edges: vec![EntityEdge {
+                    node: Some(Entity { name: who.into() }),
+                }],
+            }),
         }
     }
+}
+
+#[derive(Clone, Debug, SimpleObject)]
+pub struct EntityConnection {
+    pub edges: Vec<EntityEdge>,
+}
+
+#[derive(Clone, Debug, SimpleObject)]
+pub struct EntityEdge {
+    pub node: Option<Entity>,
+}
+
+#[derive(Clone, Debug, SimpleObject)]
+pub struct Entity {
+    pub name: String,
 }
 
 fn b64(s: &str) -> String {

@@ -179,6 +179,7 @@ async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Repl
         .as_ref()
         .and_then(|v| v.get("operationName"))
         .and_then(|q| q.as_str())
+        .filter(|q| !q.is_empty()) // clients send "" for "none"
         .map(String::from);
     let authorized = authorized(shared, &req);
     let idx = {

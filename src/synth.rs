@@ -20,6 +20,9 @@ pub struct SweepSpec {
     pub empty_rate: f64,
     /// Fraction of runs with a rare activation (`jumprelu`).
     pub rare_rate: f64,
+    /// Round metrics to `f32`, as W&B summaries logged from float32 tensors are (the seed's
+    /// exports hold values like `1023.493408203125`).
+    pub float32: bool,
 }
 
 impl SweepSpec {
@@ -32,6 +35,20 @@ impl SweepSpec {
             nan_rate: 0.0,
             empty_rate: 0.0,
             rare_rate: 0.0,
+            float32: false,
+        }
+    }
+
+    /// A large random sweep for benchmarks: `runs` runs, 1 % NaN and 1 % empty errors,
+    /// 0.05 % of a rare activation, float32 metrics.
+    pub fn benchmark(layer: i64, runs: usize, seed: u64) -> SweepSpec {
+        SweepSpec {
+            runs: Some(runs),
+            nan_rate: 0.01,
+            empty_rate: 0.01,
+            rare_rate: 0.0005,
+            float32: true,
+            ..SweepSpec::seed_like(layer, seed)
         }
     }
 }
@@ -67,6 +84,11 @@ fn make_run(spec: &SweepSpec, rng: &mut fastrand::Rng, activation: &str, k: i64,
         let l0 = (k as f64).min(2960.0 * jitter) * if activation == "topk" { 0.999 } else { 1.0 };
         (l0, 0.065 * (32.0 / l0).powf(1.05) * jitter)
     };
+    let (l0, error) = if spec.float32 {
+        (l0 as f32 as f64, error as f32 as f64)
+    } else {
+        (l0, error)
+    };
     let roll = rng.f64();
     let error = if roll < spec.nan_rate {
         Some(f64::NAN)
@@ -83,12 +105,16 @@ fn make_run(spec: &SweepSpec, rng: &mut fastrand::Rng, activation: &str, k: i64,
     }
 }
 
+fn rng_for(spec: &SweepSpec) -> fastrand::Rng {
+    fastrand::Rng::with_seed(spec.seed ^ (spec.layer as u64).wrapping_mul(0x9e37_79b9))
+}
+
 /// The runs of one layer's sweep, in a shuffled (but seeded) order.
 pub fn generate(spec: &SweepSpec) -> Vec<SynthRun> {
-    let mut rng = fastrand::Rng::with_seed(spec.seed ^ (spec.layer as u64).wrapping_mul(0x9e37_79b9));
-    let mut runs = Vec::new();
     match spec.runs {
         None => {
+            let mut rng = rng_for(spec);
+            let mut runs = Vec::new();
             for activation in ["topk", "batchtopk"] {
                 for k in K_VALUES {
                     runs.push(make_run(spec, &mut rng, activation, k, 0.0));
@@ -98,41 +124,54 @@ pub fn generate(spec: &SweepSpec) -> Vec<SynthRun> {
                 runs.push(make_run(spec, &mut rng, "topafa", 0, afa));
             }
             rng.shuffle(&mut runs);
+            runs
         }
-        Some(count) => {
-            runs.reserve(count);
-            for _ in 0..count {
-                let activation = if rng.f64() < spec.rare_rate {
-                    "jumprelu"
-                } else {
-                    ["topk", "batchtopk", "topafa"][rng.usize(0..3)]
-                };
-                let (k, afa) = if activation == "topafa" {
-                    (0, AFA_COEFFS[rng.usize(0..AFA_COEFFS.len())])
-                } else {
-                    (K_VALUES[rng.usize(0..K_VALUES.len())], 0.0)
-                };
-                runs.push(make_run(spec, &mut rng, activation, k, afa));
-            }
-        }
+        Some(_) => random_runs(spec).collect(),
     }
-    runs
+}
+
+/// A random sweep's runs one at a time (`spec.runs` of them, none when it is `None`), so
+/// that millions of runs can be written without holding them.
+pub fn random_runs(spec: &SweepSpec) -> impl Iterator<Item = SynthRun> + '_ {
+    let mut rng = rng_for(spec);
+    (0..spec.runs.unwrap_or(0)).map(move |_| {
+        let activation = if rng.f64() < spec.rare_rate {
+            "jumprelu"
+        } else {
+            ["topk", "batchtopk", "topafa"][rng.usize(0..3)]
+        };
+        let (k, afa) = if activation == "topafa" {
+            (0, AFA_COEFFS[rng.usize(0..AFA_COEFFS.len())])
+        } else {
+            (K_VALUES[rng.usize(0..K_VALUES.len())], 0.0)
+        };
+        make_run(spec, &mut rng, activation, k, afa)
+    })
+}
+
+/// Writes a sweep as an export; random sweeps are streamed, never held whole.
+pub fn write_sweep(spec: &SweepSpec, out: &mut impl Write) -> io::Result<()> {
+    match spec.runs {
+        None => write_export(&generate(spec), out),
+        Some(_) => write_runs(random_runs(spec), out),
+    }
 }
 
 /// Writes runs as the W&B web page exports them: every field quoted, no trailing newline.
 pub fn write_export(runs: &[SynthRun], out: &mut impl Write) -> io::Result<()> {
+    write_runs(runs.iter().cloned(), out)
+}
+
+fn write_runs(runs: impl Iterator<Item = SynthRun>, out: &mut impl Write) -> io::Result<()> {
     out.write_all(b"\"Name\",\"l0_norm\",\"l2_loss\",\"afa_coeff\",\"_wandb\"")?;
     for run in runs {
-        let error = match run.error {
-            Some(e) if e.is_nan() => "NaN".to_string(),
-            Some(e) => e.to_string(),
-            None => String::new(),
-        };
-        write!(
-            out,
-            "\n\"{}\",\"{}\",\"{error}\",\"{}\",\"\"",
-            run.name, run.l0, run.afa_coeff
-        )?;
+        write!(out, "\n\"{}\",\"{}\",\"", run.name, run.l0)?;
+        match run.error {
+            Some(e) if e.is_nan() => out.write_all(b"NaN")?,
+            Some(e) => write!(out, "{e}")?,
+            None => {}
+        }
+        write!(out, "\",\"{}\",\"\"", run.afa_coeff)?;
     }
     Ok(())
 }

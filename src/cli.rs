@@ -149,6 +149,11 @@ pub struct FetchArgs {
     #[arg(long, value_name = "SECS", env = "MDL_FETCH_DEADLINE")]
     pub deadline: Option<f64>,
 
+    /// Reuse the cached runs that were finished at the last fetch; ask the server only for
+    /// runs created since (less an hour) or unfinished then. Same result as a full fetch.
+    #[arg(long)]
+    pub incremental: bool,
+
     /// Cache folder [default: cache]; runs land in <DIR>/<entity>/<project>/.
     #[arg(long, value_name = "DIR", env = "MDL_FETCH_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,

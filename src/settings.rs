@@ -96,6 +96,8 @@ pub struct FetchSettings {
     pub deadline: Duration,
     pub config_keys: Vec<String>,
     pub cache_root: PathBuf,
+    /// Reuse the cache's finished runs and fetch only what changed.
+    pub incremental: bool,
 }
 
 /// Everything the pipeline needs to know, resolved.
@@ -367,5 +369,6 @@ fn resolve_fetch(args: &TableArgs, profile: &Profile) -> anyhow::Result<FetchSet
             .clone()
             .or_else(|| wandb.cache_dir.clone())
             .unwrap_or_else(|| PathBuf::from("cache")),
+        incremental: flags.incremental,
     })
 }

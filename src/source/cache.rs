@@ -38,6 +38,9 @@ pub struct CachedLayer {
     pub runs: u64,
     /// What the server's `runCount` said.
     pub run_count: u64,
+    /// Runs kept from the previous cache by `--incremental`.
+    #[serde(default)]
+    pub reused: u64,
     pub sha256: String,
 }
 
@@ -117,6 +120,7 @@ pub struct StagedLayer {
     pub filters: String,
     pub runs: u64,
     pub run_count: u64,
+    pub reused: u64,
 }
 
 /// A temp file in the cache folder (created if needed) for one layer's export.
@@ -154,6 +158,7 @@ pub fn commit(
             filters: layer.filters,
             runs: layer.runs,
             run_count: layer.run_count,
+            reused: layer.reused,
             sha256,
         });
     }

@@ -15,6 +15,10 @@ pub struct CacheLayout {
 }
 
 const METADATA: [&str; 3] = ["ID", "State", "Created"];
+/// Positions of the metadata in a cache row (after the name).
+pub const ID: usize = 1;
+pub const STATE: usize = 2;
+pub const CREATED: usize = 3;
 
 impl CacheLayout {
     pub fn new(settings: &Settings) -> CacheLayout {
@@ -49,6 +53,12 @@ impl CacheLayout {
         header.extend(self.config_keys.iter().map(String::as_str));
         header.extend(self.summary_keys.iter().map(String::as_str));
         header
+    }
+
+    /// The order cache rows are written in, whatever order the server sent them:
+    /// creation time, then run id.
+    pub fn canonical_key(row: &[String]) -> (&str, &str) {
+        (&row[CREATED], &row[ID])
     }
 
     /// The run as the UI's export would show it: the display name under "Name".

@@ -81,6 +81,18 @@ pub struct Viewer {
     pub entity: Option<String>,
 }
 
+/// The count-only query.
+#[derive(Debug, Deserialize)]
+pub struct CountData {
+    pub project: Option<ProjectCount>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProjectCount {
+    #[serde(rename = "runCount")]
+    pub run_count: u64,
+}
+
 /// One page of the runs query.
 #[derive(Debug, Deserialize)]
 pub struct RunsData {

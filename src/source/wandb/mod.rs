@@ -3,6 +3,7 @@
 pub mod client;
 pub mod columns;
 pub mod decode;
+pub mod incremental;
 pub mod pager;
 pub mod query;
 pub mod retry;

@@ -49,6 +49,11 @@ $order: String, $filters: JSONString, $withCount: Boolean!) {{
     )
 }
 
+/// How many runs match a filter, without fetching them.
+pub const COUNT_QUERY: &str = "query RunCount($project: String!, $entity: String!, $filters: JSONString) {
+  project(name: $project, entityName: $entity) { runCount(filters: $filters) }
+}";
+
 /// The key's default entity, when neither flag, env nor profile names one.
 pub const VIEWER_QUERY: &str = "query Viewer { viewer { entity } }";
 

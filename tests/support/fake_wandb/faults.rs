@@ -35,6 +35,9 @@ pub enum Fault {
     /// Runs pages only: drop this many runs from the start of the page's edges (counts and
     /// cursors unchanged, as if they vanished between requests).
     LoseRuns(usize),
+    /// Runs pages only: the page's edges in reverse order (cursors still valid), as a
+    /// server that ignores `order` within a page would send them.
+    ShuffleEdges,
 }
 
 impl Fault {
@@ -43,7 +46,7 @@ impl Fault {
     pub fn is_page_fault(&self) -> bool {
         matches!(
             self,
-            Fault::RepeatCursor | Fault::EndlessCursor | Fault::LoseRuns(_)
+            Fault::RepeatCursor | Fault::EndlessCursor | Fault::LoseRuns(_) | Fault::ShuffleEdges
         )
     }
 }

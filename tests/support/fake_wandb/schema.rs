@@ -218,6 +218,7 @@ impl Project {
                 end_cursor = Some(encode_cursor(&order, &page.from, nonce));
                 has_next = true;
             }
+            Some(Fault::ShuffleEdges) => edges.reverse(),
             Some(Fault::LoseRuns(n)) => {
                 let n = (*n).min(edges.len());
                 edges.drain(..n);

@@ -1,0 +1,345 @@
+//! Unattended regeneration: deterministic bytes, `--check`, quiet writes, the manifest,
+//! one writer per folder, and an incremental refresh that equals a full fetch.
+
+#[path = "support/fake_wandb/mod.rs"]
+mod fake_wandb;
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, SystemTime};
+
+use fake_wandb::*;
+use sha2::{Digest, Sha256};
+use support::*;
+
+const PROJECT: &str = "fake-project";
+const ENTITY: &str = "fake-entity";
+/// Every artifact but the manifest, which records the time.
+const ARTIFACTS: [&str; 7] = [
+    "mdl-table.md",
+    "mdl-table.csv",
+    "mdl-table.json",
+    "frontier.csv",
+    "frontier.svg",
+    "mdl-report.md",
+    "runs.csv",
+];
+
+fn server(dataset: Dataset, page_cap: usize) -> FakeWandb {
+    FakeWandb::start(FakeConfig {
+        page_cap,
+        ..FakeConfig::with_dataset(dataset)
+    })
+}
+
+fn sweep(runs: usize, states: &[&str]) -> Dataset {
+    Dataset::sweep(SweepOptions {
+        runs,
+        layers: (4..10).collect(),
+        nan_rate: 0.03,
+        states: states.iter().map(|s| s.to_string()).collect(),
+        ..SweepOptions::default()
+    })
+}
+
+fn fetch(work: &Workdir, server: &FakeWandb, extra: &[&str]) -> Output {
+    work.command()
+        .env("WANDB_BASE_URL", server.base_url())
+        .env("WANDB_API_KEY", DEFAULT_KEY)
+        .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status.code(),
+        stderr(output)
+    );
+}
+
+fn read(path: impl AsRef<Path>) -> Vec<u8> {
+    std::fs::read(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+}
+
+/// Every file under `dir` (relative path → bytes, mtime).
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, (read(&path), entry.metadata().unwrap().modified().unwrap()));
+            }
+        }
+    }
+    files
+}
+
+fn artifacts(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {
+    ARTIFACTS
+        .iter()
+        .map(|name| (*name, read(dir.join(name))))
+        .collect()
+}
+
+/// The cache's layer exports by file name (names carry their content hash).
+fn cache_exports(work: &Workdir) -> BTreeMap<String, Vec<u8>> {
+    snapshot(&work.join(&format!("cache/{ENTITY}/{PROJECT}")))
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("layer-"))
+        .map(|(name, (bytes, _))| (name, bytes))
+        .collect()
+}
+
+#[test]
+fn artifacts_do_not_depend_on_arrival_order_concurrency_or_time() {
+    let dataset = sweep(240, &["finished"]);
+    let plain = server(dataset.clone(), 9);
+    let shuffled = server(dataset, 9);
+    shuffled.inject(FaultRule::always(Fault::ShuffleEdges));
+    let (a, b) = (Workdir::new(), Workdir::new());
+    ok(&fetch(&a, &plain, &["--concurrency", "1"]));
+    std::thread::sleep(Duration::from_millis(1100));
+    ok(&fetch(&b, &shuffled, &["--concurrency", "3", "--page-size", "5"]));
+    assert!(
+        shuffled.fault_count(&Fault::ShuffleEdges) > 10,
+        "pages really arrived reversed"
+    );
+    let out = format!("out/{PROJECT}");
+    assert_eq!(artifacts(&a.join(&out)), artifacts(&b.join(&out)));
+    assert_eq!(cache_exports(&a), cache_exports(&b));
+    let manifests = (
+        read(a.join(&format!("{out}/manifest.json"))),
+        read(b.join(&format!("{out}/manifest.json"))),
+    );
+    assert_ne!(manifests.0, manifests.1, "the manifest is where the time goes");
+}
+
+/// Copies the bundled fixtures into `work` and returns `--export` arguments for them.
+fn local_exports(work: &Workdir) -> Vec<String> {
+    let mut args = Vec::new();
+    for layer in [6, 7, 8] {
+        let text = read(root().join(format!("fixtures/sae-sweeps/layer-{layer}.csv")));
+        let path = work.write(&format!("in/layer-{layer}.csv"), text);
+        args.extend(["--export".into(), format!("{layer}={}", path.display())]);
+    }
+    args
+}
+
+#[test]
+fn check_passes_on_fresh_artifacts_fails_on_stale_ones_and_touches_nothing() {
+    let work = Workdir::new();
+    let mut args = local_exports(&work);
+    args.extend(["--out".into(), "tables".into(), "-q".into()]);
+    let run = |extra: &[&str]| work.command().args(&args).args(extra).output().unwrap();
+    ok(&run(&[]));
+    let before = snapshot(work.path());
+
+    let fresh = run(&["--check"]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", stderr(&fresh));
+    assert!(
+        snapshot(work.path()) == before,
+        "--check on fresh artifacts touched a file"
+    );
+
+    // Make layer 7's best topk run a little better: its row and DL change.
+    let path = work.join("in/layer-7.csv");
+    let text = String::from_utf8(read(&path)).unwrap();
+    let best_line = text
+        .lines()
+        .find(|l| l.contains("_topk_8192_"))
+        .unwrap()
+        .to_string();
+    let cells: Vec<&str> = best_line.split("\",\"").collect();
+    let better = best_line.replace(cells[2], "0.00001");
+    std::fs::write(&path, text.replace(&best_line, &better)).unwrap();
+    let before = snapshot(work.path());
+    let stale = run(&["--check"]);
+    assert_eq!(stale.status.code(), Some(20), "{}", stderr(&stale));
+    let err = stderr(&stale);
+    assert!(err.contains("tables/mdl-table.md: differs"), "{err}");
+    assert!(err.contains("tables/runs.csv: differs"), "{err}");
+    assert!(!err.contains("mdl-table.json: missing"), "{err}");
+    assert!(err.lines().last().unwrap().starts_with("error: "), "{err}");
+    assert!(
+        snapshot(work.path()) == before,
+        "--check on stale artifacts touched a file"
+    );
+
+    // A folder that was never written is stale too, and is not created.
+    let missing = work
+        .command()
+        .args(&args[..6])
+        .args(["--out", "nowhere", "--check", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(20));
+    assert!(stderr(&missing).contains("nowhere/mdl-table.md: missing"));
+    assert!(!work.join("nowhere").exists());
+}
+
+#[test]
+fn unchanged_artifacts_keep_their_mtime_and_the_manifest_records_provenance() {
+    let work = Workdir::new();
+    let mut args = local_exports(&work);
+    args.extend([
+        "--out".into(),
+        "tables".into(),
+        "-q".into(),
+        "--tolerance".into(),
+        "1e-3".into(),
+    ]);
+    ok(&work.command().args(&args).output().unwrap());
+    let first = snapshot(&work.join("tables"));
+    std::thread::sleep(Duration::from_millis(1100));
+    ok(&work.command().args(&args).output().unwrap());
+    let second = snapshot(&work.join("tables"));
+    for name in ARTIFACTS {
+        assert_eq!(
+            first[name].1, second[name].1,
+            "{name} was rewritten with the same bytes"
+        );
+    }
+    assert_ne!(first["manifest.json"].0, second["manifest.json"].0);
+
+    let manifest: serde_json::Value = serde_json::from_slice(&second["manifest.json"].0).unwrap();
+    assert_eq!(manifest["source"]["kind"], "exports");
+    assert!(manifest["tool"].as_str().unwrap().starts_with("mdl-fetch "));
+    assert_eq!(manifest["settings"]["tolerances"][0], 1e-3);
+    let inputs = manifest["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 3);
+    for input in inputs {
+        let bytes = read(input["file"].as_str().unwrap());
+        assert_eq!(input["sha256"], format!("{:x}", Sha256::digest(&bytes)));
+    }
+    let outputs = manifest["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), ARTIFACTS.len());
+    for output in outputs {
+        let bytes = &second[output["file"].as_str().unwrap()].0;
+        assert_eq!(output["sha256"], format!("{:x}", Sha256::digest(bytes)));
+    }
+    assert_eq!(manifest["skipped"]["count"], 0);
+}
+
+#[test]
+fn the_online_manifest_names_the_api_source_and_its_counts() {
+    let fake = server(sweep(120, &["finished", "running"]), 50);
+    let work = Workdir::new();
+    ok(&fetch(&work, &fake, &[]));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(work.join(&format!("out/{PROJECT}/manifest.json")))).unwrap();
+    assert_eq!(manifest["source"]["kind"], "fetch");
+    let api = &manifest["source"]["api"];
+    assert_eq!(api["entity"], ENTITY);
+    assert_eq!(api["project"], PROJECT);
+    assert_eq!(api["host"], fake.base_url().trim_start_matches("http://"));
+    let layers = api["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    for layer in layers {
+        assert_eq!(layer["runs"], 20);
+        assert_eq!(layer["run_count"], 20);
+        assert!(layer["filters"].as_str().unwrap().contains("config.layer"));
+    }
+}
+
+#[test]
+fn incremental_refresh_equals_a_full_fetch_and_transfers_fewer_runs() {
+    let fake = server(
+        sweep(600, &["finished", "finished", "finished", "finished", "running"]),
+        25,
+    );
+    let work = Workdir::new();
+    ok(&fetch(&work, &fake, &[]));
+
+    // Meanwhile: new runs arrive, running runs finish with new metrics.
+    let running: Vec<String> = fake.dataset().with(|ds| {
+        ds.runs
+            .iter()
+            .filter(|r| r.state == "running")
+            .map(|r| r.name.clone())
+            .collect()
+    });
+    assert!(running.len() > 20);
+    for (i, name) in running.iter().enumerate() {
+        fake.dataset().set_state(name, "finished");
+        fake.dataset()
+            .set_summary(name, "l2_loss", SummaryValue::from(1e-5 * (i + 1) as f64));
+    }
+    fake.dataset().with_mut(|ds| {
+        ds.add_sweep_runs(&SweepOptions {
+            runs: 60,
+            layers: (4..10).collect(),
+            seed: 7,
+            states: vec!["running".into(), "finished".into()],
+            ..SweepOptions::default()
+        });
+    });
+
+    fake.clear_requests();
+    let incremental = fetch(&work, &fake, &["--incremental", "-v"]);
+    ok(&incremental);
+    let transferred_incremental: usize = fake.runs_requests().iter().map(|r| r.edges).sum();
+    assert!(
+        stderr(&incremental).contains("reused from the cache"),
+        "{}",
+        stderr(&incremental)
+    );
+
+    let full = Workdir::new();
+    fake.clear_requests();
+    ok(&fetch(&full, &fake, &[]));
+    let transferred_full: usize = fake.runs_requests().iter().map(|r| r.edges).sum();
+
+    eprintln!("runs transferred: incremental {transferred_incremental}, full {transferred_full}");
+    let out = format!("out/{PROJECT}");
+    assert_eq!(artifacts(&work.join(&out)), artifacts(&full.join(&out)));
+    assert_eq!(cache_exports(&work), cache_exports(&full));
+    assert_eq!(transferred_full, 330, "layers 6-8 hold 330 runs");
+    assert!(
+        transferred_incremental * 4 < transferred_full * 3,
+        "incremental moved {transferred_incremental} runs, a full fetch {transferred_full}"
+    );
+}
+
+#[test]
+fn a_second_run_on_the_same_folder_waits_or_says_why_it_cannot() {
+    let fake = server(sweep(60, &["finished"]), 2);
+    fake.set_latency(Duration::from_millis(400));
+    let work = Workdir::new();
+    let mut first = work
+        .command()
+        .env("WANDB_BASE_URL", fake.base_url())
+        .env("WANDB_API_KEY", DEFAULT_KEY)
+        .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let busy = work.run(&["--project", PROJECT, "--offline", "--lock-wait", "0", "-q"]);
+    assert_eq!(busy.status.code(), Some(11), "{}", stderr(&busy));
+    assert!(
+        stderr(&busy).contains("another mdl-fetch is still writing"),
+        "{}",
+        stderr(&busy)
+    );
+    let waited = work.run(&["--project", PROJECT, "--offline", "--lock-wait", "60"]);
+    assert!(first.wait().unwrap().success());
+    ok(&waited);
+    assert!(
+        stderr(&waited).contains("waiting for another mdl-fetch"),
+        "{}",
+        stderr(&waited)
+    );
+}

@@ -5,8 +5,8 @@ Why: the fake server is only worth testing against if the real client accepts it
 starts `examples/fake_wandb` (unless WANDB_BASE_URL is already set), then lists layers
 6-8 with `wandb.Api().runs(...)`, lazily and eagerly, and reads every run's summary.
 
-    python3 -m venv /tmp/wandbenv && /tmp/wandbenv/bin/pip install wandb
-    /tmp/wandbenv/bin/python scripts/wandb_client_smoke.py
+    python3 -m venv .venv-wandb && .venv-wandb/bin/pip install wandb
+    .venv-wandb/bin/python scripts/wandb_client_smoke.py
 
 Exits 0 when the client saw every matching run with its l0_norm/l2_loss (NaN included).
 """

@@ -57,7 +57,8 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     // a fetch it makes lands in a cache folder that is removed when the check ends.
     let _scratch_cache = if settings.check {
         let dir = tempfile::tempdir()?;
-        settings.fetch.cache_root = dir.path().to_path_buf();
+        let real_root = std::mem::replace(&mut settings.fetch.cache_root, dir.path().to_path_buf());
+        settings.fetch.real_cache_root = Some(real_root);
         Some(dir)
     } else {
         None
@@ -203,7 +204,16 @@ fn choose_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manif
         return Ok((settings.exports.clone(), Provenance::Exports));
     }
     if !settings.offline {
-        let (cache, exports) = source::wandb::fetch(settings)?;
+        let (cache, mut exports) = source::wandb::fetch(settings)?;
+        if let Some(real_root) = &settings.fetch.real_cache_root {
+            for spec in &mut exports {
+                let relative = spec
+                    .path
+                    .strip_prefix(&settings.fetch.cache_root)
+                    .unwrap_or(&spec.path);
+                spec.label = Some(real_root.join(relative).display().to_string());
+            }
+        }
         return Ok((exports, Provenance::Fetched(cache)));
     }
     let root = &settings.fetch.cache_root;

@@ -59,7 +59,7 @@ pub fn replay(
         if settings.verbose > 0 {
             eprintln!(
                 "read {}: {} rows, {} runs, {} skipped",
-                spec.path.display(),
+                spec.label(),
                 stats.rows,
                 stats.records,
                 stats.skips.count
@@ -67,7 +67,7 @@ pub fn replay(
         }
         skips.merge(stats.skips.clone());
         files.push(InputFile {
-            file: spec.path.display().to_string(),
+            file: spec.label(),
             layer: spec.layer,
             rows: stats.rows,
             runs: stats.records,

@@ -46,9 +46,19 @@ impl Default for ColumnNames {
 pub struct ExportSpec {
     pub layer: Option<i64>,
     pub path: PathBuf,
+    /// The name messages and artifacts use, when it is not the path (a `--check` fetch
+    /// reads a throwaway copy of the cache but names the cache's files).
+    pub label: Option<String>,
 }
 
 impl ExportSpec {
+    /// How messages and artifacts name this export.
+    pub fn label(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
+
     /// Parses `--export [LAYER=]PATH`.
     pub fn parse(text: &str) -> anyhow::Result<ExportSpec> {
         if let Some((layer, path)) = text.split_once('=') {
@@ -62,6 +72,7 @@ impl ExportSpec {
                 return Ok(ExportSpec {
                     layer: Some(layer),
                     path: path.into(),
+                    label: None,
                 });
             }
             // `x=a.csv` is a mistyped layer unless a file of that very name exists.
@@ -79,6 +90,7 @@ impl ExportSpec {
         Ok(ExportSpec {
             layer: None,
             path: text.into(),
+            label: None,
         })
     }
 }
@@ -98,6 +110,8 @@ pub struct FetchSettings {
     pub cache_root: PathBuf,
     /// Reuse the cache's finished runs and fetch only what changed.
     pub incremental: bool,
+    /// Under `--check`, the cache folder the throwaway `cache_root` stands in for.
+    pub real_cache_root: Option<PathBuf>,
 }
 
 /// Everything the pipeline needs to know, resolved.
@@ -191,6 +205,7 @@ impl Settings {
             .map(|entry| ExportSpec {
                 layer: entry.layer,
                 path: entry.path.clone(),
+                label: None,
             })
             .collect();
         for eps in &args.tolerance {
@@ -370,5 +385,6 @@ fn resolve_fetch(args: &TableArgs, profile: &Profile) -> anyhow::Result<FetchSet
             .or_else(|| wandb.cache_dir.clone())
             .unwrap_or_else(|| PathBuf::from("cache")),
         incremental: flags.incremental,
+        real_cache_root: None,
     })
 }

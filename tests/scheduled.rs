@@ -343,3 +343,33 @@ fn a_second_run_on_the_same_folder_waits_or_says_why_it_cannot() {
         stderr(&waited)
     );
 }
+
+#[test]
+fn an_online_check_compares_with_a_fresh_fetch_and_leaves_the_cache_alone() {
+    let fake = server(sweep(120, &["finished"]), 10);
+    let work = Workdir::new();
+    ok(&fetch(&work, &fake, &[]));
+    let before = snapshot(work.path());
+    let fresh = fetch(&work, &fake, &["--check"]);
+    assert_eq!(fresh.status.code(), Some(0), "{}", stderr(&fresh));
+    assert!(
+        snapshot(work.path()) == before,
+        "an online --check touched a file"
+    );
+
+    fake.dataset().with_mut(|ds| {
+        ds.add_sweep_runs(&SweepOptions {
+            runs: 12,
+            layers: (4..10).collect(),
+            seed: 9,
+            ..SweepOptions::default()
+        });
+    });
+    let stale = fetch(&work, &fake, &["--check"]);
+    assert_eq!(stale.status.code(), Some(20), "{}", stderr(&stale));
+    assert!(stderr(&stale).contains("runs.csv: differs"), "{}", stderr(&stale));
+    assert!(
+        snapshot(work.path()) == before,
+        "an online --check touched a file"
+    );
+}

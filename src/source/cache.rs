@@ -108,6 +108,7 @@ pub fn load(dir: &Path) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
         .map(|layer| ExportSpec {
             layer: Some(layer.layer),
             path: dir.join(&layer.file),
+            label: None,
         })
         .collect();
     Ok((manifest, exports))

@@ -36,7 +36,7 @@ pub fn read_export(
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
     let path = &spec.path;
-    let file_name: Arc<str> = path.display().to_string().into();
+    let file_name: Arc<str> = spec.label().into();
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) => {

@@ -3,6 +3,7 @@
 //! The pipeline, top to bottom: resolve settings → choose inputs (exports, or a fetch that
 //! lands in the cache as exports) → read records → select → price → emit artifacts.
 
+pub mod check;
 pub mod cli;
 pub mod emit;
 pub mod error;
@@ -55,7 +56,8 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let mut settings = Settings::resolve(args)?;
     // `--check` writes nothing: not the artifacts, not the cache, not even a lock file;
     // a fetch it makes lands in a cache folder that is removed when the check ends.
-    let _scratch_cache = if settings.check {
+    let fetching = !settings.offline && settings.exports.is_empty();
+    let _scratch_cache = if settings.check && fetching {
         let dir = tempfile::tempdir()?;
         let real_root = std::mem::replace(&mut settings.fetch.cache_root, dir.path().to_path_buf());
         settings.fetch.real_cache_root = Some(real_root);
@@ -98,103 +100,15 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     }
     staging.add_file(emit::runs_csv::FILE_NAME, replay.runs_csv);
     if settings.check {
-        return check(&settings, &staging);
+        return check::report(&settings.out_dir, &staging, settings.quiet);
     }
-    let manifest = build_manifest(&settings, &table, &provenance, &staging)?;
+    let manifest = manifest::render(&settings, &table, &provenance, &staging)?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     staging.commit()?;
     if !settings.quiet {
         print_stdout(&emit::Emitter::render(&emit::markdown::Markdown, &table))?;
     }
     Ok(())
-}
-
-/// `--check`: one line per artifact that differs, and exit 20 if any does.
-fn check(settings: &Settings, staging: &Staging) -> anyhow::Result<()> {
-    let mut stale = Vec::new();
-    for (name, comparison) in staging.compare()? {
-        match comparison {
-            output::Comparison::Same => {}
-            output::Comparison::Missing => stale.push(format!("{name}: missing")),
-            output::Comparison::Differs { lines_changed } => {
-                stale.push(format!("{name}: differs ({lines_changed} lines changed)"))
-            }
-        }
-    }
-    if stale.is_empty() {
-        if !settings.quiet {
-            eprintln!("{}: artifacts are up to date", settings.out_dir.display());
-        }
-        return Ok(());
-    }
-    for line in &stale {
-        eprintln!("{}/{line}", settings.out_dir.display());
-    }
-    fail(
-        Kind::Stale,
-        format!(
-            "{} of the artifacts in {} are out of date; run without --check to regenerate them",
-            stale.len(),
-            settings.out_dir.display()
-        ),
-    )
-}
-
-/// The provenance record written beside the artifacts.
-fn build_manifest(
-    settings: &Settings,
-    table: &MdlTable,
-    provenance: &manifest::Provenance,
-    staging: &Staging,
-) -> anyhow::Result<String> {
-    let settings_json = serde_json::json!({
-        "project": settings.project,
-        "layers": settings.layers,
-        "code": settings.code.name(),
-        "bits": settings.bits,
-        "dict_size": settings.dict_size,
-        "fixed_dict_size": settings.fixed_dict_size,
-        "d_model": settings.d_model,
-        "tolerances": settings.tolerances,
-        "columns": {
-            "name": settings.columns.name,
-            "l0": settings.columns.l0,
-            "error": settings.columns.error,
-            "layer": settings.columns.layer,
-            "dict_size": settings.columns.dict_size,
-        },
-        "name_rule": format!("{:?}", settings.grammar),
-        "layer_rule": settings.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
-        "strict": settings.strict,
-    });
-    let profile = match &settings.profile_path {
-        Some(path) => Some(manifest::FileDigest {
-            file: path.display().to_string(),
-            sha256: source::cache::sha256_of(path)?,
-        }),
-        None => None,
-    };
-    let outputs = staging
-        .staged()
-        .map(|(name, path)| {
-            Ok(manifest::FileDigest {
-                file: name.to_string(),
-                sha256: source::cache::sha256_of(path)?,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let document = manifest::Manifest {
-        tool: concat!("mdl-fetch ", env!("CARGO_PKG_VERSION")).into(),
-        generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        settings_sha256: manifest::sha256_hex(settings_json.to_string().as_bytes()),
-        settings: settings_json,
-        profile,
-        source: manifest::Source::of(provenance),
-        inputs: manifest::inputs(&table.inputs)?,
-        outputs,
-        skipped: manifest::skipped(&table.skips),
-    };
-    Ok(serde_json::to_string_pretty(&document)? + "\n")
 }
 
 /// `--export` files; else offline the project's cache, or its bundled exports; else a fetch.

@@ -4,9 +4,11 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::output::Staging;
+use crate::settings::Settings;
 use crate::skips::Skips;
 use crate::source::cache::{hex, sha256_of, CacheManifest};
-use crate::table::InputFile;
+use crate::table::{InputFile, MdlTable};
 
 pub const FILE_NAME: &str = "manifest.json";
 
@@ -117,4 +119,61 @@ pub fn skipped(skips: &Skips) -> SkippedRuns {
         count: skips.count,
         examples: skips.examples.clone(),
     }
+}
+
+/// The provenance record written beside the artifacts.
+pub fn render(
+    settings: &Settings,
+    table: &MdlTable,
+    provenance: &Provenance,
+    staging: &Staging,
+) -> anyhow::Result<String> {
+    let settings_json = serde_json::json!({
+        "project": settings.project,
+        "layers": settings.layers,
+        "code": settings.code.name(),
+        "bits": settings.bits,
+        "dict_size": settings.dict_size,
+        "fixed_dict_size": settings.fixed_dict_size,
+        "d_model": settings.d_model,
+        "tolerances": settings.tolerances,
+        "columns": {
+            "name": settings.columns.name,
+            "l0": settings.columns.l0,
+            "error": settings.columns.error,
+            "layer": settings.columns.layer,
+            "dict_size": settings.columns.dict_size,
+        },
+        "name_rule": format!("{:?}", settings.grammar),
+        "layer_rule": settings.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
+        "strict": settings.strict,
+    });
+    let profile = match &settings.profile_path {
+        Some(path) => Some(FileDigest {
+            file: path.display().to_string(),
+            sha256: sha256_of(path)?,
+        }),
+        None => None,
+    };
+    let outputs = staging
+        .staged()
+        .map(|(name, path)| {
+            Ok(FileDigest {
+                file: name.to_string(),
+                sha256: sha256_of(path)?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let document = Manifest {
+        tool: concat!("mdl-fetch ", env!("CARGO_PKG_VERSION")).into(),
+        generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        settings_sha256: sha256_hex(settings_json.to_string().as_bytes()),
+        settings: settings_json,
+        profile,
+        source: Source::of(provenance),
+        inputs: inputs(&table.inputs)?,
+        outputs,
+        skipped: skipped(&table.skips),
+    };
+    Ok(serde_json::to_string_pretty(&document)? + "\n")
 }

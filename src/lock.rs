@@ -13,6 +13,24 @@ pub struct DirLock {
     _file: File,
 }
 
+/// Name prefixes of the temp files mdl-fetch writes into a locked folder: artifacts being
+/// staged (`output.rs`) and cache exports being fetched (`source/cache.rs`).
+const TEMP_PREFIXES: [&str; 2] = [".mdl-fetch-", ".fetch-"];
+
+/// Removes temp files a killed run left in `dir`. Only the lock's holder writes temp files
+/// there, so once it is ours every one of them is stale (best effort).
+fn sweep_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = TEMP_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) && name.ends_with(".tmp");
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// `parent/.name.mdl-fetch.lock` for `parent/name`; inside the folder when it has no name.
 pub fn lock_path(dir: &Path) -> std::path::PathBuf {
     match (dir.parent(), dir.file_name()) {
@@ -45,7 +63,10 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
     let mut told = false;
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(DirLock { _file: file }),
+            Ok(()) => {
+                sweep_temp_files(dir);
+                return Ok(DirLock { _file: file });
+            }
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => {
                 return fail(
@@ -69,5 +90,29 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
             told = true;
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taking_the_lock_sweeps_only_our_stale_temp_files() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        fs::create_dir_all(&dir).unwrap();
+        let stale = [".mdl-fetch-abc123.tmp", ".fetch-XyZ789.tmp"];
+        let kept = ["mdl-table.md", ".fetch-notes.txt", "runs.tmp", ".other.tmp"];
+        for name in stale.iter().chain(&kept) {
+            fs::write(dir.join(name), "x").unwrap();
+        }
+        let _lock = lock_dir(&dir, Duration::ZERO, true).unwrap();
+        for name in stale {
+            assert!(!dir.join(name).exists(), "{name} swept");
+        }
+        for name in kept {
+            assert!(dir.join(name).exists(), "{name} kept");
+        }
     }
 }

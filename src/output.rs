@@ -109,22 +109,67 @@ impl Staging {
     }
 
     /// Syncs and renames every staged file into place; unchanged files keep their mtime.
+    ///
+    /// `manifest.json` vouches for the other artifacts (their sha256), so it is taken away
+    /// before the first of them changes and renamed into place last: a crash part way
+    /// leaves each artifact a complete old or new version and no manifest, never a
+    /// manifest that names bytes the folder does not hold.
     pub fn commit(self) -> anyhow::Result<Vec<Written>> {
-        let mut written = Vec::with_capacity(self.files.len());
+        let mut plan = Vec::with_capacity(self.files.len());
         for (file, name) in self.files {
             let target = self.target.join(&name);
             file.as_file()
                 .sync_all()
                 .map_err(|e| output_error(file.path(), &e))?;
             let changed = !same_bytes(file.path(), &target)?;
+            plan.push((file, name, target, changed));
+        }
+        let is_seal = |name: &str| name == crate::manifest::FILE_NAME;
+        // Stable: the others keep their order, the manifest goes last.
+        plan.sort_by_key(|(_, name, _, _)| is_seal(name));
+        let sealed = plan.iter().any(|(_, name, _, _)| is_seal(name));
+        if sealed
+            && plan
+                .iter()
+                .any(|(_, name, _, changed)| *changed && !is_seal(name))
+        {
+            let seal = self.target.join(crate::manifest::FILE_NAME);
+            match fs::remove_file(&seal) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
+                _ => sync_dir(&self.target),
+            }
+        }
+        let mut written = Vec::with_capacity(plan.len());
+        for (file, name, target, changed) in plan {
             if changed {
                 file.persist(&target)
                     .map_err(|e| output_error(&target, &e.error))
                     .with_context(|| format!("writing {name}"))?;
+                pause_for_tests();
             }
             written.push(Written { name, changed });
         }
+        sync_dir(&self.target);
         Ok(written)
+    }
+}
+
+/// Makes renames in `dir` durable (best effort: not every platform can sync a folder).
+fn sync_dir(dir: &Path) {
+    if let Ok(folder) = fs::File::open(dir) {
+        let _ = folder.sync_all();
+    }
+}
+
+/// Debug builds only: `MDL_FETCH_TEST_COMMIT_PAUSE_MS` widens the commit so tests can
+/// kill a process in the middle of it.
+fn pause_for_tests() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("MDL_FETCH_TEST_COMMIT_PAUSE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 

@@ -1,0 +1,376 @@
+//! Stopping mdl-fetch part way. SIGINT and SIGTERM during a fetch (a request in flight, or
+//! a wait before a retry) stop it within two seconds with exit 130 or 143 and one line,
+//! leaving the previous artifacts, cache and manifests as they were and no temp file.
+//! SIGKILL at any moment (during the fetch, the cache commit, or the artifacts' commit,
+//! slowed down for the purpose) leaves a readable last good state: every artifact is a
+//! complete old or new version, `manifest.json`, when present, matches the artifacts, the
+//! cache manifest names files that exist with the recorded sha256, and the next run sweeps
+//! away the temp files the killed one left.
+
+#[path = "support/disk.rs"]
+mod disk;
+#[path = "support/fake_wandb/mod.rs"]
+mod fake_wandb;
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use fake_wandb::*;
+use sha2::{Digest, Sha256};
+use support::*;
+
+const PROJECT: &str = "fake-project";
+const ENTITY: &str = "fake-entity";
+const KEY: &str = "mdlfetch-SECRET-interrupt-key-0123456789abcdef";
+
+fn dataset(seed: u64) -> Dataset {
+    Dataset::sweep(SweepOptions {
+        runs: 3 * 40,
+        seed,
+        extra_summary_keys: 3,
+        nan_rate: 0.05,
+        ..SweepOptions::default()
+    })
+}
+
+fn server(seed: u64) -> FakeWandb {
+    FakeWandb::start(FakeConfig {
+        page_cap: 10,
+        api_key: KEY.into(),
+        ..FakeConfig::with_dataset(dataset(seed))
+    })
+}
+
+/// The binary against `server` in `work` at `-vv`, stderr to `work/logs/<log>.stderr`.
+fn command(work: &Workdir, server: &FakeWandb, log: &str, extra_env: &[(&str, &str)]) -> Command {
+    let logs = work.join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut command = work.command();
+    command
+        .env("WANDB_BASE_URL", server.base_url())
+        .env("WANDB_API_KEY", KEY)
+        .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
+        .args([
+            "--project",
+            PROJECT,
+            "--entity",
+            ENTITY,
+            "-q",
+            "-vv",
+            "--timeout",
+            "60",
+        ])
+        .stdin(Stdio::null())
+        .stdout(File::create(logs.join(format!("{log}.stdout"))).unwrap())
+        .stderr(File::create(logs.join(format!("{log}.stderr"))).unwrap());
+    for (name, value) in extra_env {
+        command.env(name, value);
+    }
+    command
+}
+
+fn log(work: &Workdir, log: &str) -> String {
+    std::fs::read_to_string(work.join(&format!("logs/{log}.stderr"))).unwrap_or_default()
+}
+
+/// Runs to the end; panics unless it succeeds.
+fn run_ok(work: &Workdir, server: &FakeWandb, name: &str) {
+    let status = command(work, server, name, &[]).status().unwrap();
+    assert!(status.success(), "{name}: {status}\n{}", log(work, name));
+}
+
+fn send(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal}");
+}
+
+/// Waits for the child up to `limit`; kills it and panics past that.
+fn wait_for(child: &mut Child, limit: Duration) -> (ExitStatus, Duration) {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, started.elapsed());
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running {limit:?} after the signal");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Polls `ready` every few milliseconds for up to 30 s.
+fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Every place a key could leak into: the logs and every file the runs left.
+fn assert_no_key_anywhere(work: &Workdir) {
+    let header = base64::engine::general_purpose::STANDARD.encode(format!("api:{KEY}"));
+    let files = disk::contents(work.path());
+    assert!(files.iter().any(|(name, _)| name.ends_with(".stderr")));
+    let leaks = disk::leaks(
+        files.iter().map(|(name, bytes)| (name.clone(), &bytes[..])),
+        &[KEY, &header, "SECRET"],
+    );
+    assert!(leaks.is_empty(), "the key leaked: {leaks:?}");
+}
+
+/// SIGINT/SIGTERM while `fault` holds layer 7's second page up; `in_wait` says the
+/// signal comes after the faulty answer (during the wait before a retry), else during it.
+fn interrupt_during_fetch(signal: &str, code: i32, fault: Fault, in_wait: bool, env: &[(&str, &str)]) {
+    let server = server(1);
+    let work = Workdir::new();
+    run_ok(&work, &server, "before");
+    let out_before = disk::snapshot(&work.join("out"));
+    let cache_before = disk::snapshot(&work.join("cache"));
+    server.clear_requests();
+    server.inject(FaultRule::once(
+        fault.clone(),
+        Trigger::RunsPage {
+            page: 6,
+            layer: Some(7),
+        },
+    ));
+    let name = format!("{signal}-{}", if in_wait { "waiting" } else { "in-flight" });
+    let mut child = command(&work, &server, &name, env).spawn().unwrap();
+    wait_until("the faulty request", || {
+        server
+            .requests()
+            .iter()
+            .any(|r| r.fault.as_ref() == Some(&fault) && (r.status != 0) == in_wait)
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    send(&child, signal);
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    let err = log(&work, &name);
+    assert_eq!(status.code(), Some(code), "{name}: {status}\n{err}");
+    assert!(took < Duration::from_secs(2), "{name}: took {took:?} to stop");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "{name}: {err}");
+    assert!(
+        errors[0].contains("interrupted by signal") && err.lines().last() == Some(errors[0]),
+        "{name}: {err}"
+    );
+    assert_eq!(
+        disk::diff(&out_before, &disk::snapshot(&work.join("out"))),
+        Vec::<String>::new(),
+        "{name}: artifacts"
+    );
+    assert_eq!(
+        disk::diff(&cache_before, &disk::snapshot(&work.join("cache"))),
+        Vec::<String>::new(),
+        "{name}: cache"
+    );
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new(), "{name}");
+    assert_no_key_anywhere(&work);
+}
+
+#[test]
+fn sigint_during_a_request_stops_promptly_with_130_and_changes_nothing() {
+    interrupt_during_fetch("INT", 130, Fault::Slow(Duration::from_secs(60)), false, &[]);
+}
+
+#[test]
+fn sigterm_during_a_request_stops_promptly_with_143_and_changes_nothing() {
+    interrupt_during_fetch("TERM", 143, Fault::Slow(Duration::from_secs(60)), false, &[]);
+}
+
+#[test]
+fn sigint_during_a_retry_wait_stops_promptly_with_130() {
+    let fault = Fault::Status429 {
+        retry_after: Some("60".into()),
+    };
+    interrupt_during_fetch("INT", 130, fault, true, &[]);
+}
+
+#[test]
+fn sigterm_during_a_retry_wait_stops_promptly_with_143() {
+    let slow_backoff = [("MDL_FETCH_BACKOFF_BASE_MS", "60000")];
+    interrupt_during_fetch("TERM", 143, Fault::Status(503), true, &slow_backoff);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Artifacts (all but the manifest) and cache exports of a finished run.
+#[derive(Default)]
+struct Known {
+    artifacts: BTreeMap<String, Vec<Vec<u8>>>,
+    cache_files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Known {
+    fn learn(&mut self, work: &Workdir) {
+        for (name, bytes) in disk::contents(&work.join(&format!("out/{PROJECT}"))) {
+            if name != "manifest.json" {
+                self.artifacts.entry(name).or_default().push(bytes);
+            }
+        }
+        for (name, bytes) in disk::contents(&cache_dir(work)) {
+            if name.starts_with("layer-") {
+                self.cache_files.insert(name, bytes);
+            }
+        }
+    }
+}
+
+fn cache_dir(work: &Workdir) -> PathBuf {
+    work.join(&format!("cache/{ENTITY}/{PROJECT}"))
+}
+
+/// What a killed run left: `Ok(true)` when the artifacts were caught mid-commit.
+fn check_last_good_state(work: &Workdir, known: &Known) -> Result<bool, String> {
+    let out = work.join(&format!("out/{PROJECT}"));
+    let mut found = BTreeMap::new();
+    let mut manifest = None;
+    for name in disk::files(&out) {
+        if disk::is_temp(&name) {
+            continue;
+        }
+        let key = name.display().to_string();
+        let bytes = std::fs::read(out.join(&name)).map_err(|e| format!("{key}: {e}"))?;
+        if key == "manifest.json" {
+            manifest = Some(bytes);
+            continue;
+        }
+        let Some(options) = known.artifacts.get(&key) else {
+            return Err(format!("unknown artifact {key}"));
+        };
+        if !options.contains(&bytes) {
+            return Err(format!("{key} is neither the old nor the new version (partial?)"));
+        }
+        found.insert(key, bytes);
+    }
+    if found.len() != known.artifacts.len() {
+        return Err(format!("artifacts missing: {:?}", found.keys()));
+    }
+    // One version of the project throughout, or a mix of two.
+    let mixed = !(0..2).any(|v| {
+        known
+            .artifacts
+            .iter()
+            .all(|(name, options)| options.get(v) == found.get(name))
+    });
+    if let Some(bytes) = &manifest {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("manifest.json does not parse: {e}"))?;
+        for output in manifest["outputs"]
+            .as_array()
+            .ok_or("manifest.json has no outputs")?
+        {
+            let file = output["file"].as_str().unwrap_or_default();
+            let bytes = std::fs::read(out.join(file)).map_err(|e| format!("manifest names {file}: {e}"))?;
+            if output["sha256"].as_str() != Some(&sha256_hex(&bytes)) {
+                return Err(format!(
+                    "manifest.json's sha256 of {file} does not match the file"
+                ));
+            }
+        }
+    }
+    let cache = cache_dir(work);
+    let text =
+        std::fs::read(cache.join("cache-manifest.json")).map_err(|e| format!("cache manifest: {e}"))?;
+    let cache_manifest: serde_json::Value =
+        serde_json::from_slice(&text).map_err(|e| format!("cache manifest does not parse: {e}"))?;
+    for layer in cache_manifest["layers"]
+        .as_array()
+        .ok_or("cache manifest has no layers")?
+    {
+        let file = layer["file"].as_str().unwrap_or_default();
+        let bytes =
+            std::fs::read(cache.join(file)).map_err(|e| format!("cache manifest names {file}: {e}"))?;
+        if layer["sha256"].as_str() != Some(&sha256_hex(&bytes)) {
+            return Err(format!("cache file {file} does not match its sha256"));
+        }
+    }
+    for name in disk::files(&cache) {
+        let key = name.display().to_string();
+        if key.starts_with("layer-") {
+            let bytes = std::fs::read(cache.join(&name)).map_err(|e| format!("{key}: {e}"))?;
+            if known.cache_files.get(&key) != Some(&bytes) {
+                return Err(format!("cache file {key} is not a complete export"));
+            }
+        }
+    }
+    Ok(mixed || manifest.is_none())
+}
+
+#[test]
+fn sigkill_at_any_moment_leaves_the_last_good_state_readable() {
+    // Two versions of the project, so old and new artifacts differ.
+    let servers = [server(11), server(12)];
+    for s in &servers {
+        s.set_latency(Duration::from_millis(15));
+    }
+    let mut known = Known::default();
+    let mut durations = Vec::new();
+    // A pause between the renames of the artifacts' commit, so kills land inside it.
+    let slow = [("MDL_FETCH_TEST_COMMIT_PAUSE_MS", "25")];
+    for (i, s) in servers.iter().enumerate() {
+        let reference = Workdir::new();
+        let started = Instant::now();
+        let status = command(&reference, s, "reference", &slow).status().unwrap();
+        assert!(status.success(), "{}", log(&reference, "reference"));
+        durations.push(started.elapsed());
+        known.learn(&reference);
+        assert!(check_last_good_state(&reference, &known).is_ok(), "reference {i}");
+    }
+    let span = durations.iter().max().unwrap().mul_f64(1.1);
+
+    let work = Workdir::new();
+    run_ok(&work, &servers[0], "first");
+    let iterations = 24;
+    let mut mid_commit = 0;
+    for i in 0..iterations {
+        // Spread the kills over the whole run: one in each slice of it.
+        let at = span.mul_f64((i as f64 + fastrand::f64()) / iterations as f64);
+        let name = format!("killed-{i}");
+        let mut child = command(&work, &servers[(i + 1) % 2], &name, &slow)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(at);
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        match check_last_good_state(&work, &known) {
+            Ok(caught) => mid_commit += usize::from(caught),
+            Err(problem) => panic!("killed at {at:?} ({status}): {problem}\n{}", log(&work, &name)),
+        }
+        // The state the kill left is readable: an offline replay of it succeeds.
+        let replay = work
+            .command()
+            .args(["--project", PROJECT, "--offline", "-q", "--out", "replayed"])
+            .output()
+            .unwrap();
+        assert!(
+            replay.status.success(),
+            "replay after a kill at {at:?}: {}",
+            stderr(&replay)
+        );
+    }
+    eprintln!("{iterations} kills over {span:?}, {mid_commit} inside the artifacts' commit");
+    assert!(mid_commit > 0, "no kill landed inside the artifacts' commit");
+
+    // A run to the end sweeps the killed runs' temp files and leaves the new state.
+    run_ok(&work, &servers[1], "after");
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
+    assert_eq!(check_last_good_state(&work, &known), Ok(false));
+    assert_no_key_anywhere(&work);
+}

@@ -27,6 +27,9 @@ pub enum Fault {
     Html403,
     /// HTTP 200 `{"data":{"project":null}}`.
     ProjectNull,
+    /// This redirect status (307, 308, 301, ...) with `Location: location`, an absolute URL
+    /// (another fake server, say), and no body to speak of.
+    Redirect { status: u16, location: String },
     /// Runs pages only: the page as normal, but `hasNextPage: true` and every cursor and
     /// `endCursor` set to the cursor the client sent (a page-1 "start" cursor on page 1).
     RepeatCursor,

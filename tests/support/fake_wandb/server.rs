@@ -249,6 +249,10 @@ async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Repl
         Some(Fault::ProjectNull) => {
             return send(HttpResponse::json(200, r#"{"data":{"project":null}}"#));
         }
+        Some(Fault::Redirect { status, location }) => {
+            let body = error_body(&format!("moved to {location}"));
+            return send(HttpResponse::json(status, body).with_header("Location", &location));
+        }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
         _ => {}
     }

@@ -61,7 +61,9 @@ fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
         None => false,
     }
 }
@@ -72,7 +74,7 @@ impl GraphQlClient {
             .user_agent(concat!("mdl-fetch/", env!("CARGO_PKG_VERSION")))
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(redirect_policy())
             .build()
             .map_err(|e| Error::new(Kind::Network, format!("cannot set up HTTPS: {e}")))?;
         let token = base64::engine::general_purpose::STANDARD.encode(format!("api:{}", key.expose()));
@@ -104,7 +106,7 @@ impl GraphQlClient {
         loop {
             attempt += 1;
             let started = Instant::now();
-            let (reason, server_says) = match self.send(&body).await {
+            let (reason, server_says) = match self.send(&body, what).await {
                 Ok(Reply::Body(bytes)) => {
                     if self.verbose >= 2 {
                         eprintln!("{what}: {} bytes in {:.0?}", bytes.len(), started.elapsed());
@@ -142,17 +144,33 @@ impl GraphQlClient {
         }
     }
 
-    async fn send(&self, body: &str) -> Result<Reply, String> {
-        let response = self
+    async fn send(&self, body: &str, what: &str) -> Result<Reply, String> {
+        let sent = self
             .http
             .post(self.url.clone())
             .header(AUTHORIZATION, self.auth.clone())
             .header(CONTENT_TYPE, "application/json")
             .body(body.to_string())
             .send()
-            .await
-            .map_err(|e| describe_reqwest(&e))?;
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) if e.is_redirect() => {
+                return Ok(Reply::Permanent(Error::new(
+                    Kind::Protocol,
+                    format!(
+                        "{what}: {} redirected {}; set WANDB_BASE_URL to the server's real address",
+                        self.host(),
+                        describe_reqwest(&e)
+                    ),
+                )))
+            }
+            Err(e) => return Err(describe_reqwest(&e)),
+        };
         let status = response.status().as_u16();
+        // Where the answer came from: another origin than the configured one means a
+        // redirect was followed, without the key (reqwest drops it on a change of origin).
+        let elsewhere = (response.url().origin() != self.url.origin()).then(|| machine_of(response.url()));
         let header = |name: &str| {
             response
                 .headers()
@@ -172,33 +190,62 @@ impl GraphQlClient {
         if status_is_transient(status) {
             return Ok(Reply::Transient(format!("HTTP {status}"), wait));
         }
-        Ok(Reply::Permanent(self.permanent(status, &bytes, is_html)))
+        if let Some(other) = elsewhere {
+            return Ok(Reply::Permanent(Error::new(
+                if matches!(status, 401 | 403) { Kind::Auth } else { Kind::Protocol },
+                format!(
+                    "{what}: {} redirected to {other}, which answered HTTP {status}; the API key is sent only to {}: if {other} is your W&B server, set WANDB_BASE_URL to it",
+                    self.host(),
+                    self.host()
+                ),
+            )));
+        }
+        Ok(Reply::Permanent(self.permanent(status, &bytes, is_html, what)))
     }
 
-    fn permanent(&self, status: u16, body: &[u8], is_html: bool) -> Error {
+    fn permanent(&self, status: u16, body: &[u8], is_html: bool, what: &str) -> Error {
         let host = self.host();
         match status {
             401 => Error::new(
                 Kind::Auth,
-                format!("{host} rejected the API key (HTTP 401); check WANDB_API_KEY or the netrc entry for {host}"),
+                format!("{what}: {host} rejected the API key (HTTP 401); check WANDB_API_KEY or the netrc entry for {host}"),
             ),
             403 => Error::new(
                 Kind::Auth,
                 format!(
-                    "{host} refused access (HTTP 403{}); check that this key's user can see the entity and project",
+                    "{what}: {host} refused access (HTTP 403{}); check that this key's user can see the entity and project",
                     if is_html { ", an HTML page, perhaps from a proxy" } else { "" }
                 ),
             ),
             404 => Error::new(
                 Kind::Protocol,
-                format!("{} answered HTTP 404; check WANDB_BASE_URL: it should be the server's root, like https://api.wandb.ai", self.url),
+                format!("{what}: {} answered HTTP 404; check WANDB_BASE_URL: it should be the server's root, like https://api.wandb.ai", self.url),
             ),
             _ => {
                 let start = String::from_utf8_lossy(&body[..body.len().min(80)]).replace(['\n', '\r'], " ");
-                Error::new(Kind::Protocol, format!("{} answered HTTP {status}: {start}", self.url))
+                Error::new(Kind::Protocol, format!("{what}: {} answered HTTP {status}: {start}", self.url))
             }
         }
     }
+}
+
+/// Follows up to 5 redirects, never from https to plain http. reqwest itself drops the
+/// Authorization header when a redirect changes the host, port or scheme, so the key
+/// reaches only the configured origin.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let downgrade = attempt
+            .previous()
+            .last()
+            .is_some_and(|from| from.scheme() == "https" && attempt.url().scheme() != "https");
+        if downgrade {
+            attempt.error("from https to plain http")
+        } else if attempt.previous().len() > 5 {
+            attempt.error("more than 5 times")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 enum Reply {
@@ -218,15 +265,56 @@ fn describe_reqwest(error: &reqwest::Error) -> String {
     } else {
         "the connection failed"
     };
+    let detail = innermost_cause(error);
+    if detail.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} ({detail})")
+    }
+}
+
+/// The text of the deepest cause under a reqwest error (empty when it has none).
+fn innermost_cause(error: &reqwest::Error) -> String {
     let mut source = std::error::Error::source(error);
     let mut detail = String::new();
     while let Some(cause) = source {
         detail = cause.to_string();
         source = cause.source();
     }
-    if detail.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what} ({detail})")
+    detail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        if std::env::var_os("MDL_FETCH_ALLOW_HTTP").is_some() {
+            return;
+        }
+        for base in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://localhost:1234/",
+            "http://[::1]:8080",
+            "http://[::ffff:127.0.0.1]:8080",
+            "https://api.wandb.ai",
+            "https://10.0.0.1",
+        ] {
+            assert!(parse_base_url(base).is_ok(), "{base}");
+        }
+        for base in [
+            "http://api.wandb.ai",
+            "http://0.0.0.0:80",
+            "http://[::]:80",
+            "http://[::ffff:10.0.0.1]",
+            "http://localhost.evil.example",
+            "ftp://localhost",
+            "not a url",
+        ] {
+            let error = parse_base_url(base).unwrap_err();
+            assert_eq!(crate::error::exit_code_of(&error), 2, "{base}");
+        }
     }
 }

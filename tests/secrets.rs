@@ -1,0 +1,202 @@
+//! The API key goes to the configured host and nowhere else: a redirect to another host
+//! arrives there without it, plain `http://` is refused off loopback unless the user opts
+//! in, and a netrc that other users can read draws a warning.
+
+#[path = "support/disk.rs"]
+mod disk;
+#[path = "support/fake_wandb/mod.rs"]
+mod fake_wandb;
+mod support;
+
+use std::net::TcpListener;
+use std::process::Output;
+
+use fake_wandb::*;
+use support::*;
+
+const PROJECT: &str = "fake-project";
+const ENTITY: &str = "fake-entity";
+const KEY: &str = "mdlfetch-SECRET-secrets-key-0123456789abcdef";
+
+fn config() -> FakeConfig {
+    FakeConfig {
+        page_cap: 10,
+        api_key: KEY.into(),
+        ..FakeConfig::with_dataset(Dataset::sweep(SweepOptions {
+            runs: 30,
+            ..SweepOptions::default()
+        }))
+    }
+}
+
+fn fetch(work: &Workdir, base_url: &str, env: &[(&str, &str)]) -> Output {
+    let mut command = work.command();
+    command
+        .env("WANDB_BASE_URL", base_url)
+        .env("WANDB_API_KEY", KEY)
+        .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
+        .args(["--project", PROJECT, "--entity", ENTITY, "-q", "-vv"])
+        .args(["--timeout", "5", "--max-attempts", "2"]);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+fn error_line(output: &Output) -> String {
+    let err = stderr(output);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {err}");
+    errors[0].to_string()
+}
+
+#[test]
+fn a_redirect_to_another_host_arrives_there_without_the_key() {
+    for status in [307, 308] {
+        // The other host: 127.0.0.2 on the same port when it is free, so only the host differs.
+        let here = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = here.local_addr().unwrap().port();
+        let there = TcpListener::bind(("127.0.0.2", port))
+            .or_else(|_| TcpListener::bind("127.0.0.2:0"))
+            .expect("127.0.0.2 is loopback on Linux");
+        let other = FakeWandb::serve(there, config());
+        let location = format!("{}/graphql", other.base_url());
+        let mut first = config();
+        first.faults = vec![FaultRule::always(Fault::Redirect {
+            status,
+            location: location.clone(),
+        })];
+        let server = FakeWandb::serve(here, first);
+
+        let work = Workdir::new();
+        let output = fetch(&work, &server.base_url(), &[]);
+        let line = error_line(&output);
+        assert_eq!(output.status.code(), Some(6), "{status}: {}", stderr(&output));
+        let other_host = other.base_url().trim_start_matches("http://").to_string();
+        assert!(
+            line.contains(&format!("redirected to {other_host}, which answered HTTP 401"))
+                && line.contains("the API key is sent only to 127.0.0.1:"),
+            "{status}: {line}"
+        );
+
+        let asked = server.requests();
+        assert!(!asked.is_empty());
+        assert!(
+            asked.iter().all(|r| r.header("authorization").is_some()),
+            "the configured host gets the key"
+        );
+        let redirected = other.requests();
+        assert!(!redirected.is_empty(), "{status}: the redirect was followed");
+        for request in &redirected {
+            assert_eq!(request.method, "POST", "{status} keeps the method");
+            assert_eq!(request.path, "/graphql");
+            assert_eq!(
+                request.header("authorization"),
+                None,
+                "{status}: the key went to {other_host}"
+            );
+            assert!(!request.authorized);
+        }
+        let leaks = disk::leaks(
+            redirected
+                .iter()
+                .map(|r| (format!("request {} to {other_host}", r.seq), &r.body[..])),
+            &[KEY, "SECRET"],
+        );
+        assert!(leaks.is_empty(), "{leaks:?}");
+        assert!(disk::leaks([("stderr".to_string(), &output.stderr[..])], &[KEY]).is_empty());
+    }
+}
+
+#[test]
+fn a_netrc_other_users_can_read_gets_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = FakeWandb::start(config());
+    let machine = server.base_url().trim_start_matches("http://").to_string();
+    for (mode, warned) in [
+        (0o644, true),
+        (0o640, true),
+        (0o604, true),
+        (0o600, false),
+        (0o400, false),
+    ] {
+        let work = Workdir::new();
+        let netrc = work.write(
+            "netrc",
+            format!("machine {machine}\n  login user\n  password {KEY}\n"),
+        );
+        std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(mode)).unwrap();
+        let output = work
+            .command()
+            .env("WANDB_BASE_URL", server.base_url())
+            .env("NETRC", &netrc)
+            .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
+            .output()
+            .unwrap();
+        let err = stderr(&output);
+        assert!(output.status.success(), "{mode:o}: {err}");
+        let warning = format!(
+            "warning: {} can be read by other users; run `chmod 600 {}`",
+            netrc.display(),
+            netrc.display()
+        );
+        assert_eq!(err.contains(&warning), warned, "{mode:o}: {err}");
+        assert!(!err.contains(KEY));
+    }
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback_unless_the_user_opts_in() {
+    let server = FakeWandb::start(config());
+    let port = server.addr().port();
+    let work = Workdir::new();
+
+    for base in [
+        "http://wandb.example.org".to_string(),
+        "http://10.1.2.3:8080".to_string(),
+        format!("http://0.0.0.0:{port}"),
+        format!("http://localhost.example.org:{port}"),
+    ] {
+        for opt_in in [None, Some("0"), Some("yes")] {
+            let env: Vec<(&str, &str)> = opt_in.map(|v| ("MDL_FETCH_ALLOW_HTTP", v)).into_iter().collect();
+            let output = fetch(&work, &base, &env);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{base} {opt_in:?}: {}",
+                stderr(&output)
+            );
+            let host = base.trim_start_matches("http://");
+            assert_eq!(
+                error_line(&output),
+                format!("error: refusing to send the API key over plain http to {host}; use https, or set MDL_FETCH_ALLOW_HTTP=1 if you trust the network"),
+            );
+        }
+    }
+    let ftp = fetch(&work, "ftp://wandb.example.org", &[]);
+    assert_eq!(ftp.status.code(), Some(2), "{}", stderr(&ftp));
+
+    // Loopback needs no opt-in, by address or by name.
+    for base in [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+    ] {
+        let output = fetch(&work, &base, &[]);
+        assert!(output.status.success(), "{base}: {}", stderr(&output));
+    }
+    // An address that is not loopback (0.0.0.0 reaches this host on Linux) with the opt-in.
+    if std::net::TcpStream::connect(("0.0.0.0", port)).is_ok() {
+        let before = server.requests().len();
+        let base = format!("http://0.0.0.0:{port}");
+        let output = fetch(&work, &base, &[("MDL_FETCH_ALLOW_HTTP", "1")]);
+        assert!(output.status.success(), "{base}: {}", stderr(&output));
+        assert!(server.requests().len() > before);
+    }
+    assert!(disk::leaks(
+        disk::contents(work.path())
+            .iter()
+            .map(|(n, b)| (n.clone(), &b[..])),
+        &[KEY, "SECRET"]
+    )
+    .is_empty());
+}

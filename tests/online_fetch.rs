@@ -353,7 +353,9 @@ fn permanent_faults_stop_with_one_line_and_leave_artifacts_and_cache_untouched()
         ),
     ];
     for (what, rule, key, code, says) in cases {
-        server.clear_faults();
+        // A fresh server per case: requests a failed run left in flight must not use up
+        // the next case's fault.
+        let server = server_with(DEFAULT_KEY);
         if let Some(rule) = rule {
             server.inject(rule);
         }

@@ -140,8 +140,18 @@ enum Quoting {
     QuoteInQuoted,
 }
 
+/// The longest row read, quotes and line breaks inside it included. `csv` holds a whole row
+/// in memory, so without a bound a file with no row end (`/dev/zero`, a quote that never
+/// closes in a huge file) would grow memory until the machine gave out. A W&B export row is a
+/// few kilobytes; a 10 MB field still fits.
+const MAX_ROW_BYTES: u64 = 16 << 20;
+/// The most fields a row may have. `csv` keeps a word per field, and several copies of the
+/// header, so 16 MiB of bare commas would cost ~400 MB; a wide W&B export has thousands.
+const MAX_ROW_FIELDS: u64 = 1 << 20;
+
 /// Passes bytes through while following the quoting, because `csv` silently ends a quoted
 /// field at the end of the input: a truncated last row would otherwise be read as complete.
+/// It also measures rows, and fails the read of one beyond `MAX_ROW_BYTES` or `MAX_ROW_FIELDS`.
 struct QuoteTracker<R> {
     inner: R,
     state: Quoting,
@@ -150,6 +160,12 @@ struct QuoteTracker<R> {
     opened_at: u64,
     /// Bytes seen so far, to skip a UTF-8 byte-order mark as `csv` does.
     seen: u64,
+    /// Bytes and field separators of the current row so far, and the line it started on.
+    row_bytes: u64,
+    row_commas: u64,
+    row_line: u64,
+    /// Set when a row outgrew a limit: the line it started on, and what it outgrew.
+    overlong_row: Option<(u64, String)>,
 }
 
 impl<R: Read> QuoteTracker<R> {
@@ -160,6 +176,10 @@ impl<R: Read> QuoteTracker<R> {
             line: 1,
             opened_at: 0,
             seen: 0,
+            row_bytes: 0,
+            row_commas: 0,
+            row_line: 1,
+            overlong_row: None,
         }
     }
 
@@ -190,6 +210,16 @@ impl<R: Read> QuoteTracker<R> {
         if byte == b'\n' {
             self.line += 1;
         }
+        self.row_bytes += 1;
+        if ends_field && self.state == Quoting::FieldStart {
+            if byte == b',' {
+                self.row_commas += 1;
+            } else {
+                self.row_bytes = 0;
+                self.row_commas = 0;
+                self.row_line = self.line;
+            }
+        }
     }
 }
 
@@ -198,6 +228,25 @@ impl<R: Read> Read for QuoteTracker<R> {
         let n = self.inner.read(buf)?;
         for &byte in &buf[..n] {
             self.step(byte);
+        }
+        let overlong = if self.row_bytes > MAX_ROW_BYTES {
+            Some(format!(
+                "runs past {} MiB without ending; this is not a W&B runs-table export, or a quote in it never closes",
+                MAX_ROW_BYTES >> 20
+            ))
+        } else if self.row_commas >= MAX_ROW_FIELDS {
+            Some(format!(
+                "has more than {MAX_ROW_FIELDS} fields; this is not a W&B runs-table export"
+            ))
+        } else {
+            None
+        };
+        if let Some(what) = overlong {
+            self.overlong_row = Some((self.row_line, what));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "row too long",
+            ));
         }
         Ok(n)
     }
@@ -219,13 +268,16 @@ fn skip(
 }
 
 fn read_row<R: Read>(
-    reader: &mut csv::Reader<R>,
+    reader: &mut csv::Reader<QuoteTracker<R>>,
     row: &mut csv::ByteRecord,
     file: &str,
 ) -> anyhow::Result<bool> {
     match reader.read_byte_record(row) {
         Ok(more) => Ok(more),
-        Err(e) => fail(Kind::Input, describe_csv_error(&e, file)),
+        Err(e) => match &reader.get_ref().overlong_row {
+            Some((line, what)) => fail(Kind::Input, format!("{file}:{line}: a row {what}")),
+            None => fail(Kind::Input, describe_csv_error(&e, file)),
+        },
     }
 }
 
@@ -245,9 +297,11 @@ fn describe_csv_error(error: &csv::Error, file: &str) -> String {
 }
 
 fn index_columns(header: &csv::ByteRecord, file: &str, settings: &Settings) -> anyhow::Result<ColumnIndex> {
-    let mut names = Vec::with_capacity(header.len());
+    // Grown as columns pass, not sized up front: a header of millions of empty columns
+    // fails at its second one without first reserving hundreds of megabytes.
+    let mut names = Vec::new();
     // A set, not `names.contains`: that is quadratic, and 100k columns took minutes.
-    let mut seen = std::collections::HashSet::with_capacity(header.len());
+    let mut seen = std::collections::HashSet::new();
     for (index, field) in header.iter().enumerate() {
         let Ok(mut name) = std::str::from_utf8(field) else {
             return fail(

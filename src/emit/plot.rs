@@ -58,6 +58,18 @@ fn draw(table: &MdlTable, svg: &mut String) -> DrawResult {
     Ok(())
 }
 
+/// Text XML 1.0 can hold: plotters escapes `<` and `&`, but a control character (a NUL or an
+/// escape sequence in a run name) would make the whole SVG unreadable, so it becomes U+FFFD.
+fn xml_text(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
+}
+
 /// Log-axis bounds padded a little beyond the data.
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (low, high) = values
@@ -110,7 +122,7 @@ fn draw_layer(
         let line: Vec<(f64, f64)> = group.frontier.iter().map(|p| (p.run.error, p.dl_bits)).collect();
         chart
             .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
-            .label(group.activation.clone())
+            .label(xml_text(&group.activation))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
         chart.draw_series(line.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
     }

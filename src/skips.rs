@@ -5,6 +5,16 @@ use std::fmt;
 /// How many examples a report keeps.
 const EXAMPLES: usize = 5;
 
+/// `text` as `{:?}` shows it, cut after 120 characters: a run name or a header column of
+/// megabytes (hostile or broken exports have them) would make a one-line message as long.
+pub fn shown(text: &str) -> String {
+    const MAX_CHARS: usize = 120;
+    match text.char_indices().nth(MAX_CHARS) {
+        None => format!("{text:?}"),
+        Some((cut, _)) => format!("{:?}... ({} bytes)", &text[..cut], text.len()),
+    }
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Skips {
     pub count: u64,
@@ -16,7 +26,8 @@ impl Skips {
     pub fn add(&mut self, place: impl fmt::Display, name: &str, reason: &str) {
         self.count += 1;
         if self.examples.len() < EXAMPLES {
-            self.examples.push(format!("{place}: run {name:?}: {reason}"));
+            self.examples
+                .push(format!("{place}: run {}: {reason}", shown(name)));
         }
     }
 
@@ -42,5 +53,17 @@ impl fmt::Display for Skips {
             write!(f, "\n  ... and {} more", self.count - self.examples.len() as u64)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_cut_on_a_character_boundary() {
+        assert_eq!(shown("a_topk_32_0"), "\"a_topk_32_0\"");
+        let long = "é".repeat(200);
+        assert_eq!(shown(&long), format!("{:?}... (400 bytes)", "é".repeat(120)));
     }
 }

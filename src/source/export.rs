@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::{fail, Kind};
 use crate::record::{RecordSink, RunRef};
 use crate::settings::{ExportSpec, Settings};
-use crate::skips::Skips;
+use crate::skips::{shown, Skips};
 
 /// What reading one export found.
 #[derive(Debug, Default, Clone)]
@@ -261,7 +261,10 @@ fn skip(
     reason: &str,
 ) -> anyhow::Result<()> {
     if settings.strict {
-        return fail(Kind::Input, format!("{place}: run {name:?}: {reason} (--strict)"));
+        return fail(
+            Kind::Input,
+            format!("{place}: run {}: {reason} (--strict)", shown(name)),
+        );
     }
     skips.add(place, name, reason);
     Ok(())
@@ -318,7 +321,10 @@ fn index_columns(header: &csv::ByteRecord, file: &str, settings: &Settings) -> a
         if !seen.insert(name) {
             return fail(
                 Kind::Input,
-                format!("{file}:1: column {name:?} appears twice in the header; remove one copy"),
+                format!(
+                    "{file}:1: column {} appears twice in the header; remove one copy",
+                    shown(name)
+                ),
             );
         }
         names.push(name);
@@ -326,7 +332,7 @@ fn index_columns(header: &csv::ByteRecord, file: &str, settings: &Settings) -> a
     let find = |wanted: &str| names.iter().position(|name| *name == wanted);
     let require = |wanted: &str, key: &str| {
         find(wanted).ok_or_else(|| {
-            let shown: Vec<_> = names.iter().take(12).map(|n| format!("{n:?}")).collect();
+            let shown: Vec<_> = names.iter().take(12).map(|n| shown(n)).collect();
             crate::error::Error::new(
                 Kind::Input,
                 format!(

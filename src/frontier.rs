@@ -1,5 +1,7 @@
 //! The Pareto frontier of (error, DL): runs that no other run beats on both.
 
+use std::collections::BTreeMap;
+
 use crate::record::RunRecord;
 
 /// A run and its price, as the frontier and the tolerance rules see it.
@@ -24,11 +26,37 @@ impl Priced {
     }
 }
 
-/// A frontier kept as runs stream past: sorted by error ascending (DL then descending).
-/// Points equal on both axes keep only the first in input order.
+/// A frontier kept as runs stream past: keyed by error ascending (DL then strictly
+/// descending). Points equal on both axes keep only the first in input order. A map, not a
+/// vector, so that a frontier of many points (a sweep whose runs trade error for DL along
+/// a curve) costs O(log n) per offer rather than O(n).
 #[derive(Debug, Clone, Default)]
 pub struct Frontier {
-    points: Vec<Priced>,
+    points: BTreeMap<ErrorKey, Priced>,
+}
+
+/// A non-NaN error as a map key (`-0.0` is stored as `0.0`, which `<` treats as equal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ErrorKey(f64);
+
+impl ErrorKey {
+    fn new(error: f64) -> ErrorKey {
+        ErrorKey(if error == 0.0 { 0.0 } else { error })
+    }
+}
+
+impl Eq for ErrorKey {}
+
+impl PartialOrd for ErrorKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ErrorKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 impl Frontier {
@@ -37,11 +65,20 @@ impl Frontier {
         if error.is_nan() || dl_bits.is_nan() {
             return false;
         }
-        !self.points.iter().any(|p| {
-            let (e, d) = (p.run.error, p.dl_bits);
-            (e <= error && d <= dl_bits && (e < error || d < dl_bits))
-                || (e == error && d == dl_bits && p.order() < order)
-        })
+        // DL falls as error grows, so the point with the largest error <= `error` has the
+        // smallest DL of those that could dominate the run.
+        let Some(p) = self
+            .points
+            .range(..=ErrorKey::new(error))
+            .next_back()
+            .map(|(_, p)| p)
+        else {
+            return true;
+        };
+        let (e, d) = (p.run.error, p.dl_bits);
+        let dominated = d <= dl_bits && (e < error || d < dl_bits);
+        let earlier_twin = e == error && d == dl_bits && p.order() < order;
+        !(dominated || earlier_twin)
     }
 
     /// Adds a run, dropping the points it dominates.
@@ -49,25 +86,41 @@ impl Frontier {
         if !self.would_enter(candidate.run.error, candidate.dl_bits, candidate.order()) {
             return;
         }
-        self.points.retain(|p| {
-            !(candidate.dominates(p)
-                || (p.run.error == candidate.run.error && p.dl_bits == candidate.dl_bits))
-        });
-        let at = self.points.partition_point(|p| p.run.error < candidate.run.error);
-        self.points.insert(at, candidate);
+        // The points it dominates (or equals) are the ones from its error on whose DL is
+        // not below its own: a run of neighbours in key order.
+        let key = ErrorKey::new(candidate.run.error);
+        let doomed: Vec<ErrorKey> = self
+            .points
+            .range(key..)
+            .take_while(|(_, p)| p.dl_bits >= candidate.dl_bits)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in doomed {
+            self.points.remove(&k);
+        }
+        self.points.insert(key, candidate);
     }
 
     pub fn merge(&mut self, other: Frontier) {
-        for point in other.points {
+        for point in other.points.into_values() {
             self.offer(point);
         }
     }
 
-    pub fn points(&self) -> &[Priced] {
-        &self.points
+    /// The points by error ascending.
+    pub fn iter(&self) -> impl Iterator<Item = &Priced> {
+        self.points.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
     }
 
     pub fn into_points(self) -> Vec<Priced> {
-        self.points
+        self.points.into_values().collect()
     }
 }

@@ -23,6 +23,10 @@ pub struct SweepSpec {
     /// Round metrics to `f32`, as W&B summaries logged from float32 tensors are (the seed's
     /// exports hold values like `1023.493408203125`).
     pub float32: bool,
+    /// Draw the error's noise independently of L0's. With one shared draw, every run whose k
+    /// does not bind lies on one smooth error/DL trade-off curve, so the Pareto frontier holds
+    /// a large fraction of all runs; real sweeps are noisier than that.
+    pub independent_noise: bool,
 }
 
 impl SweepSpec {
@@ -36,6 +40,7 @@ impl SweepSpec {
             empty_rate: 0.0,
             rare_rate: 0.0,
             float32: false,
+            independent_noise: false,
         }
     }
 
@@ -48,6 +53,7 @@ impl SweepSpec {
             empty_rate: 0.01,
             rare_rate: 0.0005,
             float32: true,
+            independent_noise: true,
             ..SweepSpec::seed_like(layer, seed)
         }
     }
@@ -77,12 +83,17 @@ fn make_run(spec: &SweepSpec, rng: &mut fastrand::Rng, activation: &str, k: i64,
         }
     );
     let jitter = 1.0 + (rng.f64() - 0.5) * 0.1;
+    let error_jitter = if spec.independent_noise {
+        1.0 + (rng.f64() - 0.5) * 0.1
+    } else {
+        jitter
+    };
     let (l0, error) = if activation == "topafa" {
         let l0 = 300.0 + 34000.0 * afa * jitter;
-        (l0, 0.06 * (300.0 / l0).powf(1.6) * jitter)
+        (l0, 0.06 * (300.0 / l0).powf(1.6) * error_jitter)
     } else {
         let l0 = (k as f64).min(2960.0 * jitter) * if activation == "topk" { 0.999 } else { 1.0 };
-        (l0, 0.065 * (32.0 / l0).powf(1.05) * jitter)
+        (l0, 0.065 * (32.0 / l0).powf(1.05) * error_jitter)
     };
     let (l0, error) = if spec.float32 {
         (l0 as f32 as f64, error as f32 as f64)

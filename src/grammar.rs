@@ -91,11 +91,13 @@ impl NameGrammar {
 
 /// The part at a Python-style index, without allocating the split.
 fn nth_part<'a>(name: &'a str, separator: &str, index: isize) -> Option<&'a str> {
-    if index < 0 {
-        name.rsplit(separator).nth(index.unsigned_abs() - 1)
-    } else {
-        name.split(separator).nth(index as usize)
+    if index >= 0 {
+        return name.split(separator).nth(index as usize);
     }
+    // A separator that can overlap itself (`__` in `a___b`) is cut from the left by Python's
+    // `split` (`a`, `_b`) but from the right by `rsplit` (`a_`, `b`): count from the left.
+    let at = name.split(separator).count().checked_sub(index.unsigned_abs())?;
+    name.split(separator).nth(at)
 }
 
 /// Python's `int(text)` for the cases names use: surrounding blanks, a sign, `_` between digits.
@@ -142,6 +144,24 @@ mod tests {
             .parse("a_topk_x_1")
             .unwrap_err()
             .contains("not an integer"));
+    }
+
+    #[test]
+    fn negative_indices_count_pythons_parts_even_when_the_separator_overlaps() {
+        // Python: "a__b___c__1_0__d".split("__") == ['a', 'b', '_c', '1_0', 'd']
+        let grammar = NameGrammar::Split {
+            separator: "__".into(),
+            activation: -3,
+            k: -2,
+            dict_size: None,
+        };
+        let parsed = grammar.parse("a__b___c__1_0__d").unwrap();
+        assert_eq!((parsed.activation, parsed.k), ("_c", 10));
+        assert_eq!(nth_part("a__b___c__1_0__d", "__", -5), Some("a"));
+        assert_eq!(nth_part("a__b___c__1_0__d", "__", -6), None);
+        assert_eq!(nth_part("a___b", "__", -1), Some("_b"));
+        assert_eq!(nth_part("a_b", "_", isize::MIN), None);
+        assert_eq!(nth_part("a__b", "__", isize::MIN), None);
     }
 
     #[test]

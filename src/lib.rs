@@ -9,6 +9,7 @@ pub mod emit;
 pub mod error;
 pub mod frontier;
 pub mod grammar;
+pub mod interrupt;
 pub mod lock;
 pub mod manifest;
 pub mod mdl;
@@ -82,6 +83,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     };
     let pricing = settings.pricing();
     let replay = pipeline::replay(&exports, &settings, pricing, &staging)?;
+    interrupt::check("the artifacts are unchanged")?;
     let table = MdlTable {
         groups: replay.groups.clone(),
         pricing,
@@ -103,6 +105,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
         return check::report(&settings.out_dir, &staging, settings.quiet);
     }
     let manifest = manifest::render(&settings, &table, &provenance, &staging)?;
+    interrupt::check("the artifacts are unchanged")?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     staging.commit()?;
     if !settings.quiet {

@@ -6,6 +6,7 @@ use mdl_fetch::error::exit_code_of;
 
 fn main() {
     let cli = Cli::parse();
+    mdl_fetch::interrupt::install();
     if let Err(error) = mdl_fetch::run(cli) {
         eprintln!("error: {error:#}");
         std::process::exit(exit_code_of(&error));

@@ -32,7 +32,7 @@ pub fn fetch(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<ExportSp
     runtime.block_on(async {
         tokio::select! {
             result = fetch_all(settings) => result,
-            signal = interrupted() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
+            signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
         }
     })
 }
@@ -99,26 +99,5 @@ async fn viewer_entity(client: &GraphQlClient) -> anyhow::Result<String> {
             Kind::Auth,
             "this key has no default entity; name one with --entity or WANDB_ENTITY",
         ),
-    }
-}
-
-/// Resolves with the signal number on SIGINT or SIGTERM.
-async fn interrupted() -> i32 {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate()))
-        else {
-            return std::future::pending().await;
-        };
-        tokio::select! {
-            _ = int.recv() => 2,
-            _ = term.recv() => 15,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        2
     }
 }

@@ -1,5 +1,6 @@
 //! Reads W&B runs-table CSV exports (as the web page writes them) into run records, streaming.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
@@ -65,7 +66,7 @@ pub fn read_export_from(
         .buffer_capacity(1 << 16)
         .from_reader(QuoteTracker::new(input));
     let mut row = csv::ByteRecord::new();
-    if !read_row(&mut reader, &mut row, file)? {
+    if read_row(&mut reader, &mut row, file)?.is_none() {
         return fail(
             Kind::Input,
             format!("{file}:1: the file is empty; expected a W&B runs-table CSV export with a header like \"Name\",\"l0_norm\",\"l2_loss\""),
@@ -73,9 +74,8 @@ pub fn read_export_from(
     }
     let columns = index_columns(&row, file, settings)?;
     let mut stats = ExportStats::default();
-    while read_row(&mut reader, &mut row, file)? {
+    while let Some(line) = read_row(&mut reader, &mut row, file)? {
         stats.rows += 1;
-        let line = row.position().map_or(0, |p| p.line());
         let place = || format!("{file}:{line}");
         let name = text(&row, columns.name, file, line, &settings.columns.name)?;
         let l0 = number(&row, columns.l0, file, line, &settings.columns.l0)?;
@@ -166,6 +166,10 @@ struct QuoteTracker<R> {
     row_line: u64,
     /// Set when a row outgrew a limit: the line it started on, and what it outgrew.
     overlong_row: Option<(u64, String)>,
+    /// The line each row seen to its end started on, until `csv` has read it. `csv`'s own
+    /// record positions are a line early after a CRLF (it counts the LF only once it reads
+    /// on), so every row of a Windows-style export was reported on the line before its own.
+    row_starts: VecDeque<u64>,
 }
 
 impl<R: Read> QuoteTracker<R> {
@@ -180,7 +184,14 @@ impl<R: Read> QuoteTracker<R> {
             row_commas: 0,
             row_line: 1,
             overlong_row: None,
+            row_starts: VecDeque::new(),
         }
+    }
+
+    /// The line of the next row `csv` hands over: the oldest row seen to its end, or at the
+    /// end of the input the row still open. `csv` skips empty rows, and so does the queue.
+    fn next_row_line(&mut self) -> u64 {
+        self.row_starts.pop_front().unwrap_or(self.row_line)
     }
 
     /// The line of a quoted field still open at the end of the input, if any.
@@ -215,6 +226,10 @@ impl<R: Read> QuoteTracker<R> {
             if byte == b',' {
                 self.row_commas += 1;
             } else {
+                // More than this line break: the row is not empty.
+                if self.row_bytes > 1 {
+                    self.row_starts.push_back(self.row_line);
+                }
                 self.row_bytes = 0;
                 self.row_commas = 0;
                 self.row_line = self.line;
@@ -270,28 +285,30 @@ fn skip(
     Ok(())
 }
 
+/// Reads the next row; `Some(line it starts on)`, or `None` at the end of the input.
 fn read_row<R: Read>(
     reader: &mut csv::Reader<QuoteTracker<R>>,
     row: &mut csv::ByteRecord,
     file: &str,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<Option<u64>> {
     match reader.read_byte_record(row) {
-        Ok(more) => Ok(more),
+        Ok(true) => Ok(Some(reader.get_mut().next_row_line())),
+        Ok(false) => Ok(None),
         Err(e) => match &reader.get_ref().overlong_row {
             Some((line, what)) => fail(Kind::Input, format!("{file}:{line}: a row {what}")),
-            None => fail(Kind::Input, describe_csv_error(&e, file)),
+            None => {
+                let line = reader.get_mut().next_row_line();
+                fail(Kind::Input, describe_csv_error(&e, file, line))
+            }
         },
     }
 }
 
-fn describe_csv_error(error: &csv::Error, file: &str) -> String {
+fn describe_csv_error(error: &csv::Error, file: &str, line: u64) -> String {
     match error.kind() {
         csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
+            expected_len, len, ..
         } => {
-            let line = pos.as_ref().map_or(0, |p| p.line());
             format!("{file}:{line}: row has {len} fields but the header has {expected_len}; the export is cut short or was edited by hand (an unterminated quote does this too): download it again")
         }
         csv::ErrorKind::Io(e) => format!("{file}: cannot read: {e}"),

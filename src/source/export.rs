@@ -240,7 +240,16 @@ impl<R: Read> QuoteTracker<R> {
 
 impl<R: Read> Read for QuoteTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        let mut n = self.inner.read(buf)?;
+        // `csv` strips a byte-order mark only when its first read holds all 3 bytes, and takes
+        // a first read of nothing but the mark for the end of the input; from a pipe that
+        // trickles, read on until there is more (else the header is misread or lost).
+        while self.seen == 0 && n > 0 && n < buf.len().min(4) {
+            match self.inner.read(&mut buf[n..4])? {
+                0 => break,
+                more => n += more,
+            }
+        }
         for &byte in &buf[..n] {
             self.step(byte);
         }

@@ -109,9 +109,15 @@ impl Profile {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read profile {}", path.display()))
             .map_err(|e| crate::error::Error::new(Kind::Input, format!("{e:#}")))?;
-        let mut profile: Profile = match toml::from_str(&text) {
+        Profile::parse(&text, path)
+    }
+
+    /// Parses and validates profile text as if read from `path` (which names it in errors
+    /// and anchors relative export paths); `load` without the file system, for fuzzing.
+    pub fn parse(text: &str, path: &Path) -> anyhow::Result<Profile> {
+        let mut profile: Profile = match toml::from_str(text) {
             Ok(profile) => profile,
-            Err(e) => return fail(Kind::Input, describe_toml_error(path, &text, &e)),
+            Err(e) => return fail(Kind::Input, describe_toml_error(path, text, &e)),
         };
         let base = path.parent().unwrap_or(Path::new("."));
         for entry in &mut profile.exports {

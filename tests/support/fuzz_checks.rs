@@ -1,0 +1,428 @@
+//! What each fuzz target checks, shared by the targets in `fuzz/` and by
+//! `tests/fuzz_regressions.rs`, which replays every input a fuzzer ever found.
+//!
+//! Each check panics on a finding: a panic inside the code under test, or a broken
+//! property (a result that depends on how the input was chunked, a split that disagrees with
+//! Python's, an error message that is not one line, ...).
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use clap::Parser;
+use mdl_fetch::cli::Cli;
+use mdl_fetch::emit::runs_csv::RunsCsv;
+use mdl_fetch::grammar::{LayerRule, NameGrammar};
+use mdl_fetch::profile::Profile;
+use mdl_fetch::record::{RecordSink, RunRef};
+use mdl_fetch::select::{Pricing, Selector};
+use mdl_fetch::settings::Settings;
+use mdl_fetch::source::export::{read_export_from, ExportStats};
+use mdl_fetch::source::wandb::decode::{decode_data, quote_non_finite, RunsData, ViewerData};
+use mdl_fetch::table::{InputFile, MdlTable};
+
+/// A fuzz target's checks.
+pub type Check = fn(&[u8]);
+
+/// The fuzz targets by name, for the regression replay.
+pub const TARGETS: [(&str, Check); 4] = [
+    ("export_reader", export_reader),
+    ("name_grammar", name_grammar),
+    ("graphql_page", graphql_page),
+    ("profile", profile),
+];
+
+/// Errors reach the user as one `error: ...` line.
+fn assert_one_line(what: &str, message: &str) {
+    assert!(
+        !message.contains(['\n', '\r']),
+        "{what}: error message is not one line: {message:?}"
+    );
+}
+
+/// Settings as `mdl-fetch --export 6=fuzz.csv` resolves them, with no profile.
+fn base_settings() -> &'static Settings {
+    static SETTINGS: OnceLock<Settings> = OnceLock::new();
+    SETTINGS.get_or_init(|| {
+        let cli = Cli::try_parse_from(["mdl-fetch", "--export", "6=fuzz.csv"]).unwrap();
+        Settings::resolve(&cli.table).unwrap()
+    })
+}
+
+/// A run as the reader handed it over, with floats as bits so NaN compares equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    name: String,
+    layer: i64,
+    activation: String,
+    k: i64,
+    l0: u64,
+    error: u64,
+    dict_size: Option<u64>,
+    line: u64,
+}
+
+#[derive(Default)]
+struct Collect {
+    runs: Vec<Seen>,
+}
+
+impl RecordSink for Collect {
+    fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
+        // The activation is a slice of the name, as the grammar reads it.
+        let name = run.name.as_bytes().as_ptr_range();
+        let activation = run.activation.as_bytes().as_ptr_range();
+        assert!(
+            name.start <= activation.start && activation.end <= name.end,
+            "activation {:?} is not part of the name {:?}",
+            run.activation,
+            run.name
+        );
+        assert!(
+            run.line >= 2,
+            "a data row on line {} (the header is line 1): {run:?}",
+            run.line
+        );
+        self.runs.push(Seen {
+            name: run.name.into(),
+            layer: run.layer,
+            activation: run.activation.into(),
+            k: run.k,
+            l0: run.l0.to_bits(),
+            error: run.error.to_bits(),
+            dict_size: run.dict_size,
+            line: run.line,
+        });
+        Ok(())
+    }
+}
+
+/// Sends each run to every sink, as the pipeline does.
+struct Tee<'a>(Vec<&'a mut dyn RecordSink>);
+
+impl RecordSink for Tee<'_> {
+    fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
+        for sink in &mut self.0 {
+            sink.accept(run)?;
+        }
+        Ok(())
+    }
+}
+
+/// Hands out the input a few bytes at a time, to catch state lost between reads.
+struct Trickle<'a> {
+    data: &'a [u8],
+    sizes: &'a [u8],
+    turn: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let size = self
+            .sizes
+            .get(self.turn % self.sizes.len().max(1))
+            .copied()
+            .unwrap_or(1);
+        self.turn += 1;
+        let n = (size as usize % 7 + 1).min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// The export reader, under settings picked by the first byte, read whole and read in
+/// trickles: both must agree, and whatever is read must select and render without a panic.
+pub fn export_reader(data: &[u8]) {
+    let Some((&knobs, csv)) = data.split_first() else {
+        return;
+    };
+    let mut settings = base_settings().clone();
+    settings.strict = knobs & 1 != 0;
+    if knobs & 2 != 0 {
+        let pattern =
+            r"^(?:blocks\.(?P<layer>\d+)\.)?.*_(?P<activation>[^_]*)_(?P<k>[^_]*)_(?P<dict_size>[^_]*)$";
+        settings.grammar = NameGrammar::Pattern(regex::Regex::new(pattern).unwrap());
+    }
+    if knobs & 4 != 0 {
+        settings.layer_rule = Some(LayerRule(regex::Regex::new(r"^blocks\.(\d+)\.").unwrap()));
+    }
+    let given_layer = (knobs & 8 != 0).then_some(6);
+    let file: Arc<str> = "fuzz.csv".into();
+
+    let mut whole = Collect::default();
+    let mut selector = Selector::new(&[6, 7, 8], &[0.0, 1e-3, f64::MAX], Pricing::seed());
+    let mut runs_csv = RunsCsv::new(Vec::new()).unwrap();
+    let result = {
+        let mut tee = Tee(vec![&mut whole, &mut selector, &mut runs_csv]);
+        read_export_from(csv, &file, given_layer, 0, &settings, &mut tee)
+    };
+    let mut trickled = Collect::default();
+    let trickle = Trickle {
+        data: csv,
+        sizes: &data[..data.len().min(16)],
+        turn: 0,
+    };
+    let again = read_export_from(trickle, &file, given_layer, 0, &settings, &mut trickled);
+    let summary = |r: &anyhow::Result<ExportStats>| match r {
+        Ok(stats) => Ok((stats.rows, stats.records, stats.skips.clone())),
+        Err(e) => Err(format!("{e:#}")),
+    };
+    assert_eq!(summary(&result), summary(&again), "whole vs trickled read");
+    assert_eq!(whole.runs, trickled.runs, "whole vs trickled runs");
+    let stats = match result {
+        Ok(stats) => stats,
+        Err(e) => return assert_one_line("export", &format!("{e:#}")),
+    };
+    assert_eq!(
+        stats.records + stats.skips.count,
+        stats.rows,
+        "every row is a record or a skip"
+    );
+    assert_eq!(stats.records, whole.runs.len() as u64);
+    assert!(
+        whole.runs.windows(2).all(|w| w[0].line < w[1].line),
+        "lines out of order: {:?}",
+        whole.runs.iter().map(|r| r.line).collect::<Vec<_>>()
+    );
+    // Without quotes, each row is a non-empty stretch between line breaks: the line it
+    // starts on (counting LFs) is easy to know.
+    if !csv.contains(&b'"') {
+        let body = csv.strip_prefix(b"\xef\xbb\xbf").unwrap_or(csv);
+        let mut starts = Vec::new();
+        let (mut line, mut fresh) = (1, true);
+        for &byte in body {
+            match byte {
+                b'\n' | b'\r' => fresh = true,
+                _ if fresh => {
+                    starts.push(line);
+                    fresh = false;
+                }
+                _ => {}
+            }
+            if byte == b'\n' {
+                line += 1;
+            }
+        }
+        for run in &whole.runs {
+            assert!(
+                starts[1..].contains(&run.line),
+                "a run on line {}, rows start on {starts:?}",
+                run.line
+            );
+        }
+    }
+    for example in &stats.skips.examples {
+        assert_one_line("skip", example);
+    }
+    runs_csv.finish().unwrap();
+    let table = MdlTable {
+        groups: selector.finish(),
+        pricing: Pricing::seed(),
+        d_model: 768,
+        tolerances: vec![0.0, 1e-3, f64::MAX],
+        layers: vec![6, 7, 8],
+        inputs: vec![InputFile {
+            file: file.to_string(),
+            layer: given_layer,
+            rows: stats.rows,
+            runs: stats.records,
+            skipped: stats.skips.count,
+        }],
+        skips: stats.skips,
+    };
+    for emitter in mdl_fetch::emit::table_emitters() {
+        emitter.render(&table);
+    }
+}
+
+/// Python's `int(text)` for ASCII text: blanks around, one sign, digits with single `_`
+/// between them; `None` beyond i64.
+fn python_int(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let groups: Vec<&str> = digits.split('_').collect();
+    if groups
+        .iter()
+        .any(|g| g.is_empty() || !g.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for digit in groups.concat().bytes() {
+        let d = i64::from(digit - b'0');
+        value = value.checked_mul(10)?;
+        value = if negative {
+            value.checked_sub(d)?
+        } else {
+            value.checked_add(d)?
+        };
+    }
+    Some(value)
+}
+
+/// Python's `parts[index]` for `parts = name.split(separator)`.
+fn python_index<'a>(parts: &[&'a str], index: isize) -> Option<&'a str> {
+    let at = if index < 0 {
+        parts.len().checked_sub(index.unsigned_abs())?
+    } else {
+        index as usize
+    };
+    parts.get(at).copied()
+}
+
+/// An index from one byte: small ones both ways, and the extremes.
+fn index_of(byte: u8) -> isize {
+    match byte {
+        0 => isize::MIN,
+        255 => isize::MAX,
+        b => (b as i8 / 8) as isize,
+    }
+}
+
+/// The name grammar, split form (against a plain Python-style split) and regex form, and the
+/// layer rule.
+pub fn name_grammar(data: &[u8]) {
+    let [mode, a, k, d, rest @ ..] = data else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let Some((rule, name)) = text.split_once('\n') else {
+        return;
+    };
+    if mode & 1 == 0 {
+        if rule.is_empty() {
+            return;
+        }
+        let (activation, k, dict_size) = (index_of(*a), index_of(*k), (d & 1 == 1).then(|| index_of(*d)));
+        let grammar = NameGrammar::Split {
+            separator: rule.to_string(),
+            activation,
+            k,
+            dict_size,
+        };
+        let parts: Vec<&str> = name.split(rule).collect();
+        let expected_k = python_index(&parts, k).map(python_int);
+        match grammar.parse(name) {
+            Ok(parsed) => {
+                assert_eq!(
+                    Some(parsed.activation),
+                    python_index(&parts, activation),
+                    "activation"
+                );
+                assert_eq!(Some(Some(parsed.k)), expected_k, "k");
+                let expected_d = dict_size
+                    .and_then(|i| python_index(&parts, i))
+                    .and_then(|p| p.trim().parse::<u64>().ok());
+                assert_eq!(parsed.dict_size, expected_d, "dict_size");
+            }
+            Err(reason) => {
+                // The reason quotes the separator, which is the profile author's.
+                if !rule.contains('\r') {
+                    assert_one_line("grammar", &reason);
+                }
+                let readable = python_index(&parts, activation).is_some() && expected_k.flatten().is_some();
+                assert!(!readable, "rejected a name Python reads: {reason}");
+            }
+        }
+        return;
+    }
+    if rule.len() > 512 {
+        return;
+    }
+    let Ok(regex) = regex::Regex::new(rule) else {
+        return;
+    };
+    let grammar = NameGrammar::Pattern(regex.clone());
+    match grammar.parse(name) {
+        Ok(parsed) => {
+            let caps = regex.captures(name).expect("parsed without a match");
+            assert_eq!(
+                caps.name("activation").map(|m| m.as_str()),
+                Some(parsed.activation)
+            );
+            let k_text = caps.name("k").map_or("", |m| m.as_str());
+            assert_eq!(python_int(k_text), Some(parsed.k), "k {k_text:?}");
+        }
+        // The reason quotes the regex, which is the profile author's: a line break in it
+        // is theirs to keep.
+        Err(reason) if !rule.contains('\r') => assert_one_line("grammar", &reason),
+        Err(_) => {}
+    }
+    let layer = LayerRule(regex.clone()).layer_of(name);
+    let expected = regex
+        .captures(name)
+        .and_then(|caps| caps.name("layer").or_else(|| caps.get(1)))
+        .and_then(|m| m.as_str().parse::<i64>().ok());
+    assert_eq!(layer, expected, "layer");
+}
+
+/// The GraphQL page decoder, and the NaN/Infinity quoting of JSON strings.
+pub fn graphql_page(data: &[u8]) {
+    match decode_data::<RunsData>(data) {
+        Ok(page) => {
+            if let Some(project) = page.project {
+                for edge in &project.runs.edges {
+                    let _ = (&edge.node.config, &edge.node.summary_metrics);
+                }
+            }
+        }
+        Err(e) => assert_one_line("decode", &format!("{e:?}")),
+    }
+    let _ = decode_data::<ViewerData>(data);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let quoted = quote_non_finite(text);
+    // Only quotes are ever added...
+    assert_eq!(
+        quoted.replace('"', ""),
+        text.replace('"', ""),
+        "quoting changed more than quotes"
+    );
+    // ...and valid JSON, which has no bare NaN, is left alone.
+    if serde_json::from_str::<serde_json::Value>(text).is_ok() {
+        assert_eq!(quoted, text, "valid JSON was changed");
+    }
+}
+
+/// The profile parser, and the settings resolved from a profile that parses.
+pub fn profile(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let path = Path::new("fuzz/p.toml");
+    match Profile::parse(text, path) {
+        Ok(profile) => {
+            for entry in &profile.exports {
+                assert!(entry.path.starts_with("fuzz") || entry.path.is_absolute());
+            }
+        }
+        Err(e) => return assert_one_line("profile", &format!("{e:#}")),
+    }
+    let file = profile_file();
+    std::fs::write(file, text).unwrap();
+    let config = file.display().to_string();
+    let cli = Cli::try_parse_from(["mdl-fetch", "--config", &config, "--export", "6=fuzz.csv"]).unwrap();
+    if let Err(e) = Settings::resolve(&cli.table) {
+        assert_one_line("settings", &format!("{e:#}"));
+    }
+}
+
+/// One temp file per process for profiles that `Settings::resolve` reads back.
+fn profile_file() -> &'static PathBuf {
+    static FILE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = FILE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        (dir, path)
+    });
+    path
+}

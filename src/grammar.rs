@@ -91,6 +91,17 @@ impl NameGrammar {
 
 /// The part at a Python-style index, without allocating the split.
 fn nth_part<'a>(name: &'a str, separator: &str, index: isize) -> Option<&'a str> {
+    // A one-byte separator (the usual `_`) splits on the byte, without a substring searcher.
+    if let [byte] = separator.as_bytes() {
+        let sep = char::from(*byte);
+        if sep.is_ascii() {
+            return if index < 0 {
+                name.rsplit(sep).nth(index.unsigned_abs() - 1)
+            } else {
+                name.split(sep).nth(index as usize)
+            };
+        }
+    }
     if index >= 0 {
         return name.split(separator).nth(index as usize);
     }

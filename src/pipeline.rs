@@ -1,7 +1,15 @@
 //! The offline stage every input goes through: exports → records → selection and runs.csv.
+//!
+//! Exports are read in parallel, one thread per file (up to `MAX_THREADS`; more files are
+//! shared out in order): each file has its own `Selector`, merged afterwards (ties still go
+//! to the earlier (source, line)), and its own part of runs.csv. The first file's rows go
+//! straight into runs.csv behind the header and the others' into temp parts appended in
+//! input order, so the artifact is byte for byte what reading the files one by one writes.
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{Seek, SeekFrom};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use tempfile::NamedTempFile;
 
@@ -11,8 +19,11 @@ use crate::record::{RecordSink, RunRef};
 use crate::select::{GroupResult, Pricing, Selector};
 use crate::settings::{ExportSpec, Settings};
 use crate::skips::Skips;
-use crate::source::export::read_export;
+use crate::source::export::{read_export, ExportStats};
 use crate::table::InputFile;
+
+/// Threads reading exports at once, at most.
+const MAX_THREADS: usize = 8;
 
 /// What replaying a set of exports produced.
 pub struct Replay {
@@ -28,7 +39,7 @@ pub struct Replay {
 /// Sends each run to the selector and to runs.csv.
 struct Tee<'a> {
     selector: &'a mut Selector,
-    runs: &'a mut RunsCsv<BufWriter<File>>,
+    runs: &'a mut RunsCsv<File>,
 }
 
 impl RecordSink for Tee<'_> {
@@ -38,7 +49,15 @@ impl RecordSink for Tee<'_> {
     }
 }
 
-/// Reads every export in order, selecting as it goes and streaming runs.csv to staging.
+/// One export read: its stats, its selector, and the runs.csv part its rows went to (none
+/// for the first export, whose rows went into runs.csv itself).
+struct FileResult {
+    stats: ExportStats,
+    selector: Selector,
+    part: Option<NamedTempFile>,
+}
+
+/// Reads every export, selecting as it goes and streaming runs.csv to staging.
 pub fn replay(
     exports: &[ExportSpec],
     settings: &Settings,
@@ -46,16 +65,61 @@ pub fn replay(
     staging: &Staging,
 ) -> anyhow::Result<Replay> {
     let runs_file = staging.temp_file()?;
-    let mut runs = RunsCsv::new(BufWriter::with_capacity(1 << 16, runs_file.reopen()?))?;
+    let mut head = RunsCsv::new(runs_file.reopen()?)?;
+    let head_selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
+    let mut results: Vec<Option<anyhow::Result<FileResult>>> = Vec::new();
+    results.resize_with(exports.len(), || None);
+    let results = Mutex::new(results);
+    let next = AtomicUsize::new(1);
+    let threads = exports
+        .len()
+        .min(MAX_THREADS.max(std::thread::available_parallelism().map_or(1, |n| n.get())));
+    std::thread::scope(|scope| {
+        // Workers for the second export on; this thread reads the first.
+        for _ in 1..threads {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= exports.len() {
+                    break;
+                }
+                let result = read_part(&exports[index], index, settings, pricing, staging);
+                results.lock().expect("a reader thread panicked")[index] = Some(result);
+            });
+        }
+        if let Some(first) = exports.first() {
+            let mut selector = head_selector;
+            let result = read_one(first, 0, settings, &mut selector, &mut head).map(|stats| FileResult {
+                stats,
+                selector,
+                part: None,
+            });
+            results.lock().expect("a reader thread panicked")[0] = Some(result);
+        }
+        // With a single thread (one core) the loop above read nothing else: read the rest here.
+        if threads <= 1 {
+            loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= exports.len() {
+                    break;
+                }
+                let result = read_part(&exports[index], index, settings, pricing, staging);
+                results.lock().expect("a reader thread panicked")[index] = Some(result);
+            }
+        }
+    });
+    let results = results.into_inner().expect("a reader thread panicked");
+
+    let mut runs = head.finish()?;
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
     let mut skips = Skips::default();
     let mut files = Vec::with_capacity(exports.len());
-    for (source, spec) in exports.iter().enumerate() {
-        let mut tee = Tee {
-            selector: &mut selector,
-            runs: &mut runs,
-        };
-        let stats = read_export(spec, source as u32, settings, &mut tee)?;
+    for (spec, result) in exports.iter().zip(results) {
+        // The first failure in input order is the one reported, as reading in order would.
+        let FileResult {
+            stats,
+            selector: part_selector,
+            part,
+        } = result.expect("every export was read")?;
         if settings.verbose > 0 {
             eprintln!(
                 "read {}: {} rows, {} runs, {} skipped",
@@ -64,6 +128,13 @@ pub fn replay(
                 stats.records,
                 stats.skips.count
             );
+        }
+        selector.merge(part_selector);
+        if let Some(part) = part {
+            let mut part = part.reopen()?;
+            part.seek(SeekFrom::Start(0))?;
+            std::io::copy(&mut part, &mut runs)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", crate::emit::runs_csv::FILE_NAME))?;
         }
         skips.merge(stats.skips.clone());
         files.push(InputFile {
@@ -74,11 +145,41 @@ pub fn replay(
             skipped: stats.skips.count,
         });
     }
-    runs.finish()?;
     Ok(Replay {
         groups: selector.finish(),
         skips,
         runs_csv: runs_file,
         files,
     })
+}
+
+/// Reads one export into its own selector and runs.csv part.
+fn read_part(
+    spec: &ExportSpec,
+    index: usize,
+    settings: &Settings,
+    pricing: Pricing,
+    staging: &Staging,
+) -> anyhow::Result<FileResult> {
+    let part = staging.temp_file()?;
+    let mut runs = RunsCsv::without_header(part.reopen()?);
+    let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
+    let stats = read_one(spec, index, settings, &mut selector, &mut runs)?;
+    runs.finish()?;
+    Ok(FileResult {
+        stats,
+        selector,
+        part: Some(part),
+    })
+}
+
+fn read_one(
+    spec: &ExportSpec,
+    index: usize,
+    settings: &Settings,
+    selector: &mut Selector,
+    runs: &mut RunsCsv<File>,
+) -> anyhow::Result<ExportStats> {
+    let mut tee = Tee { selector, runs };
+    read_export(spec, index as u32, settings, &mut tee)
 }

@@ -23,7 +23,8 @@ pub fn general(x: f64) -> String {
     }
 }
 
-/// `repr(x)`: the shortest text that reads back as the same float.
+/// `repr(x)`'s layout with the shortest text that reads back as the same float; where two
+/// shortest texts are equally near (an exact tie), Python picks the even digit and this may not.
 pub fn repr(x: f64) -> String {
     if let Some(special) = special(x) {
         return special;

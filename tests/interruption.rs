@@ -374,3 +374,44 @@ fn sigkill_at_any_moment_leaves_the_last_good_state_readable() {
     assert_eq!(check_last_good_state(&work, &known), Ok(false));
     assert_no_key_anywhere(&work);
 }
+
+/// A signal after the fetch, while a large export is being read, still stops the run.
+#[test]
+fn sigint_while_replaying_a_large_export_stops_with_130_and_writes_nothing() {
+    let work = Workdir::new();
+    let mut text = String::from("\"Name\",\"l0_norm\",\"l2_loss\"");
+    for i in 0..150_000 {
+        let k = 32 << (i % 9);
+        text.push_str(&format!(
+            "\n\"blocks.6.hook_resid_pre_12288_topk_{k}_0.0\",\"{}\",\"{}\"",
+            i % 3000,
+            1.0 / (i + 1) as f64
+        ));
+    }
+    let export = work.write("big.csv", text);
+    let mut child = work
+        .command()
+        .args([
+            "--export",
+            &format!("6={}", export.display()),
+            "--out",
+            "tables",
+            "-q",
+        ])
+        .env("MDL_FETCH_TEST_COMMIT_PAUSE_MS", "3000")
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    send(&child, "INT");
+    let (status, took) = wait_for(&mut child, Duration::from_secs(20));
+    assert_eq!(status.code(), Some(130), "took {took:?}");
+    let left: Vec<String> = std::fs::read_dir(work.join("tables"))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "an interrupted run left {left:?}");
+}

@@ -10,6 +10,9 @@ use crate::record::{RecordSink, RunRef};
 use crate::settings::{ExportSpec, Settings};
 use crate::skips::{shown, Skips};
 
+/// Rows between two looks at whether SIGINT or SIGTERM asked the run to stop.
+const INTERRUPT_EVERY: u64 = 1 << 14;
+
 /// What reading one export found.
 #[derive(Debug, Default, Clone)]
 pub struct ExportStats {
@@ -76,6 +79,9 @@ pub fn read_export_from(
     let mut stats = ExportStats::default();
     while let Some(line) = read_row(&mut reader, &mut row, file)? {
         stats.rows += 1;
+        if stats.rows % INTERRUPT_EVERY == 0 {
+            crate::interrupt::check("nothing was written")?;
+        }
         let place = || format!("{file}:{line}");
         let name = text(&row, columns.name, file, line, &settings.columns.name)?;
         let l0 = number(&row, columns.l0, file, line, &settings.columns.l0)?;

@@ -1,6 +1,8 @@
 //! The real binary against the fake W&B server: paging, projections, filters, the cache and
 //! its offline replay, transient and permanent faults, and a key that never leaks.
 
+#[path = "support/disk.rs"]
+mod disk;
 #[path = "support/fake_wandb/mod.rs"]
 mod fake_wandb;
 mod support;
@@ -8,9 +10,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use base64::Engine;
+use disk::snapshot;
 use fake_wandb::*;
 use support::*;
 
@@ -73,28 +76,6 @@ fn fetch(work: &Workdir, server: &FakeWandb, key: &str, extra: &[&str]) -> Outpu
 
 fn read(path: impl AsRef<Path>) -> Vec<u8> {
     std::fs::read(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
-}
-
-/// Every file under `dir`: relative path → (bytes, mtime).
-fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let meta = entry.metadata().unwrap();
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(name, (read(&path), meta.modified().unwrap()));
-            }
-        }
-    }
-    files
 }
 
 fn ok(output: &Output) {

@@ -1,6 +1,8 @@
 //! Unattended regeneration: deterministic bytes, `--check`, quiet writes, the manifest,
 //! one writer per folder, and an incremental refresh that equals a full fetch.
 
+#[path = "support/disk.rs"]
+mod disk;
 #[path = "support/fake_wandb/mod.rs"]
 mod fake_wandb;
 mod support;
@@ -8,8 +10,9 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use disk::snapshot;
 use fake_wandb::*;
 use sha2::{Digest, Sha256};
 use support::*;
@@ -65,27 +68,6 @@ fn ok(output: &Output) {
 
 fn read(path: impl AsRef<Path>) -> Vec<u8> {
     std::fs::read(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
-}
-
-/// Every file under `dir` (relative path → bytes, mtime).
-fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(name, (read(&path), entry.metadata().unwrap().modified().unwrap()));
-            }
-        }
-    }
-    files
 }
 
 fn artifacts(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {

@@ -38,16 +38,6 @@ const MAX_ATTEMPTS: u32 = 4;
 /// Runs in parallel; each case is mostly waiting on sockets and child processes.
 const WORKERS: usize = 8;
 
-/// Artifacts that must be byte-identical to a clean run's after a transient fault.
-const TABLES: [&str; 6] = [
-    "mdl-table.md",
-    "mdl-table.csv",
-    "mdl-table.json",
-    "frontier.csv",
-    "mdl-report.md",
-    "runs.csv",
-];
-
 /// What a fault must lead to.
 #[derive(Clone, Debug)]
 enum Expect {
@@ -196,7 +186,7 @@ fn fetch(work: &Workdir, server: &FakeWandb, timeout_secs: u32) -> Output {
 
 /// The artifacts and the cache's layer exports (the cache manifest holds a timestamp).
 fn results(work: &Workdir) -> BTreeMap<String, Vec<u8>> {
-    let mut found: BTreeMap<String, Vec<u8>> = TABLES
+    let mut found: BTreeMap<String, Vec<u8>> = TABLE_ARTIFACTS
         .iter()
         .filter_map(|name| {
             let bytes = std::fs::read(work.join(&format!("out/{PROJECT}/{name}"))).ok()?;
@@ -332,7 +322,12 @@ fn every_fault_at_every_position_on_one_layer_and_all() {
         "every layer takes {PAGES} pages"
     );
     let clean = results(&before);
-    assert_eq!(clean.len(), TABLES.len() + LAYERS.len(), "{:?}", clean.keys());
+    assert_eq!(
+        clean.len(),
+        TABLE_ARTIFACTS.len() + LAYERS.len(),
+        "{:?}",
+        clean.keys()
+    );
     assert!(key_leaks(&before, &output).is_empty());
 
     let mut cases = Vec::new();

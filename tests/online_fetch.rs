@@ -19,16 +19,6 @@ use support::*;
 
 const PROJECT: &str = "fake-project";
 const ENTITY: &str = "fake-entity";
-/// Artifacts that must not depend on how the runs were obtained.
-const TABLES: [&str; 6] = [
-    "mdl-table.md",
-    "mdl-table.csv",
-    "mdl-table.json",
-    "frontier.csv",
-    "mdl-report.md",
-    "runs.csv",
-];
-
 /// A sweep over layers 0-11 with wide summaries, some NaN errors and mixed states.
 fn sweep_0_to_11() -> Dataset {
     Dataset::sweep(SweepOptions {
@@ -182,7 +172,7 @@ fn online_artifacts_equal_the_offline_replay_of_the_cache_it_wrote() {
         .output()
         .unwrap();
     ok(&offline);
-    for name in TABLES {
+    for name in TABLE_ARTIFACTS {
         let online = String::from_utf8(read(work.join(&format!("out/{PROJECT}/{name}")))).unwrap();
         let offline = String::from_utf8(read(work.join(&format!("offline/{name}")))).unwrap();
         assert_eq!(online, offline, "{name}");
@@ -194,7 +184,7 @@ fn clean_tables() -> BTreeMap<&'static str, Vec<u8>> {
     let server = server_with(DEFAULT_KEY);
     let work = Workdir::new();
     ok(&fetch(&work, &server, DEFAULT_KEY, &["--entity", ENTITY]));
-    TABLES
+    TABLE_ARTIFACTS
         .iter()
         .map(|name| (*name, read(work.join(&format!("out/{PROJECT}/{name}")))))
         .collect()
@@ -241,7 +231,7 @@ fn transient_faults_end_in_success_with_identical_artifacts() {
             "{what}: {}",
             stderr(&output)
         );
-        for name in TABLES {
+        for name in TABLE_ARTIFACTS {
             let got = read(work.join(&format!("out/{PROJECT}/{name}")));
             assert!(got == clean[name], "{what}: {name} differs from a clean run");
         }

@@ -4,6 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The artifacts that depend only on the runs and settings: byte-identical however the
+/// runs were obtained (online, offline, after transient faults). The manifest records
+/// the time and is left out.
+pub const TABLE_ARTIFACTS: [&str; 6] = [
+    "mdl-table.md",
+    "mdl-table.csv",
+    "mdl-table.json",
+    "frontier.csv",
+    "mdl-report.md",
+    "runs.csv",
+];
+
 /// The crate root, where `config/` and `fixtures/` live.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -97,19 +97,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// Digests of the inputs that were read.
-pub fn inputs(files: &[InputFile]) -> anyhow::Result<Vec<Input>> {
+/// The inputs that were read, with the digests taken as they were read.
+pub fn inputs(files: &[InputFile]) -> Vec<Input> {
     files
         .iter()
-        .map(|input| {
-            Ok(Input {
-                file: input.file.clone(),
-                layer: input.layer,
-                sha256: sha256_of(std::path::Path::new(&input.file))?,
-                rows: input.rows,
-                runs: input.runs,
-                skipped: input.skipped,
-            })
+        .map(|input| Input {
+            file: input.file.clone(),
+            layer: input.layer,
+            sha256: input.sha256.clone(),
+            rows: input.rows,
+            runs: input.runs,
+            skipped: input.skipped,
         })
         .collect()
 }
@@ -171,7 +169,7 @@ pub fn render(
         settings: settings_json,
         profile,
         source: Source::of(provenance),
-        inputs: inputs(&table.inputs)?,
+        inputs: inputs(&table.inputs),
         outputs,
         skipped: skipped(&table.skips),
     };

@@ -143,6 +143,7 @@ pub fn replay(
             rows: stats.rows,
             runs: stats.records,
             skipped: stats.skips.count,
+            sha256: crate::source::cache::hex(&stats.sha256),
         });
     }
     Ok(Replay {

@@ -14,6 +14,8 @@ pub struct InputFile {
     pub rows: u64,
     pub runs: u64,
     pub skipped: u64,
+    /// Hex sha256 of the bytes read.
+    pub sha256: String,
 }
 
 /// Everything selection found, with the settings that priced it; emitters never compute.

@@ -2,4 +2,5 @@
 
 pub mod cache;
 pub mod export;
+pub mod rows;
 pub mod wandb;

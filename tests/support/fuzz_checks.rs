@@ -227,6 +227,7 @@ pub fn export_reader(data: &[u8]) {
             rows: stats.rows,
             runs: stats.records,
             skipped: stats.skips.count,
+            sha256: String::new(),
         }],
         skips: stats.skips,
     };

@@ -1,0 +1,372 @@
+//! Splits an export's bytes into CSV rows with `csv_core`, tracking lines, quoting and size.
+//!
+//! One pass over the bytes, which are read into a reused buffer and parsed in place (no
+//! second reader in between, no per-row allocation). Beside the fields of each row it knows
+//! the line the row starts on (a CRLF file's rows too), whether the input ended inside a
+//! quoted field (`csv` silently closes it, which would take a truncated export for a whole
+//! one), and it refuses a row longer than `MAX_ROW_BYTES` or wider than `MAX_ROW_FIELDS`,
+//! so that a file with no row end cannot grow memory without bound. It can also digest the
+//! bytes as it reads them, so the manifest's sha256 costs no second read.
+
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+
+/// The longest row read, quotes and line breaks inside it included. A W&B export row is a
+/// few kilobytes; a 10 MB field still fits.
+pub const MAX_ROW_BYTES: usize = 16 << 20;
+/// The most fields a row may have; a wide W&B export has thousands.
+pub const MAX_ROW_FIELDS: usize = 1 << 20;
+
+/// Bytes asked of the input at a time.
+const READ_SIZE: usize = 1 << 18;
+
+/// Why a row could not be read.
+#[derive(Debug)]
+pub enum RowError {
+    /// The row starting on this line outgrew a limit; the text says which.
+    Overlong { line: u64, what: String },
+    /// Reading the input failed.
+    Io(std::io::Error),
+}
+
+/// Reads rows from `input`; see the module documentation.
+pub struct RowReader<R> {
+    input: R,
+    core: csv_core::Reader,
+    /// Bytes read and not yet dropped: the current row's raw bytes start at `row_start`,
+    /// the unparsed ones at `pos`, and `filled` ends them.
+    buf: Vec<u8>,
+    row_start: usize,
+    pos: usize,
+    filled: usize,
+    eof: bool,
+    /// The current row's unescaped fields: their bytes and where each one ends.
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    field_count: usize,
+    /// The line of a quoted field the input ended inside, once the last row is read.
+    open_quote: Option<u64>,
+    /// Whether the start of the input (where a byte-order mark may be) is still ahead.
+    at_start: bool,
+    digest: Option<Sha256>,
+}
+
+impl<R: Read> RowReader<R> {
+    /// Reads rows from the start of a file: a UTF-8 byte-order mark is skipped.
+    pub fn new(input: R) -> Self {
+        RowReader {
+            input,
+            core: csv_core::Reader::new(),
+            buf: vec![0; READ_SIZE],
+            row_start: 0,
+            pos: 0,
+            filled: 0,
+            eof: false,
+            fields: vec![0; 1 << 10],
+            ends: vec![0; 64],
+            field_count: 0,
+            open_quote: None,
+            at_start: true,
+            digest: None,
+        }
+    }
+
+    /// Also computes the sha256 of every byte read (see `finish_digest`).
+    pub fn with_digest(mut self) -> Self {
+        self.digest = Some(Sha256::new());
+        self
+    }
+
+    /// The next row; `Ok(Some(line it starts on))`, or `Ok(None)` at the end of the input.
+    pub fn next_row(&mut self) -> Result<Option<u64>, RowError> {
+        let mut out_len = 0;
+        self.field_count = 0;
+        self.row_start = self.pos;
+        // Line breaks before the row (the LF of a CRLF, empty lines) are not part of it.
+        let mut line = None;
+        loop {
+            while self.pos == self.filled && !self.eof {
+                self.fill()?;
+            }
+            let input = &self.buf[self.pos..self.filled];
+            if line.is_none() {
+                let blank = input.iter().take_while(|&&b| b == b'\r' || b == b'\n');
+                let (skipped, breaks) = blank.fold((0, 0), |(n, lf), &b| (n + 1, lf + u64::from(b == b'\n')));
+                if skipped < input.len() {
+                    line = Some(self.core.line() + breaks);
+                }
+            }
+            let (result, read, written, ended) = self.core.read_record(
+                input,
+                &mut self.fields[out_len..],
+                &mut self.ends[self.field_count..],
+            );
+            // (`csv_core` counts field ends from the row's start, across calls.)
+            self.pos += read;
+            out_len += written;
+            self.field_count += ended;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {
+                    if self.pos - self.row_start > MAX_ROW_BYTES {
+                        return Err(self.overlong(line, format!(
+                            "runs past {} MiB without ending; this is not a W&B runs-table export, or a quote in it never closes",
+                            MAX_ROW_BYTES >> 20
+                        )));
+                    }
+                }
+                csv_core::ReadRecordResult::OutputFull => {
+                    let grown = self.fields.len() * 2;
+                    self.fields.resize(grown, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    if self.ends.len() >= MAX_ROW_FIELDS {
+                        return Err(self.overlong(
+                            line,
+                            format!(
+                                "has more than {MAX_ROW_FIELDS} fields; this is not a W&B runs-table export"
+                            ),
+                        ));
+                    }
+                    let grown = self.ends.len() * 2;
+                    self.ends.resize(grown, 0);
+                }
+                csv_core::ReadRecordResult::Record => {
+                    if self.eof && self.pos == self.filled {
+                        self.open_quote = self.find_open_quote();
+                    }
+                    return Ok(Some(line.unwrap_or_else(|| self.core.line())));
+                }
+                csv_core::ReadRecordResult::End => return Ok(None),
+            }
+        }
+    }
+
+    fn overlong(&self, line: Option<u64>, what: String) -> RowError {
+        RowError::Overlong {
+            line: line.unwrap_or_else(|| self.core.line()),
+            what,
+        }
+    }
+
+    /// Drops the rows already read and reads more bytes (all of the current row is kept).
+    fn fill(&mut self) -> Result<(), RowError> {
+        if self.row_start > 0 {
+            self.buf.copy_within(self.row_start..self.filled, 0);
+            self.filled -= self.row_start;
+            self.pos -= self.row_start;
+            self.row_start = 0;
+        }
+        if self.buf.len() - self.filled < READ_SIZE / 2 {
+            let grown = self.buf.len() * 2;
+            self.buf.resize(grown, 0);
+        }
+        loop {
+            let read = loop {
+                match self.input.read(&mut self.buf[self.filled..]) {
+                    Ok(read) => break read,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(RowError::Io(e)),
+                }
+            };
+            if let Some(digest) = &mut self.digest {
+                digest.update(&self.buf[self.filled..self.filled + read]);
+            }
+            self.filled += read;
+            self.eof = read == 0;
+            if !self.at_start || self.eof {
+                return Ok(());
+            }
+            // `csv_core` skips a byte-order mark only when its first input holds all of it, and
+            // takes an input of nothing else for the end: when the start arrives over several
+            // reads, wait for the mark and a byte beyond it.
+            let bom = b"\xef\xbb\xbf";
+            if self.filled <= 3 && self.buf[..self.filled] == bom[..self.filled] {
+                continue;
+            }
+            self.at_start = false;
+            return Ok(());
+        }
+    }
+
+    /// Field `index` of the current row (empty when the row is shorter).
+    pub fn field(&self, index: usize) -> &[u8] {
+        if index >= self.field_count {
+            return &[];
+        }
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        &self.fields[start..self.ends[index]]
+    }
+
+    /// How many fields the current row has.
+    pub fn field_count(&self) -> usize {
+        self.field_count
+    }
+
+    /// Every field of the current row, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.field_count).map(|index| self.field(index))
+    }
+
+    /// After the last row: the line of a quoted field the input ended inside, if any.
+    pub fn open_quote_line(&self) -> Option<u64> {
+        self.open_quote
+    }
+
+    /// For a row the end of the input ended: the line of a quoted field left open in it.
+    fn find_open_quote(&self) -> Option<u64> {
+        // The row's raw bytes are all still in the buffer: follow its quoting.
+        let mut line = self.core.line();
+        let raw = &self.buf[self.row_start..self.filled];
+        line -= raw.iter().filter(|&&b| b == b'\n').count() as u64;
+        let (mut field_start, mut quoted, mut opened_at) = (true, false, 0);
+        let mut bytes = raw.iter().peekable();
+        while let Some(&b) = bytes.next() {
+            if quoted {
+                if b == b'"' {
+                    if bytes.peek() == Some(&&b'"') {
+                        bytes.next();
+                    } else {
+                        quoted = false;
+                    }
+                }
+            } else if field_start && b == b'"' {
+                quoted = true;
+                opened_at = line;
+            }
+            field_start = !quoted && matches!(b, b',' | b'\n' | b'\r');
+            if b == b'\n' {
+                line += 1;
+            }
+        }
+        quoted.then_some(opened_at)
+    }
+
+    /// The sha256 of every byte read, when asked for with `with_digest`; reads to the end
+    /// of the input first, so the digest covers the whole file.
+    pub fn finish_digest(&mut self) -> Result<Option<[u8; 32]>, RowError> {
+        if self.digest.is_none() {
+            return Ok(None);
+        }
+        while !self.eof {
+            self.row_start = self.filled;
+            self.pos = self.filled;
+            self.fill()?;
+        }
+        Ok(self.digest.take().map(|digest| digest.finalize().into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row as (line, fields), then the open-quote line.
+    fn rows(input: &[u8], chunk: usize) -> (Vec<(u64, Vec<String>)>, Option<u64>) {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut reader = RowReader::new(Trickle(input, chunk));
+        let mut out = Vec::new();
+        while let Some(line) = reader.next_row().unwrap() {
+            let fields = reader
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            out.push((line, fields));
+        }
+        (out, reader.open_quote_line())
+    }
+
+    fn lines_and_first_fields(input: &[u8], chunk: usize) -> Vec<(u64, String)> {
+        rows(input, chunk)
+            .0
+            .into_iter()
+            .map(|(line, f)| (line, f[0].clone()))
+            .collect()
+    }
+
+    #[test]
+    fn rows_know_their_lines_whatever_the_line_ends_and_read_sizes() {
+        let lf = b"h,x\na,1\n\"b\nb\",2\n\nc,3";
+        let crlf = b"h,x\r\na,1\r\n\"b\nb\",2\r\n\r\nc,3\r\n";
+        for chunk in [1, 2, 3, 7, 1 << 20] {
+            let expected = vec![
+                (1, "h".into()),
+                (2, "a".into()),
+                (3, "b\nb".into()),
+                (6, "c".into()),
+            ];
+            assert_eq!(
+                lines_and_first_fields(lf, chunk),
+                expected,
+                "LF, reads of {chunk}"
+            );
+            assert_eq!(
+                lines_and_first_fields(crlf, chunk),
+                expected,
+                "CRLF, reads of {chunk}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_even_when_it_trickles_in() {
+        for chunk in [1, 2, 3, 64] {
+            let (rows, _) = rows(b"\xef\xbb\xbf\"Name\",x\n\"a\",1\n", chunk);
+            assert_eq!(rows[0].1, ["Name", "x"], "reads of {chunk}");
+            assert_eq!(rows[1], (2, vec!["a".to_string(), "1".to_string()]));
+        }
+        // Only at the very start.
+        let (rows, _) = rows(b"a\n\xef\xbb\xbfb\n", 64);
+        assert_eq!(rows[1].1, ["\u{feff}b"]);
+    }
+
+    #[test]
+    fn an_input_ending_inside_quotes_is_told_apart() {
+        for chunk in [1, 5, 64] {
+            assert_eq!(rows(b"h\n\"a\"\n\"b\n\nc", chunk).1, Some(3), "reads of {chunk}");
+            assert_eq!(rows(b"h\n\"a\"\"\"\n", chunk).1, None);
+            assert_eq!(rows(b"h\n\"a\"\"", chunk).1, Some(2));
+            assert_eq!(rows(b"h\n\"a\",\"b\"", chunk).1, None);
+            assert_eq!(
+                rows(b"h\nx\"y", chunk).1,
+                None,
+                "a quote inside a field opens nothing"
+            );
+        }
+    }
+
+    #[test]
+    fn rows_past_the_limits_are_refused_with_their_line() {
+        let mut long = b"h\nok\n\"".to_vec();
+        long.resize(MAX_ROW_BYTES + 10, b'x');
+        let mut reader = RowReader::new(&long[..]);
+        assert_eq!(reader.next_row().unwrap(), Some(1));
+        assert_eq!(reader.next_row().unwrap(), Some(2));
+        match reader.next_row() {
+            Err(RowError::Overlong { line: 3, what }) => assert!(what.contains("MiB"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+        let wide = vec![b','; MAX_ROW_FIELDS + 1];
+        match RowReader::new(&wide[..]).next_row() {
+            Err(RowError::Overlong { line: 1, what }) => assert!(what.contains("fields"), "{what}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_digest_covers_every_byte_even_unread_rows() {
+        let input = b"\xef\xbb\xbfh\na\nb\n";
+        let mut reader = RowReader::new(&input[..]).with_digest();
+        reader.next_row().unwrap();
+        let digest = reader.finish_digest().unwrap().unwrap();
+        assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(input)));
+    }
+}

@@ -15,6 +15,7 @@ pub fn report(out_dir: &Path, staging: &Staging, quiet: bool) -> anyhow::Result<
             Comparison::Differs { lines_changed } => {
                 stale.push(format!("{name}: differs ({lines_changed} lines changed)"))
             }
+            Comparison::Retired => stale.push(format!("{name}: left by an earlier run, would be removed")),
         }
     }
     if stale.is_empty() {

@@ -100,6 +100,11 @@ pub struct TableArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Leave runs.csv out (and remove an earlier one): the table's artifacts only. For sweeps
+    /// of millions of runs, where runs.csv is larger than the exports and costs most of the time.
+    #[arg(long)]
+    pub no_runs_csv: bool,
+
     /// Compute everything and compare with the artifacts on disk, writing nothing: exit 0
     /// when they match, 20 when they differ (with a per-file summary on stderr).
     #[arg(long)]

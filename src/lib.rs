@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod digest;
 pub mod emit;
 pub mod error;
 pub mod frontier;
@@ -100,7 +101,10 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     for emitter in emit::table_emitters() {
         staging.add_bytes(emitter.file_name(), emitter.render(&table).as_bytes())?;
     }
-    staging.add_file(emit::runs_csv::FILE_NAME, replay.runs_csv);
+    match replay.runs_csv {
+        Some((file, sha256)) => staging.add_digested_file(emit::runs_csv::FILE_NAME, file, sha256),
+        None => staging.retire(emit::runs_csv::FILE_NAME),
+    }
     if settings.check {
         return check::report(&settings.out_dir, &staging, settings.quiet);
     }

@@ -155,10 +155,13 @@ pub fn render(
     };
     let outputs = staging
         .staged()
-        .map(|(name, path)| {
+        .map(|(name, path, known)| {
             Ok(FileDigest {
                 file: name.to_string(),
-                sha256: sha256_of(path)?,
+                sha256: match known {
+                    Some(sha256) => sha256.to_string(),
+                    None => sha256_of(path)?,
+                },
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

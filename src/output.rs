@@ -16,7 +16,17 @@ pub struct Staging {
     target: PathBuf,
     /// Where temp files go when they must not touch `target` (`--check`).
     scratch: Option<TempDir>,
-    files: Vec<(NamedTempFile, String)>,
+    files: Vec<Staged>,
+    /// Artifacts of earlier runs that this run does not make, removed at commit.
+    retired: Vec<String>,
+}
+
+/// One staged artifact.
+struct Staged {
+    file: NamedTempFile,
+    name: String,
+    /// Hex sha256 of its bytes, when known without reading them again.
+    sha256: Option<String>,
 }
 
 /// What a commit did to each artifact.
@@ -32,7 +42,11 @@ pub struct Written {
 pub enum Comparison {
     Same,
     Missing,
-    Differs { lines_changed: usize },
+    Differs {
+        lines_changed: usize,
+    },
+    /// On disk from an earlier run, and not made by this one.
+    Retired,
 }
 
 impl Staging {
@@ -43,6 +57,7 @@ impl Staging {
             target: dir.to_path_buf(),
             scratch: None,
             files: Vec::new(),
+            retired: Vec::new(),
         })
     }
 
@@ -53,6 +68,7 @@ impl Staging {
             target: dir.to_path_buf(),
             scratch: Some(scratch),
             files: Vec::new(),
+            retired: Vec::new(),
         })
     }
 
@@ -71,7 +87,25 @@ impl Staging {
 
     /// Stages a finished temp file as artifact `name`.
     pub fn add_file(&mut self, name: &str, file: NamedTempFile) {
-        self.files.push((file, name.to_string()));
+        self.files.push(Staged {
+            file,
+            name: name.to_string(),
+            sha256: None,
+        });
+    }
+
+    /// Stages a finished temp file whose sha256 was taken as it was written.
+    pub fn add_digested_file(&mut self, name: &str, file: NamedTempFile, sha256: String) {
+        self.files.push(Staged {
+            file,
+            name: name.to_string(),
+            sha256: Some(sha256),
+        });
+    }
+
+    /// Makes the commit remove artifact `name` left by an earlier run, if it is there.
+    pub fn retire(&mut self, name: &str) {
+        self.retired.push(name.to_string());
     }
 
     /// Stages `bytes` as artifact `name`.
@@ -82,15 +116,17 @@ impl Staging {
         Ok(())
     }
 
-    /// The staged artifacts: name and the temp file holding its bytes.
-    pub fn staged(&self) -> impl Iterator<Item = (&str, &Path)> {
-        self.files.iter().map(|(file, name)| (name.as_str(), file.path()))
+    /// The staged artifacts: name, the temp file holding its bytes, and its sha256 if known.
+    pub fn staged(&self) -> impl Iterator<Item = (&str, &Path, Option<&str>)> {
+        self.files
+            .iter()
+            .map(|staged| (staged.name.as_str(), staged.file.path(), staged.sha256.as_deref()))
     }
 
     /// Compares every staged artifact with the folder's; reads only.
     pub fn compare(&self) -> anyhow::Result<Vec<(String, Comparison)>> {
         let mut result = Vec::new();
-        for (file, name) in &self.files {
+        for Staged { file, name, .. } in &self.files {
             let target = self.target.join(name);
             let comparison = if !target.is_file() {
                 Comparison::Missing
@@ -105,6 +141,11 @@ impl Staging {
             };
             result.push((name.clone(), comparison));
         }
+        for name in &self.retired {
+            if self.target.join(name).is_file() {
+                result.push((name.clone(), Comparison::Retired));
+            }
+        }
         Ok(result)
     }
 
@@ -116,7 +157,7 @@ impl Staging {
     /// manifest that names bytes the folder does not hold.
     pub fn commit(self) -> anyhow::Result<Vec<Written>> {
         let mut plan = Vec::with_capacity(self.files.len());
-        for (file, name) in self.files {
+        for Staged { file, name, .. } in self.files {
             let target = self.target.join(&name);
             file.as_file()
                 .sync_all()
@@ -128,15 +169,26 @@ impl Staging {
         // Stable: the others keep their order, the manifest goes last.
         plan.sort_by_key(|(_, name, _, _)| is_seal(name));
         let sealed = plan.iter().any(|(_, name, _, _)| is_seal(name));
+        let retired: Vec<PathBuf> = (self.retired.iter())
+            .map(|name| self.target.join(name))
+            .filter(|path| path.is_file())
+            .collect();
         if sealed
-            && plan
-                .iter()
-                .any(|(_, name, _, changed)| *changed && !is_seal(name))
+            && (!retired.is_empty()
+                || plan
+                    .iter()
+                    .any(|(_, name, _, changed)| *changed && !is_seal(name)))
         {
             let seal = self.target.join(crate::manifest::FILE_NAME);
             match fs::remove_file(&seal) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
                 _ => sync_dir(&self.target),
+            }
+        }
+        for path in &retired {
+            match fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(path, &e)),
+                _ => {}
             }
         }
         let mut written = Vec::with_capacity(plan.len());

@@ -4,15 +4,16 @@
 //! shared out in order): each file has its own `Selector`, merged afterwards (ties still go
 //! to the earlier (source, line)), and its own part of runs.csv. The first file's rows go
 //! straight into runs.csv behind the header and the others' into temp parts appended in
-//! input order, so the artifact is byte for byte what reading the files one by one writes.
+//! input order, so the artifact is byte for byte what reading the files one by one writes;
+//! its sha256 is taken as it is written. `--no-runs-csv` makes no runs.csv at all.
 
-use std::fs::File;
-use std::io::{Seek, SeekFrom};
+use std::io::{Seek, SeekFrom, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use tempfile::NamedTempFile;
 
+use crate::digest::DigestWriter;
 use crate::emit::runs_csv::RunsCsv;
 use crate::output::Staging;
 use crate::record::{RecordSink, RunRef};
@@ -30,22 +31,25 @@ pub struct Replay {
     /// Every (layer, activation) group of the table's layers.
     pub groups: Vec<GroupResult>,
     pub skips: Skips,
-    /// `runs.csv`, staged in the output folder.
-    pub runs_csv: NamedTempFile,
+    /// `runs.csv`, staged in the output folder, and its hex sha256 (none with `--no-runs-csv`).
+    pub runs_csv: Option<(NamedTempFile, String)>,
     /// Per export: its name and what reading it found.
     pub files: Vec<InputFile>,
 }
 
-/// Sends each run to the selector and to runs.csv.
-struct Tee<'a> {
+/// Sends each run to the selector and to runs.csv, when there is one.
+struct Tee<'a, W: Write> {
     selector: &'a mut Selector,
-    runs: &'a mut RunsCsv<File>,
+    runs: Option<&'a mut RunsCsv<W>>,
 }
 
-impl RecordSink for Tee<'_> {
+impl<W: Write> RecordSink for Tee<'_, W> {
     fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
         self.selector.accept(run)?;
-        self.runs.accept(run)
+        match &mut self.runs {
+            Some(runs) => runs.accept(run),
+            None => Ok(()),
+        }
     }
 }
 
@@ -64,8 +68,14 @@ pub fn replay(
     pricing: Pricing,
     staging: &Staging,
 ) -> anyhow::Result<Replay> {
-    let runs_file = staging.temp_file()?;
-    let mut head = RunsCsv::new(runs_file.reopen()?)?;
+    let runs_file = match settings.runs_csv {
+        true => Some(staging.temp_file()?),
+        false => None,
+    };
+    let mut head = match &runs_file {
+        Some(file) => Some(RunsCsv::new(DigestWriter::new(file.reopen()?))?),
+        None => None,
+    };
     let head_selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
     let mut results: Vec<Option<anyhow::Result<FileResult>>> = Vec::new();
     results.resize_with(exports.len(), || None);
@@ -88,7 +98,7 @@ pub fn replay(
         }
         if let Some(first) = exports.first() {
             let mut selector = head_selector;
-            let result = read_one(first, 0, settings, &mut selector, &mut head).map(|stats| FileResult {
+            let result = read_one(first, 0, settings, &mut selector, head.as_mut()).map(|stats| FileResult {
                 stats,
                 selector,
                 part: None,
@@ -109,7 +119,7 @@ pub fn replay(
     });
     let results = results.into_inner().expect("a reader thread panicked");
 
-    let mut runs = head.finish()?;
+    let mut runs = head.map(RunsCsv::finish).transpose()?;
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
     let mut skips = Skips::default();
     let mut files = Vec::with_capacity(exports.len());
@@ -130,10 +140,10 @@ pub fn replay(
             );
         }
         selector.merge(part_selector);
-        if let Some(part) = part {
+        if let (Some(part), Some(runs)) = (part, &mut runs) {
             let mut part = part.reopen()?;
             part.seek(SeekFrom::Start(0))?;
-            std::io::copy(&mut part, &mut runs)
+            std::io::copy(&mut part, runs)
                 .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", crate::emit::runs_csv::FILE_NAME))?;
         }
         skips.merge(stats.skips.clone());
@@ -146,10 +156,17 @@ pub fn replay(
             sha256: crate::source::cache::hex(&stats.sha256),
         });
     }
+    let runs_csv = match (runs_file, runs) {
+        (Some(file), Some(runs)) => {
+            let (_, sha256) = runs.finish();
+            Some((file, crate::source::cache::hex(&sha256)))
+        }
+        _ => None,
+    };
     Ok(Replay {
         groups: selector.finish(),
         skips,
-        runs_csv: runs_file,
+        runs_csv,
         files,
     })
 }
@@ -162,24 +179,32 @@ fn read_part(
     pricing: Pricing,
     staging: &Staging,
 ) -> anyhow::Result<FileResult> {
-    let part = staging.temp_file()?;
-    let mut runs = RunsCsv::without_header(part.reopen()?);
+    let part = match settings.runs_csv {
+        true => Some(staging.temp_file()?),
+        false => None,
+    };
+    let mut runs = match &part {
+        Some(part) => Some(RunsCsv::without_header(part.reopen()?)),
+        None => None,
+    };
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
-    let stats = read_one(spec, index, settings, &mut selector, &mut runs)?;
-    runs.finish()?;
+    let stats = read_one(spec, index, settings, &mut selector, runs.as_mut())?;
+    if let Some(runs) = runs {
+        runs.finish()?;
+    }
     Ok(FileResult {
         stats,
         selector,
-        part: Some(part),
+        part,
     })
 }
 
-fn read_one(
+fn read_one<W: Write>(
     spec: &ExportSpec,
     index: usize,
     settings: &Settings,
     selector: &mut Selector,
-    runs: &mut RunsCsv<File>,
+    runs: Option<&mut RunsCsv<W>>,
 ) -> anyhow::Result<ExportStats> {
     let mut tee = Tee { selector, runs };
     read_export(spec, index as u32, settings, &mut tee)

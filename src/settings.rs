@@ -137,6 +137,8 @@ pub struct Settings {
     pub bundled_exports: Vec<ExportSpec>,
     pub offline: bool,
     pub strict: bool,
+    /// Whether to write runs.csv (`--no-runs-csv` turns it off).
+    pub runs_csv: bool,
     pub quiet: bool,
     pub verbose: u8,
     /// `--check`: compare with the artifacts on disk, write nothing.
@@ -232,6 +234,7 @@ impl Settings {
             bundled_exports,
             offline: args.offline,
             strict: args.strict,
+            runs_csv: !args.no_runs_csv,
             quiet: args.quiet,
             verbose: args.verbose,
             check: args.check,

@@ -45,8 +45,26 @@ impl NameGrammar {
                 k,
                 dict_size,
             } => {
+                // The usual grammar counts from the end: cut the last parts once, not per part.
+                let deepest = [Some(*activation), Some(*k), *dict_size]
+                    .into_iter()
+                    .flatten()
+                    .map(|index| {
+                        if index < 0 {
+                            index.unsigned_abs()
+                        } else {
+                            usize::MAX
+                        }
+                    })
+                    .max()
+                    .unwrap_or(0);
+                let tail = LastParts::of(name, separator, deepest);
+                let nth = |index: isize| match &tail {
+                    Some(tail) if index < 0 => tail.get(index.unsigned_abs()),
+                    _ => nth_part(name, separator, index),
+                };
                 let part = |index: isize, what: &str| {
-                    nth_part(name, separator, index).ok_or_else(|| {
+                    nth(index).ok_or_else(|| {
                         let parts = name.split(separator.as_str()).count();
                         format!(
                             "{parts} '{separator}'-separated parts, too few for the {what} at index {index}"
@@ -57,9 +75,7 @@ impl NameGrammar {
                 let k = parse_int(part(*k, "k")?)
                     .ok_or_else(|| format!("k part {:?} is not an integer", part(*k, "k").unwrap_or("")))?;
                 // Optional, like a non-numeric one: a name without that part still parses.
-                let dict_size = dict_size
-                    .and_then(|index| nth_part(name, separator, index))
-                    .and_then(|part| part.trim().parse().ok());
+                let dict_size = dict_size.and_then(nth).and_then(|part| part.trim().parse().ok());
                 Ok(ParsedName {
                     activation,
                     k,
@@ -86,6 +102,55 @@ impl NameGrammar {
                 })
             }
         }
+    }
+}
+
+/// The last few parts of a name split on a one-byte separator, cut in one pass from the end.
+struct LastParts<'a> {
+    parts: [&'a str; LastParts::MAX],
+    /// How many parts were cut (fewer than asked when the name has fewer).
+    count: usize,
+}
+
+impl<'a> LastParts<'a> {
+    const MAX: usize = 8;
+
+    /// `None` when the separator is not one ASCII byte or more than `MAX` parts are needed.
+    fn of(name: &'a str, separator: &str, needed: usize) -> Option<Self> {
+        let [byte] = separator.as_bytes() else {
+            return None;
+        };
+        if !byte.is_ascii() || needed > Self::MAX {
+            return None;
+        }
+        let mut tail = LastParts {
+            parts: [""; Self::MAX],
+            count: 0,
+        };
+        let mut end = name.len();
+        while tail.count < needed {
+            match memchr::memrchr(*byte, &name.as_bytes()[..end]) {
+                Some(at) => {
+                    tail.parts[tail.count] = &name[at + 1..end];
+                    end = at;
+                }
+                None => {
+                    tail.parts[tail.count] = &name[..end];
+                    tail.count += 1;
+                    break;
+                }
+            }
+            tail.count += 1;
+        }
+        Some(tail)
+    }
+
+    /// The part `from_end` places from the end (1 is the last), as Python's `parts[-n]`.
+    fn get(&self, from_end: usize) -> Option<&'a str> {
+        if from_end == 0 || from_end > self.count {
+            return None;
+        }
+        Some(self.parts[from_end - 1])
     }
 }
 
@@ -141,6 +206,27 @@ impl LayerRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_cut_from_the_end_are_pythons_negative_indices() {
+        let mut rng = fastrand::Rng::with_seed(11);
+        let alphabet = ['a', '_', '_', '.', '7', '\u{e9}'];
+        for _ in 0..20_000 {
+            let name: String = (0..rng.usize(0..14))
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            let python: Vec<&str> = name.split('_').collect();
+            let needed = rng.usize(1..=LastParts::MAX);
+            let tail = LastParts::of(&name, "_", needed).unwrap();
+            for from_end in 1..=needed {
+                let expected = python.len().checked_sub(from_end).map(|at| python[at]);
+                assert_eq!(tail.get(from_end), expected, "{name:?}[-{from_end}]");
+                assert_eq!(nth_part(&name, "_", -(from_end as isize)), expected, "{name:?}");
+            }
+        }
+        assert!(LastParts::of("a__b", "__", 1).is_none());
+        assert!(LastParts::of("a_b", "_", LastParts::MAX + 1).is_none());
+    }
 
     #[test]
     fn seed_names_follow_the_notebooks_split() {

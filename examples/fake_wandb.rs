@@ -7,7 +7,9 @@
 //! More flags: `--seed N`, `--nan-rate F`, `--no-gzip`, `--export-dir DIR` (also write the
 //! web UI's CSV export of each layer there, as `layer-{L}.csv`), `--trace` (print each
 //! request's query, variables, status and the start of the answer to stderr). Prints
-//! `listening http://127.0.0.1:PORT` once it serves.
+//! `listening http://127.0.0.1:PORT` once it serves. `GET /__stats` answers the totals of
+//! requests, runs pages, and bytes received and sent (body before and after gzip, and all
+//! bytes on the wire) since start or the last `GET /__stats/reset`, as JSON.
 
 #[path = "../tests/support/fake_wandb/mod.rs"]
 mod fake_wandb;
@@ -56,6 +58,7 @@ fn main() {
     };
     let mut config = FakeConfig {
         log_bodies: false,
+        stats_endpoint: true,
         ..FakeConfig::default()
     };
     let mut port: u16 = 0;

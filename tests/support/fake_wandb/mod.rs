@@ -15,6 +15,7 @@ mod paging;
 mod schema;
 mod server;
 mod state;
+mod stats;
 mod sweep;
 mod values;
 
@@ -26,6 +27,7 @@ pub use dataset::{format_timestamp, parse_timestamp, Dataset, DatasetHandle, Fak
 pub use faults::{Fault, FaultRule, Trigger};
 pub use inspect::QueryInfo;
 pub use log::LoggedRequest;
+pub use stats::StatsSnapshot;
 pub use sweep::SweepOptions;
 pub use values::SummaryValue;
 
@@ -51,6 +53,9 @@ pub struct FakeConfig {
     pub log_bodies: bool,
     /// Fault rules armed from the start.
     pub faults: Vec<FaultRule>,
+    /// Answer `GET /__stats` with the request and byte totals (`/__stats/reset` also
+    /// zeroes them), for benchmarks run from another process.
+    pub stats_endpoint: bool,
 }
 
 /// The key of `FakeConfig::default()` (40 characters, like an old-style W&B key).
@@ -68,6 +73,7 @@ impl Default for FakeConfig {
             gzip: true,
             log_bodies: true,
             faults: Vec::new(),
+            stats_endpoint: false,
         }
     }
 }
@@ -117,6 +123,8 @@ impl FakeWandb {
             dataset: DatasetHandle::new(config.dataset),
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(book),
+            stats: stats::Stats::default(),
+            stats_endpoint: config.stats_endpoint,
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let thread_shared = shared.clone();
@@ -174,6 +182,11 @@ impl FakeWandb {
             .filter(|r| r.info.runs_page)
             .cloned()
             .collect()
+    }
+
+    /// Requests and bytes answered so far (since the last reset); `reset` zeroes them.
+    pub fn stats(&self, reset: bool) -> StatsSnapshot {
+        self.shared.stats.snapshot(reset)
     }
 
     /// Forgets the request log (counters for triggers keep counting).

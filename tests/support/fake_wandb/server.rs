@@ -3,7 +3,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use tokio::io::AsyncWriteExt;
@@ -15,6 +15,7 @@ use super::inspect::inspect;
 use super::log::LoggedRequest;
 use super::schema::FakeSchema;
 use super::state::{lock, PageCtx, Shared};
+use super::stats::Answer;
 
 pub async fn run(
     listener: TcpListener,
@@ -60,6 +61,20 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
                 return;
             }
         };
+        if shared.stats_endpoint && req.method == "GET" && req.path.starts_with("/__stats") {
+            let snapshot = shared.stats.snapshot(req.path == "/__stats/reset");
+            let body = serde_json::to_vec(&snapshot).unwrap_or_default();
+            let resp = HttpResponse::json(200, body);
+            let mut out = http::head(&resp, resp.body.len(), false, req.keep_alive());
+            out.extend_from_slice(&resp.body);
+            if stream.write_all(&out).await.is_err() || !req.keep_alive() {
+                let _ = stream.shutdown().await;
+                return;
+            }
+            continue;
+        }
+        let started = Instant::now();
+        let request_body = req.body.len();
         let keep_alive = req.keep_alive();
         let accepts_gzip = req
             .header("accept-encoding")
@@ -70,6 +85,7 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
                 #[allow(deprecated)] // SO_LINGER 0 on purpose: the close sends a RST.
                 let _ = stream.set_linger(Some(Duration::ZERO));
                 finish_log(&shared, idx, 0, 0, false, edges, None);
+                record(&shared, idx, started, request_body, (0, 0, 0), false, edges);
                 return;
             }
             Reply::Truncated(resp) => {
@@ -77,6 +93,8 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
                 let head_len = out.len();
                 out.extend_from_slice(&resp.body[..resp.body.len() / 2]);
                 let sent = head_len + resp.body.len() / 2;
+                let sizes = (resp.body.len(), resp.body.len() / 2, sent);
+                record(&shared, idx, started, request_body, sizes, false, edges);
                 finish_log(&shared, idx, resp.status, sent, false, edges, Some(resp.body));
                 let _ = stream.write_all(&out).await;
                 let _ = stream.flush().await;
@@ -93,6 +111,8 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
                 let mut out = http::head(&resp, wire.len(), gzip, keep_alive);
                 out.extend_from_slice(&wire);
                 // Logged before writing, so a client that has its answer sees it logged.
+                let sizes = (resp.body.len(), wire.len(), out.len());
+                record(&shared, idx, started, request_body, sizes, gzip, edges);
                 finish_log(&shared, idx, resp.status, out.len(), gzip, edges, Some(resp.body));
                 let ok = stream.write_all(&out).await.is_ok();
                 if !ok || !keep_alive {
@@ -102,6 +122,30 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
             }
         }
     }
+}
+
+/// Adds one answer to the stats: `sizes` = (body, body on the wire, all bytes written).
+fn record(
+    shared: &Shared,
+    idx: usize,
+    started: Instant,
+    request_body: usize,
+    sizes: (usize, usize, usize),
+    gzipped: bool,
+    edges: usize,
+) {
+    let runs_page = lock(&shared.log).get(idx).is_some_and(|r| r.info.runs_page);
+    let latency = *lock(&shared.latency);
+    shared.stats.record(&Answer {
+        runs_page,
+        edges,
+        request_body,
+        response_body: sizes.0,
+        wire_body: sizes.1,
+        wire: sizes.2,
+        gzipped,
+        busy: started.elapsed().saturating_sub(latency),
+    });
 }
 
 fn gzip_bytes(body: &[u8]) -> Vec<u8> {

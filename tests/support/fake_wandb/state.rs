@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::dataset::DatasetHandle;
 use super::faults::{Fault, FaultBook};
 use super::log::LoggedRequest;
+use super::stats::Stats;
 
 pub struct Shared {
     pub entity: String,
@@ -19,6 +20,9 @@ pub struct Shared {
     pub dataset: DatasetHandle,
     pub log: Mutex<Vec<LoggedRequest>>,
     pub faults: Mutex<FaultBook>,
+    pub stats: Stats,
+    /// Answer `GET /__stats` (and `/__stats/reset`).
+    pub stats_endpoint: bool,
 }
 
 /// Locks, shrugging off poisoning (a panicking test thread must not wedge the server).

@@ -1,0 +1,94 @@
+//! Running totals of what the fake server received and sent (requests, body and wire
+//! bytes, time spent answering), for benchmarks: `FakeWandb::stats()` in-process, and
+//! `GET /__stats` (`GET /__stats/reset` to read and zero them) when
+//! `FakeConfig::stats_endpoint` is on. Stats requests are neither counted nor logged.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The counters, updated as answers are written.
+#[derive(Debug, Default)]
+pub struct Stats {
+    requests: AtomicU64,
+    runs_pages: AtomicU64,
+    run_edges: AtomicU64,
+    request_body_bytes: AtomicU64,
+    response_body_bytes: AtomicU64,
+    wire_body_bytes: AtomicU64,
+    wire_bytes: AtomicU64,
+    gzipped: AtomicU64,
+    busy_us: AtomicU64,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatsSnapshot {
+    /// Requests answered (any path, any status, resets included).
+    pub requests: u64,
+    /// Of those, the ones that selected `Project.runs`.
+    pub runs_pages: u64,
+    /// Run edges sent in all answers.
+    pub run_edges: u64,
+    /// Request bodies received (the GraphQL JSON), bytes.
+    pub request_body_bytes: u64,
+    /// Answer bodies before any gzip, bytes.
+    pub response_body_bytes: u64,
+    /// Answer bodies as written to the socket (gzipped when the client accepted it), bytes.
+    pub wire_body_bytes: u64,
+    /// Everything written to the socket: status lines, headers and bodies, bytes.
+    pub wire_bytes: u64,
+    /// Answers sent gzipped.
+    pub gzipped: u64,
+    /// Time spent answering, injected latency excluded, summed over requests (microseconds).
+    pub busy_us: u64,
+}
+
+/// What one answer added.
+pub struct Answer {
+    pub runs_page: bool,
+    pub edges: usize,
+    pub request_body: usize,
+    pub response_body: usize,
+    pub wire_body: usize,
+    pub wire: usize,
+    pub gzipped: bool,
+    pub busy: std::time::Duration,
+}
+
+impl Stats {
+    pub fn record(&self, a: &Answer) {
+        let add = |c: &AtomicU64, n: u64| {
+            c.fetch_add(n, Ordering::Relaxed);
+        };
+        add(&self.requests, 1);
+        add(&self.runs_pages, a.runs_page as u64);
+        add(&self.run_edges, a.edges as u64);
+        add(&self.request_body_bytes, a.request_body as u64);
+        add(&self.response_body_bytes, a.response_body as u64);
+        add(&self.wire_body_bytes, a.wire_body as u64);
+        add(&self.wire_bytes, a.wire as u64);
+        add(&self.gzipped, a.gzipped as u64);
+        add(&self.busy_us, a.busy.as_micros() as u64);
+    }
+
+    /// The totals; with `reset`, zeroes them as it reads.
+    pub fn snapshot(&self, reset: bool) -> StatsSnapshot {
+        let get = |c: &AtomicU64| {
+            if reset {
+                c.swap(0, Ordering::Relaxed)
+            } else {
+                c.load(Ordering::Relaxed)
+            }
+        };
+        StatsSnapshot {
+            requests: get(&self.requests),
+            runs_pages: get(&self.runs_pages),
+            run_edges: get(&self.run_edges),
+            request_body_bytes: get(&self.request_body_bytes),
+            response_body_bytes: get(&self.response_body_bytes),
+            wire_body_bytes: get(&self.wire_body_bytes),
+            wire_bytes: get(&self.wire_bytes),
+            gzipped: get(&self.gzipped),
+            busy_us: get(&self.busy_us),
+        }
+    }
+}

@@ -41,6 +41,9 @@ pub enum Fault {
     /// Runs pages only: the page's edges in reverse order (cursors still valid), as a
     /// server that ignores `order` within a page would send them.
     ShuffleEdges,
+    /// Runs pages only: the page as normal but `pageInfo.endCursor` null, as a server
+    /// that fills in only each edge's `cursor` would send it.
+    NoEndCursor,
 }
 
 impl Fault {
@@ -49,7 +52,11 @@ impl Fault {
     pub fn is_page_fault(&self) -> bool {
         matches!(
             self,
-            Fault::RepeatCursor | Fault::EndlessCursor | Fault::LoseRuns(_) | Fault::ShuffleEdges
+            Fault::RepeatCursor
+                | Fault::EndlessCursor
+                | Fault::LoseRuns(_)
+                | Fault::ShuffleEdges
+                | Fault::NoEndCursor
         )
     }
 }

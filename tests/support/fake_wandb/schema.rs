@@ -219,6 +219,7 @@ impl Project {
                 has_next = true;
             }
             Some(Fault::ShuffleEdges) => edges.reverse(),
+            Some(Fault::NoEndCursor) => end_cursor = None,
             Some(Fault::LoseRuns(n)) => {
                 let n = (*n).min(edges.len());
                 edges.drain(..n);

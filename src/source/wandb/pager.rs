@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use std::io::BufWriter;
 use std::path::Path;
 
+use tempfile::NamedTempFile;
+
 use super::client::GraphQlClient;
 use super::columns::CacheLayout;
 use super::decode::{decode_data, CountData, DecodeError, RunsData};
@@ -44,38 +46,56 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, layer: i64) -> anyhow::Result<S
         true => incremental::previous_layer(ctx, layer, &filters)?,
         false => None,
     };
-    let (mut rows, run_count, reused) = match previous {
+    let (rows, run_count, reused) = match previous {
         Some(previous) => refresh(ctx, layer, &filters, previous).await?,
         None => {
             let fetched = fetch_runs(ctx, layer, &filters).await?;
             (fetched.rows, fetched.run_count, 0)
         }
     };
-    rows.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
     let file = cache::temp_file(ctx.cache_dir)?;
-    let mut writer = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(BufWriter::with_capacity(1 << 16, file.reopen()?));
-    writer.write_record(ctx.layout.header())?;
-    for row in &rows {
-        writer.write_record(row)?;
-    }
-    writer.flush()?;
-    drop(writer);
+    let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
+    // Off the async workers: sorting, writing and syncing a layer must not hold up the
+    // other layers' page requests.
+    let (file, runs) = tokio::task::spawn_blocking(move || stage(file, &header, rows))
+        .await
+        .map_err(|e| anyhow::anyhow!("staging layer {layer}: {e}"))??;
     if settings.verbose >= 1 {
         ctx.progress.println(&format!(
-            "layer {layer}: {} runs (server counted {run_count}; {reused} reused from the cache)",
-            rows.len()
+            "layer {layer}: {runs} runs (server counted {run_count}; {reused} reused from the cache)"
         ));
     }
     Ok(StagedLayer {
         file,
         layer,
         filters,
-        runs: rows.len() as u64,
+        runs,
         run_count,
         reused,
     })
+}
+
+/// Writes a layer's rows, in canonical order, to its temp file in the cache, and syncs it
+/// to disk while other layers are still on the network (the cache's commit syncs it again,
+/// then cheaply: that one is on the critical path, at the end of the fetch).
+fn stage(
+    file: NamedTempFile,
+    header: &[String],
+    mut rows: Vec<Vec<String>>,
+) -> anyhow::Result<(NamedTempFile, u64)> {
+    rows.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(BufWriter::with_capacity(1 << 16, file.reopen()?));
+    writer.write_record(header)?;
+    for row in &rows {
+        writer.write_record(row)?;
+    }
+    writer.flush()?;
+    drop(writer);
+    // Best effort: a failure here shows again, reported, at the commit's sync.
+    let _ = file.as_file().sync_data();
+    Ok((file, rows.len() as u64))
 }
 
 /// Incremental: fetch what is new or was unfinished, keep the rest from the cache, and
@@ -141,6 +161,8 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
     let mut cursors: HashSet<String> = HashSet::new();
     let mut cursor: Option<String> = None;
     let mut counted = false;
+    let mut edge_cursors = false;
+    let mut repeating = false;
     let mut empty_pages = 0;
     for page in 1.. {
         let what = format!("layer {layer} page {page}");
@@ -151,6 +173,7 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
             cursor: cursor.as_deref(),
             per_page: settings.fetch.page_size,
             with_count: !counted,
+            edge_cursors,
         };
         let body = ctx.client.post(ctx.query, request.variables(), &what).await?;
         let data: RunsData = decode_data(&body).map_err(|e| describe_decode(e, &what, &ctx.client.host()))?;
@@ -172,11 +195,20 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         if !project.runs.page_info.has_next_page {
             break;
         }
-        empty_pages = if fetched.ids.len() == before {
+        if project.runs.page_info.end_cursor.is_none() && !edge_cursors {
+            // A server without `endCursor`: ask this page again, with each edge's cursor.
+            edge_cursors = true;
+            repeating = true;
+            continue;
+        }
+        empty_pages = if repeating {
+            empty_pages // the runs of a page asked again are not new, and not a loop either
+        } else if fetched.ids.len() == before {
             empty_pages + 1
         } else {
             0
         };
+        repeating = false;
         if empty_pages >= MAX_EMPTY_PAGES {
             return fail(
                 Kind::Protocol,
@@ -233,4 +265,87 @@ fn describe_decode(error: DecodeError, what: &str, host: &str) -> Error {
         }
     };
     Error::new(Kind::Protocol, message)
+}
+
+#[cfg(test)]
+#[path = "../../../tests/support/fake_wandb/mod.rs"]
+mod fake_wandb;
+
+#[cfg(test)]
+mod tests {
+    use super::fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
+    use super::*;
+    use crate::cli::Cli;
+    use crate::source::wandb::query::runs_query;
+    use crate::source::wandb::secret::ApiKey;
+    use clap::Parser;
+
+    /// Pages through layer 6 of a 3-layer sweep (20 runs each) at 7 runs a page, with
+    /// `faults` armed; returns the run count and the edge cursors asked per page.
+    fn fetch_layer_6(faults: Vec<FaultRule>) -> (anyhow::Result<Fetched>, Vec<bool>) {
+        let server = FakeWandb::start(FakeConfig {
+            page_cap: 7,
+            faults,
+            ..FakeConfig::with_dataset(Dataset::sweep(SweepOptions {
+                runs: 60,
+                ..SweepOptions::default()
+            }))
+        });
+        let cli = Cli::try_parse_from([
+            "mdl-fetch",
+            "--project",
+            "fake-project",
+            "--entity",
+            "fake-entity",
+            "-q",
+        ])
+        .unwrap();
+        let settings = Settings::resolve(&cli.table).unwrap();
+        let base = reqwest::Url::parse(&server.base_url()).unwrap();
+        let client = GraphQlClient::new(&settings.fetch, &base, &ApiKey::new(server.api_key()), 0).unwrap();
+        let layout = CacheLayout::new(&settings);
+        let query = runs_query(&layout.projection());
+        let progress = Progress::new(true);
+        let ctx = FetchContext {
+            client: &client,
+            settings: &settings,
+            layout: &layout,
+            query: &query,
+            entity: "fake-entity",
+            cache_dir: Path::new("unused"),
+            progress: &progress,
+        };
+        let filters = layer_filter("layer", &[6], &[]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let fetched = runtime.block_on(fetch_runs(&ctx, 6, &filters));
+        let asked = server
+            .runs_requests()
+            .iter()
+            .map(|r| r.variables["edgeCursors"] == serde_json::json!(true))
+            .collect();
+        (fetched, asked)
+    }
+
+    #[test]
+    fn edge_cursors_are_asked_only_of_a_server_without_end_cursors() {
+        let (fetched, asked) = fetch_layer_6(Vec::new());
+        assert_eq!(fetched.unwrap().rows.len(), 20);
+        assert_eq!(asked, [false, false, false]);
+
+        // No endCursor on the first page: that page again with edge cursors, then on.
+        let once = FaultRule::new(Fault::NoEndCursor, Trigger::RunsPage { page: 1, layer: None }, 1);
+        let (fetched, asked) = fetch_layer_6(vec![once]);
+        let fetched = fetched.unwrap();
+        assert_eq!((fetched.rows.len(), fetched.run_count), (20, 20));
+        assert_eq!(asked, [false, true, true, true]);
+
+        // Never an endCursor: the edges' cursors page through it all the same.
+        let always = FaultRule::new(Fault::NoEndCursor, Trigger::Always, usize::MAX);
+        let (fetched, asked) = fetch_layer_6(vec![always]);
+        assert_eq!(fetched.unwrap().rows.len(), 20);
+        assert_eq!(asked, [false, true, true, true]);
+    }
 }

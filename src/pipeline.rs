@@ -1,13 +1,14 @@
 //! The offline stage every input goes through: exports → records → selection and runs.csv.
 //!
-//! Exports are read in parallel, one thread per file (up to `MAX_THREADS`; more files are
-//! shared out in order): each file has its own `Selector`, merged afterwards (ties still go
-//! to the earlier (source, line)), and its own part of runs.csv. The first file's rows go
-//! straight into runs.csv behind the header and the others' into temp parts appended in
-//! input order, so the artifact is byte for byte what reading the files one by one writes;
-//! its sha256 is taken as it is written. `--no-runs-csv` makes no runs.csv at all.
+//! The exports are read by one thread per core: a large export is cut into pieces
+//! (`source::pieces`) so that the cores share it, and the pieces of all exports form one
+//! queue. Each piece has its own `Selector`, merged afterwards in input order (ties still go
+//! to the earlier (source, line)), and its own part of runs.csv; the parts are appended
+//! behind the header in input order and digested on the way, so the artifact and every
+//! message are byte for byte what reading the files one by one gives. `--no-runs-csv` makes
+//! no parts at all.
 
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -20,7 +21,8 @@ use crate::record::{RecordSink, RunRef};
 use crate::select::{GroupResult, Pricing, Selector};
 use crate::settings::{ExportSpec, Settings};
 use crate::skips::Skips;
-use crate::source::export::{read_export, ExportStats};
+use crate::source::export::ExportStats;
+use crate::source::pieces::{plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
 use crate::table::InputFile;
 
 /// Threads reading exports at once, at most.
@@ -37,13 +39,13 @@ pub struct Replay {
     pub files: Vec<InputFile>,
 }
 
-/// Sends each run to the selector and to runs.csv, when there is one.
-struct Tee<'a, W: Write> {
+/// Sends each run to the selector and to a runs.csv part, when there is one.
+struct Tee<'a> {
     selector: &'a mut Selector,
-    runs: Option<&'a mut RunsCsv<W>>,
+    runs: Option<&'a mut RunsCsv<std::fs::File>>,
 }
 
-impl<W: Write> RecordSink for Tee<'_, W> {
+impl RecordSink for Tee<'_> {
     fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
         self.selector.accept(run)?;
         match &mut self.runs {
@@ -53,12 +55,22 @@ impl<W: Write> RecordSink for Tee<'_, W> {
     }
 }
 
-/// One export read: its stats, its selector, and the runs.csv part its rows went to (none
-/// for the first export, whose rows went into runs.csv itself).
-struct FileResult {
+/// One piece of one export, to be read.
+struct Task {
+    export: usize,
+    piece: Piece,
+}
+
+/// What reading a piece gave: its stats, its selector, and the runs.csv part its rows went to.
+struct PieceResult {
     stats: ExportStats,
     selector: Selector,
     part: Option<NamedTempFile>,
+}
+
+enum Outcome {
+    Read(Box<PieceResult>),
+    InsideQuotes,
 }
 
 /// Reads every export, selecting as it goes and streaming runs.csv to staging.
@@ -68,68 +80,76 @@ pub fn replay(
     pricing: Pricing,
     staging: &Staging,
 ) -> anyhow::Result<Replay> {
+    let threads = MAX_THREADS.min(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let (pieces, min_bytes) = pieces_per_export(threads);
+    let tasks: Vec<Task> = (exports.iter().enumerate())
+        .flat_map(|(export, spec)| {
+            plan(spec, pieces, min_bytes)
+                .into_iter()
+                .map(move |piece| Task { export, piece })
+        })
+        .collect();
+    let outcomes = read_all(
+        &tasks,
+        exports,
+        settings,
+        pricing,
+        staging,
+        threads.clamp(1, tasks.len().max(1)),
+    );
+
     let runs_file = match settings.runs_csv {
         true => Some(staging.temp_file()?),
         false => None,
     };
-    let mut head = match &runs_file {
-        Some(file) => Some(RunsCsv::new(DigestWriter::new(file.reopen()?))?),
+    let mut runs = match &runs_file {
+        Some(file) => Some(RunsCsv::new(DigestWriter::new(file.reopen()?))?.finish()?),
         None => None,
     };
-    let head_selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
-    let mut results: Vec<Option<anyhow::Result<FileResult>>> = Vec::new();
-    results.resize_with(exports.len(), || None);
-    let results = Mutex::new(results);
-    let next = AtomicUsize::new(1);
-    let threads = exports
-        .len()
-        .min(MAX_THREADS.max(std::thread::available_parallelism().map_or(1, |n| n.get())));
-    std::thread::scope(|scope| {
-        // Workers for the second export on; this thread reads the first.
-        for _ in 1..threads {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= exports.len() {
-                    break;
-                }
-                let result = read_part(&exports[index], index, settings, pricing, staging);
-                results.lock().expect("a reader thread panicked")[index] = Some(result);
-            });
-        }
-        if let Some(first) = exports.first() {
-            let mut selector = head_selector;
-            let result = read_one(first, 0, settings, &mut selector, head.as_mut()).map(|stats| FileResult {
-                stats,
-                selector,
-                part: None,
-            });
-            results.lock().expect("a reader thread panicked")[0] = Some(result);
-        }
-        // With a single thread (one core) the loop above read nothing else: read the rest here.
-        if threads <= 1 {
-            loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= exports.len() {
-                    break;
-                }
-                let result = read_part(&exports[index], index, settings, pricing, staging);
-                results.lock().expect("a reader thread panicked")[index] = Some(result);
-            }
-        }
-    });
-    let results = results.into_inner().expect("a reader thread panicked");
-
-    let mut runs = head.map(RunsCsv::finish).transpose()?;
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
     let mut skips = Skips::default();
     let mut files = Vec::with_capacity(exports.len());
-    for (spec, result) in exports.iter().zip(results) {
-        // The first failure in input order is the one reported, as reading in order would.
-        let FileResult {
-            stats,
-            selector: part_selector,
-            part,
-        } = result.expect("every export was read")?;
+    let mut outcomes = tasks.iter().zip(outcomes).peekable();
+    for (index, spec) in exports.iter().enumerate() {
+        let mut pieces = Vec::new();
+        while let Some((_, outcome)) = outcomes.next_if(|(task, _)| task.export == index) {
+            pieces.push(outcome);
+        }
+        // The first failure in input order is the one reported, as reading in order would;
+        // a piece that ended inside quotes voids those after it: read the file whole.
+        let mut read = Vec::with_capacity(pieces.len());
+        for outcome in pieces {
+            match outcome? {
+                Outcome::Read(piece) => read.push(*piece),
+                Outcome::InsideQuotes => {
+                    let whole = Piece {
+                        begin: 0,
+                        end: u64::MAX,
+                        last: true,
+                    };
+                    read = match read_one(spec, index, whole, settings, pricing, staging)? {
+                        Outcome::Read(piece) => vec![*piece],
+                        Outcome::InsideQuotes => unreachable!("a whole file has no piece after it"),
+                    };
+                    break;
+                }
+            }
+        }
+        let mut stats = ExportStats::default();
+        for piece in read {
+            selector.merge(piece.selector);
+            if let (Some(part), Some(runs)) = (piece.part, &mut runs) {
+                let mut part = part.reopen()?;
+                part.seek(SeekFrom::Start(0))?;
+                std::io::copy(&mut part, runs)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", crate::emit::runs_csv::FILE_NAME))?;
+            }
+            stats.rows += piece.stats.rows;
+            stats.records += piece.stats.records;
+            stats.skips.merge(piece.stats.skips);
+            // Only the last piece digests the file.
+            stats.sha256 = piece.stats.sha256;
+        }
         if settings.verbose > 0 {
             eprintln!(
                 "read {}: {} rows, {} runs, {} skipped",
@@ -138,13 +158,6 @@ pub fn replay(
                 stats.records,
                 stats.skips.count
             );
-        }
-        selector.merge(part_selector);
-        if let (Some(part), Some(runs)) = (part, &mut runs) {
-            let mut part = part.reopen()?;
-            part.seek(SeekFrom::Start(0))?;
-            std::io::copy(&mut part, runs)
-                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", crate::emit::runs_csv::FILE_NAME))?;
         }
         skips.merge(stats.skips.clone());
         files.push(InputFile {
@@ -171,14 +184,71 @@ pub fn replay(
     })
 }
 
-/// Reads one export into its own selector and runs.csv part.
-fn read_part(
-    spec: &ExportSpec,
-    index: usize,
+/// Into how many pieces a large export is cut, and from what size: one per thread. Debug
+/// builds take `MDL_FETCH_TEST_PIECES` (pieces of any file, however small), so that tests
+/// can cut their small exports anywhere.
+fn pieces_per_export(threads: usize) -> (usize, u64) {
+    #[cfg(debug_assertions)]
+    if let Some(pieces) = std::env::var("MDL_FETCH_TEST_PIECES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        return (pieces, 1);
+    }
+    (threads, PIECE_MIN_BYTES)
+}
+
+/// Reads the tasks on `threads` threads (this one included), each taking the next task in
+/// order; the outcomes come back in task order.
+fn read_all(
+    tasks: &[Task],
+    exports: &[ExportSpec],
     settings: &Settings,
     pricing: Pricing,
     staging: &Staging,
-) -> anyhow::Result<FileResult> {
+    threads: usize,
+) -> Vec<anyhow::Result<Outcome>> {
+    let mut outcomes: Vec<Option<anyhow::Result<Outcome>>> = Vec::new();
+    outcomes.resize_with(tasks.len(), || None);
+    let outcomes = Mutex::new(outcomes);
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        let Some(task) = tasks.get(index) else {
+            break;
+        };
+        let outcome = read_one(
+            &exports[task.export],
+            task.export,
+            task.piece,
+            settings,
+            pricing,
+            staging,
+        );
+        outcomes.lock().expect("a reader thread panicked")[index] = Some(outcome);
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let outcomes = outcomes.into_inner().expect("a reader thread panicked");
+    outcomes
+        .into_iter()
+        .map(|outcome| outcome.expect("every task was read"))
+        .collect()
+}
+
+/// Reads one piece into its own selector and runs.csv part.
+fn read_one(
+    spec: &ExportSpec,
+    index: usize,
+    piece: Piece,
+    settings: &Settings,
+    pricing: Pricing,
+    staging: &Staging,
+) -> anyhow::Result<Outcome> {
     let part = match settings.runs_csv {
         true => Some(staging.temp_file()?),
         false => None,
@@ -188,24 +258,20 @@ fn read_part(
         None => None,
     };
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
-    let stats = read_one(spec, index, settings, &mut selector, runs.as_mut())?;
+    let mut tee = Tee {
+        selector: &mut selector,
+        runs: runs.as_mut(),
+    };
+    let end = read_piece(spec, piece, index as u32, settings, &mut tee)?;
     if let Some(runs) = runs {
         runs.finish()?;
     }
-    Ok(FileResult {
-        stats,
-        selector,
-        part,
+    Ok(match end {
+        PieceEnd::Read(stats) => Outcome::Read(Box::new(PieceResult {
+            stats,
+            selector,
+            part,
+        })),
+        PieceEnd::InsideQuotes => Outcome::InsideQuotes,
     })
-}
-
-fn read_one<W: Write>(
-    spec: &ExportSpec,
-    index: usize,
-    settings: &Settings,
-    selector: &mut Selector,
-    runs: Option<&mut RunsCsv<W>>,
-) -> anyhow::Result<ExportStats> {
-    let mut tee = Tee { selector, runs };
-    read_export(spec, index as u32, settings, &mut tee)
 }

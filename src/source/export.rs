@@ -34,6 +34,19 @@ struct ColumnIndex {
     dict_size: Option<usize>,
 }
 
+/// Opens an export for reading; the error names the file and what to check.
+pub fn open_export(spec: &ExportSpec) -> anyhow::Result<File> {
+    File::open(&spec.path).or_else(|e| {
+        fail(
+            Kind::Input,
+            format!(
+                "{}: cannot open export: {e}; check the path given to --export or the profile",
+                spec.label()
+            ),
+        )
+    })
+}
+
 /// Reads one export, handing every run to `sink` in file order.
 pub fn read_export(
     spec: &ExportSpec,
@@ -41,19 +54,8 @@ pub fn read_export(
     settings: &Settings,
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
-    let path = &spec.path;
     let file_name: Arc<str> = spec.label().into();
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) => {
-            return fail(
-                Kind::Input,
-                format!(
-                    "{file_name}: cannot open export: {e}; check the path given to --export or the profile"
-                ),
-            )
-        }
-    };
+    let file = open_export(spec)?;
     read_export_from(file, &file_name, spec.layer, source, settings, sink)
 }
 
@@ -67,16 +69,71 @@ pub fn read_export_from(
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
     let mut reader = RowReader::new(input).with_digest();
-    if next_row(&mut reader, file)?.is_none() {
+    let header = read_header(&mut reader, file, settings)?;
+    let mut stats = read_rows(&mut reader, &header, file, layer, source, settings, sink)?;
+    if let Some(line) = reader.open_quote_line() {
+        return Err(open_quote_error(file, line));
+    }
+    stats.sha256 = match reader.finish_digest() {
+        Ok(digest) => digest.unwrap_or_default(),
+        Err(e) => return Err(row_error(e, file)),
+    };
+    Ok(stats)
+}
+
+/// What an export's header row says: where the needed columns are, and how many there are.
+pub struct Header {
+    columns: ColumnIndex,
+    width: usize,
+}
+
+/// Reads the header row (the first one).
+pub fn read_header<R: Read>(
+    reader: &mut RowReader<R>,
+    file: &str,
+    settings: &Settings,
+) -> anyhow::Result<Header> {
+    if next_row(reader, file)?.is_none() {
         return fail(
             Kind::Input,
             format!("{file}:1: the file is empty; expected a W&B runs-table CSV export with a header like \"Name\",\"l0_norm\",\"l2_loss\""),
         );
     }
-    let columns = index_columns(&reader, file, settings)?;
-    let width = reader.field_count();
+    Ok(Header {
+        columns: index_columns(reader, file, settings)?,
+        width: reader.field_count(),
+    })
+}
+
+/// A quoted field still open at the end of the input.
+pub fn open_quote_error(file: &str, line: u64) -> anyhow::Error {
+    crate::error::Error::new(
+        Kind::Input,
+        format!("{file}:{line}: a quoted field opened here is never closed; the export is cut short or was edited by hand: download it again"),
+    )
+    .into()
+}
+
+/// Reads the data rows that follow, to the end of `reader`'s input (which may be a piece
+/// of the file: the caller checks how it ended).
+pub fn read_rows<R: Read>(
+    reader: &mut RowReader<R>,
+    header: &Header,
+    file: &Arc<str>,
+    layer: Option<i64>,
+    source: u32,
+    settings: &Settings,
+    sink: &mut dyn RecordSink,
+) -> anyhow::Result<ExportStats> {
+    let Header { columns, width } = header;
+    let width = *width;
     let mut stats = ExportStats::default();
-    while let Some(line) = next_row(&mut reader, file)? {
+    while let Some(line) = next_row(reader, file)? {
+        if reader.open_quote_line().is_some() {
+            // The input ended inside a quoted field: the caller says what that means (a
+            // truncated export, or a piece cut at a line break inside quotes).
+            break;
+        }
         stats.rows += 1;
         if stats.rows % INTERRUPT_EVERY == 0 {
             crate::interrupt::check("nothing was written")?;
@@ -133,16 +190,6 @@ pub fn read_export_from(
             line,
         })?;
     }
-    if let Some(line) = reader.open_quote_line() {
-        return fail(
-            Kind::Input,
-            format!("{file}:{line}: a quoted field opened here is never closed; the export is cut short or was edited by hand: download it again"),
-        );
-    }
-    stats.sha256 = match reader.finish_digest() {
-        Ok(digest) => digest.unwrap_or_default(),
-        Err(e) => return Err(row_error(e, file)),
-    };
     Ok(stats)
 }
 
@@ -169,7 +216,8 @@ fn next_row<R: Read>(reader: &mut RowReader<R>, file: &str) -> anyhow::Result<Op
     reader.next_row().map_err(|e| row_error(e, file))
 }
 
-fn row_error(error: RowError, file: &str) -> anyhow::Error {
+/// A row that could not be read, as a one-line error naming the file and line.
+pub fn row_error(error: RowError, file: &str) -> anyhow::Error {
     let message = match error {
         RowError::Overlong { line, what } => format!("{file}:{line}: a row {what}"),
         RowError::Io(e) => format!("{file}: cannot read: {e}"),

@@ -2,5 +2,6 @@
 
 pub mod cache;
 pub mod export;
+pub mod pieces;
 pub mod rows;
 pub mod wandb;

@@ -41,6 +41,8 @@ pub struct RowReader<R> {
     pos: usize,
     filled: usize,
     eof: bool,
+    /// Bytes read from the input so far.
+    read_total: u64,
     /// The current row's unescaped fields: their bytes and where each one ends.
     fields: Vec<u8>,
     ends: Vec<usize>,
@@ -63,6 +65,7 @@ impl<R: Read> RowReader<R> {
             pos: 0,
             filled: 0,
             eof: false,
+            read_total: 0,
             fields: vec![0; 1 << 10],
             ends: vec![0; 64],
             field_count: 0,
@@ -70,6 +73,25 @@ impl<R: Read> RowReader<R> {
             at_start: true,
             digest: None,
         }
+    }
+
+    /// Reads rows from the middle of a file, where a row starts: `first_line` is the line
+    /// there, and `digest` (when given) has digested the bytes before it. A byte-order mark
+    /// is data here, as it is anywhere but at the start of a file.
+    pub fn continuing(input: R, first_line: u64, digest: Option<Sha256>) -> Self {
+        let mut reader = Self::new(input);
+        reader.at_start = false;
+        // `csv_core` skips a mark at the start of the first input it is given: give it an
+        // empty line first, which it skips as it would between rows.
+        let _ = reader.core.read_record(b"\n", &mut [], &mut []);
+        reader.core.set_line(first_line);
+        reader.digest = digest;
+        reader
+    }
+
+    /// Bytes of the input parsed so far (through the last row returned).
+    pub fn consumed(&self) -> u64 {
+        self.read_total - (self.filled - self.pos) as u64
     }
 
     /// Also computes the sha256 of every byte read (see `finish_digest`).
@@ -173,6 +195,7 @@ impl<R: Read> RowReader<R> {
                 digest.update(&self.buf[self.filled..self.filled + read]);
             }
             self.filled += read;
+            self.read_total += read as u64;
             self.eof = read == 0;
             if !self.at_start || self.eof {
                 return Ok(());
@@ -359,6 +382,17 @@ mod tests {
             Err(RowError::Overlong { line: 1, what }) => assert!(what.contains("fields"), "{what}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_reader_from_the_middle_numbers_lines_from_there_and_keeps_marks() {
+        let mut reader = RowReader::continuing(&b"\xef\xbb\xbfa,1\r\n\"b\nc\",2\n"[..], 41, None);
+        assert_eq!(reader.next_row().unwrap(), Some(41));
+        assert_eq!(reader.field(0), b"\xef\xbb\xbfa");
+        assert_eq!(reader.next_row().unwrap(), Some(42));
+        assert_eq!(reader.field(0), b"b\nc");
+        assert_eq!(reader.consumed(), 16);
+        assert_eq!(reader.next_row().unwrap(), None);
     }
 
     #[test]

@@ -1,0 +1,183 @@
+//! Large exports cut into pieces that threads read at once, with the rows' lines, the
+//! file's sha256 and every message exactly as one reader going through the file gives them.
+//!
+//! A piece starts just after a line break near an even cut of the file. That line break
+//! may lie inside a quoted field (a name with a line break in it): then the piece before
+//! ends inside quotes, says so (`PieceEnd::InsideQuotes`), and the caller reads the file
+//! whole instead. Each piece reads the header from the file's first row; a piece past the
+//! first counts the line breaks before it, and the last piece digests them too, so that
+//! every byte is digested once and in order.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Kind};
+use crate::record::RecordSink;
+use crate::settings::{ExportSpec, Settings};
+use crate::source::export::{open_export, open_quote_error, read_header, read_rows, row_error, ExportStats};
+use crate::source::rows::RowReader;
+
+/// Files smaller than this are read whole: cutting them saves less than it costs.
+pub const PIECE_MIN_BYTES: u64 = 16 << 20;
+
+/// How far past an even cut to look for a line break before giving the cut up.
+const LOOK_FOR_LINE_BREAK: u64 = 1 << 20;
+
+/// One piece of an export: bytes `begin..end`; the last piece reaches the end of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Piece {
+    pub begin: u64,
+    pub end: u64,
+    pub last: bool,
+}
+
+/// How reading a piece ended.
+pub enum PieceEnd {
+    Read(ExportStats),
+    /// The piece ended inside a quoted field: its end was no row end, so the pieces after it
+    /// began mid-row. Read the file whole.
+    InsideQuotes,
+}
+
+/// Cuts `spec`'s file into at most `count` pieces just after line breaks past its header;
+/// one piece (the whole file) when it is under `min_bytes`, not a regular file, or has no
+/// such breaks.
+pub fn plan(spec: &ExportSpec, count: usize, min_bytes: u64) -> Vec<Piece> {
+    let whole = vec![Piece {
+        begin: 0,
+        end: u64::MAX,
+        last: true,
+    }];
+    let Ok(file) = File::open(&spec.path) else {
+        return whole;
+    };
+    let len = match file.metadata() {
+        Ok(meta) if meta.is_file() && meta.len() >= min_bytes.max(1) && count > 1 => meta.len(),
+        _ => return whole,
+    };
+    // Never cut inside the header: its end is where the first cut may go.
+    let mut header = RowReader::new(&file);
+    let header_end = match header.next_row() {
+        Ok(Some(_)) => header.consumed(),
+        _ => return whole,
+    };
+    let mut cuts = vec![0];
+    for i in 1..count as u64 {
+        let target = (len * i / count as u64).max(header_end);
+        match line_break_after(&file, target) {
+            Some(cut) if cut > *cuts.last().unwrap_or(&0) && cut < len => cuts.push(cut),
+            _ => {}
+        }
+    }
+    cuts.push(len);
+    let pieces: Vec<Piece> = cuts
+        .windows(2)
+        .map(|pair| Piece {
+            begin: pair[0],
+            end: pair[1],
+            last: pair[1] == len,
+        })
+        .collect();
+    match pieces.len() {
+        0 | 1 => whole,
+        _ => pieces,
+    }
+}
+
+/// The offset just past the first line break at or after `from`, if one is near.
+fn line_break_after(file: &File, from: u64) -> Option<u64> {
+    let mut input = file;
+    input.seek(SeekFrom::Start(from)).ok()?;
+    let mut block = vec![0u8; 1 << 16];
+    let mut at = from;
+    while at < from + LOOK_FOR_LINE_BREAK {
+        let read = input.read(&mut block).ok()?;
+        if read == 0 {
+            return None;
+        }
+        if let Some(found) = memchr::memchr(b'\n', &block[..read]) {
+            return Some(at + found as u64 + 1);
+        }
+        at += read as u64;
+    }
+    None
+}
+
+/// Reads one piece of an export, handing its runs to `sink` in file order.
+pub fn read_piece(
+    spec: &ExportSpec,
+    piece: Piece,
+    source: u32,
+    settings: &Settings,
+    sink: &mut dyn RecordSink,
+) -> anyhow::Result<PieceEnd> {
+    let file_name: Arc<str> = spec.label().into();
+    let file = open_export(spec)?;
+    let read_error = |e: std::io::Error| -> anyhow::Error {
+        Error::new(Kind::Input, format!("{file_name}: cannot read: {e}")).into()
+    };
+    let take = piece.end.saturating_sub(piece.begin);
+    // (The readers below share the file's position: each one is made when its turn comes.)
+    let (header, mut reader) = if piece.begin == 0 {
+        let reader = RowReader::new((&file).take(take));
+        let mut reader = if piece.last { reader.with_digest() } else { reader };
+        (read_header(&mut reader, &file_name, settings)?, reader)
+    } else {
+        let header = read_header(&mut RowReader::new(&file), &file_name, settings)?;
+        let (lines_before, digest) = scan_before(&file, piece.begin, piece.last).map_err(read_error)?;
+        let mut input = &file;
+        input.seek(SeekFrom::Start(piece.begin)).map_err(read_error)?;
+        (
+            header,
+            RowReader::continuing(input.take(take), 1 + lines_before, digest),
+        )
+    };
+    let mut stats = read_rows(
+        &mut reader,
+        &header,
+        &file_name,
+        spec.layer,
+        source,
+        settings,
+        sink,
+    )?;
+    if let Some(line) = reader.open_quote_line() {
+        return match piece.last {
+            true => Err(open_quote_error(&file_name, line)),
+            false => Ok(PieceEnd::InsideQuotes),
+        };
+    }
+    if piece.last {
+        stats.sha256 = match reader.finish_digest() {
+            Ok(digest) => digest.unwrap_or_default(),
+            Err(e) => return Err(row_error(e, &file_name)),
+        };
+    }
+    Ok(PieceEnd::Read(stats))
+}
+
+/// The line breaks in the first `len` bytes of `file`, and their sha256 state when asked for.
+fn scan_before(file: &File, len: u64, digest: bool) -> std::io::Result<(u64, Option<Sha256>)> {
+    let mut input = file;
+    input.seek(SeekFrom::Start(0))?;
+    let mut input = input.take(len);
+    let mut hasher = digest.then(Sha256::new);
+    let mut block = vec![0u8; 1 << 18];
+    let mut breaks = 0;
+    loop {
+        let read = match input.read(&mut block) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        breaks += memchr::memchr_iter(b'\n', &block[..read]).count() as u64;
+        if let Some(hasher) = &mut hasher {
+            hasher.update(&block[..read]);
+        }
+    }
+    Ok((breaks, hasher))
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Offline benchmark: mdl-fetch replaying 3 exports of N runs each, against the seed
+# Offline benchmark: mdl-fetch replaying 3 exports of N runs each (with --no-runs-csv, the
+# table's artifacts: the peers' computation; and with every artifact), against the seed
 # notebook's pandas code, the same computation in polars, and the csv-crate floor (one
 # ByteRecord pass, nothing else). Medians of hyperfine runs, peak RSS from /usr/bin/time.
 #
@@ -67,7 +68,8 @@ bench_size() { # rows
     check_same "$dir"
     local out=$OUT_ROOT/out-$rows
     local cmds=(
-        -n mdl-fetch "$BIN $(exports "$dir") --out $out -q"
+        -n mdl-fetch-table "$BIN $(exports "$dir") --out $out-table -q --no-runs-csv"
+        -n mdl-fetch-all "$BIN $(exports "$dir") --out $out -q"
         -n polars "python3 benches/polars_mdl.py $(pairs "$dir")"
         -n csv-floor "$FLOOR $(files "$dir")"
     )
@@ -76,7 +78,8 @@ bench_size() { # rows
     fi
     hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$RESULTS/offline-$rows.json" "${cmds[@]}" >&2
     {
-        echo "mdl-fetch $(rss $BIN $(exports "$dir") --out "$out" -q)"
+        echo "mdl-fetch-table $(rss $BIN $(exports "$dir") --out "$out-table" -q --no-runs-csv)"
+        echo "mdl-fetch-all $(rss $BIN $(exports "$dir") --out "$out" -q)"
         echo "polars $(rss python3 benches/polars_mdl.py $(pairs "$dir"))"
         echo "csv-floor $(rss $FLOOR $(files "$dir"))"
     } >"$RESULTS/offline-$rows.rss"

@@ -3,14 +3,14 @@
 //! medians of 5 passes over the three files:
 //!
 //! - `csv floor`: the `csv` crate's `ByteRecord` reader alone;
-//! - `read`: mdl-fetch's export reader (quote tracking, fields, floats, names) into a sink
-//!   that drops every run;
+//! - `read`: mdl-fetch's export reader (fields, floats, names, the sha256 of the bytes) into
+//!   a sink that drops every run;
 //! - `read+select`: the same into the `Selector` (the table, ε-MDL and the frontier);
 //! - `read+select+runs.csv`: also formatting every run's runs.csv row (to `io::sink`).
 //!
-//! The `mdl-fetch` binary adds the second core, writing runs.csv to a file, the other
-//! artifacts and the manifest (sha256 of inputs and outputs); `scripts/bench_offline.sh`
-//! times that end to end.
+//! The `mdl-fetch` binary adds the second core (each file cut in pieces), writing runs.csv
+//! to a file and digesting it, the other artifacts and the manifest;
+//! `scripts/bench_offline.sh` times that end to end.
 
 use std::path::PathBuf;
 use std::time::Instant;

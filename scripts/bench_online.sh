@@ -40,8 +40,9 @@ DISK=${DISK:-1}
 WANDB_VERSION=0.31.0
 RESULTS=target/bench-results/online
 if [[ -z "${OUT_ROOT:-}" ]]; then
-    if [[ -d /dev/shm && -w /dev/shm ]]; then OUT_ROOT=/dev/shm/mdl-online-bench; else OUT_ROOT=target/bench-out/online; fi
+    if [[ -d /dev/shm && -w /dev/shm ]]; then OUT_ROOT=/dev/shm; else OUT_ROOT=target/bench-out; fi
 fi
+OUT_ROOT=$OUT_ROOT/mdl-online-bench # only this folder is emptied, whatever OUT_ROOT says
 DISK_ROOT=target/bench-out/online-disk
 rm -rf "$RESULTS" "$OUT_ROOT" "$DISK_ROOT"
 mkdir -p "$RESULTS" "$OUT_ROOT" "$DISK_ROOT"

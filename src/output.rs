@@ -78,9 +78,7 @@ impl Staging {
 
     /// A temp file beside the artifacts, for one streamed as it is made.
     pub fn temp_file(&self) -> anyhow::Result<NamedTempFile> {
-        tempfile::Builder::new()
-            .prefix(".mdl-fetch-")
-            .suffix(".tmp")
+        shared_temp_file(".mdl-fetch-")
             .tempfile_in(self.temp_dir())
             .map_err(|e| output_error(self.temp_dir(), &e))
     }
@@ -204,6 +202,20 @@ impl Staging {
         sync_dir(&self.target);
         Ok(written)
     }
+}
+
+/// A temp file that will be renamed into an artifact or cache file: created with the
+/// permissions any file the user writes gets (0666 less the umask, so usually 0644), not
+/// the owner-only 0600 of a temp file, so that a team or a web server can read the tables.
+pub fn shared_temp_file(prefix: &str) -> tempfile::Builder<'_, 'static> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder
 }
 
 /// Makes renames in `dir` durable (best effort: not every platform can sync a folder).

@@ -127,9 +127,7 @@ pub struct StagedLayer {
 /// A temp file in the cache folder (created if needed) for one layer's export.
 pub fn temp_file(dir: &Path) -> anyhow::Result<NamedTempFile> {
     fs::create_dir_all(dir).map_err(|e| cache_error(dir, &e))?;
-    tempfile::Builder::new()
-        .prefix(".fetch-")
-        .suffix(".tmp")
+    crate::output::shared_temp_file(".fetch-")
         .tempfile_in(dir)
         .map_err(|e| cache_error(dir, &e))
 }

@@ -70,14 +70,25 @@ pub fn read_export_from(
 ) -> anyhow::Result<ExportStats> {
     let mut reader = RowReader::new(input).with_digest();
     let header = read_header(&mut reader, file, settings)?;
-    let mut stats = read_rows(&mut reader, &header, file, layer, source, settings, sink)?;
+    let stats = read_rows(&mut reader, &header, file, layer, source, settings, sink)?;
+    finish_file(&mut reader, stats, file)
+}
+
+/// After the last row of a whole file: a quoted field left open is an error, else the
+/// digest of the file's bytes (when the reader takes one) goes into the stats.
+pub fn finish_file<R: Read>(
+    reader: &mut RowReader<R>,
+    mut stats: ExportStats,
+    file: &str,
+) -> anyhow::Result<ExportStats> {
     if let Some(line) = reader.open_quote_line() {
-        return Err(open_quote_error(file, line));
+        return fail(
+            Kind::Input,
+            format!("{file}:{line}: a quoted field opened here is never closed; the export is cut short or was edited by hand: download it again"),
+        );
     }
-    stats.sha256 = match reader.finish_digest() {
-        Ok(digest) => digest.unwrap_or_default(),
-        Err(e) => return Err(row_error(e, file)),
-    };
+    let digest = reader.finish_digest().map_err(|e| row_error(e, file))?;
+    stats.sha256 = digest.unwrap_or_default();
     Ok(stats)
 }
 
@@ -103,15 +114,6 @@ pub fn read_header<R: Read>(
         columns: index_columns(reader, file, settings)?,
         width: reader.field_count(),
     })
-}
-
-/// A quoted field still open at the end of the input.
-pub fn open_quote_error(file: &str, line: u64) -> anyhow::Error {
-    crate::error::Error::new(
-        Kind::Input,
-        format!("{file}:{line}: a quoted field opened here is never closed; the export is cut short or was edited by hand: download it again"),
-    )
-    .into()
 }
 
 /// Reads the data rows that follow, to the end of `reader`'s input (which may be a piece
@@ -217,7 +219,7 @@ fn next_row<R: Read>(reader: &mut RowReader<R>, file: &str) -> anyhow::Result<Op
 }
 
 /// A row that could not be read, as a one-line error naming the file and line.
-pub fn row_error(error: RowError, file: &str) -> anyhow::Error {
+fn row_error(error: RowError, file: &str) -> anyhow::Error {
     let message = match error {
         RowError::Overlong { line, what } => format!("{file}:{line}: a row {what}"),
         RowError::Io(e) => format!("{file}: cannot read: {e}"),

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Kind};
 use crate::record::RecordSink;
 use crate::settings::{ExportSpec, Settings};
-use crate::source::export::{open_export, open_quote_error, read_header, read_rows, row_error, ExportStats};
+use crate::source::export::{finish_file, open_export, read_header, read_rows, ExportStats};
 use crate::source::rows::RowReader;
 
 /// Files smaller than this are read whole: cutting them saves less than it costs.
@@ -135,7 +135,7 @@ pub fn read_piece(
             RowReader::continuing(input.take(take), 1 + lines_before, digest),
         )
     };
-    let mut stats = read_rows(
+    let stats = read_rows(
         &mut reader,
         &header,
         &file_name,
@@ -144,19 +144,13 @@ pub fn read_piece(
         settings,
         sink,
     )?;
-    if let Some(line) = reader.open_quote_line() {
-        return match piece.last {
-            true => Err(open_quote_error(&file_name, line)),
-            false => Ok(PieceEnd::InsideQuotes),
-        };
-    }
     if piece.last {
-        stats.sha256 = match reader.finish_digest() {
-            Ok(digest) => digest.unwrap_or_default(),
-            Err(e) => return Err(row_error(e, &file_name)),
-        };
+        Ok(PieceEnd::Read(finish_file(&mut reader, stats, &file_name)?))
+    } else if reader.open_quote_line().is_some() {
+        Ok(PieceEnd::InsideQuotes)
+    } else {
+        Ok(PieceEnd::Read(stats))
     }
-    Ok(PieceEnd::Read(stats))
 }
 
 /// The line breaks in the first `len` bytes of `file`, and their sha256 state when asked for.

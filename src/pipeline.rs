@@ -22,7 +22,7 @@ use crate::select::{GroupResult, Pricing, Selector};
 use crate::settings::{ExportSpec, Settings};
 use crate::skips::Skips;
 use crate::source::export::ExportStats;
-use crate::source::pieces::{plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
+use crate::source::pieces::{digest_file, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
 use crate::table::InputFile;
 
 /// Threads reading exports at once, at most.
@@ -55,10 +55,10 @@ impl RecordSink for Tee<'_> {
     }
 }
 
-/// One piece of one export, to be read.
+/// One piece of one export to read, or the digest of an export read in pieces.
 struct Task {
     export: usize,
-    piece: Piece,
+    piece: Option<Piece>,
 }
 
 /// What reading a piece gave: its stats, its selector, and the runs.csv part its rows went to.
@@ -71,6 +71,7 @@ struct PieceResult {
 enum Outcome {
     Read(Box<PieceResult>),
     InsideQuotes,
+    Digest([u8; 32]),
 }
 
 /// Reads every export, selecting as it goes and streaming runs.csv to staging.
@@ -82,13 +83,23 @@ pub fn replay(
 ) -> anyhow::Result<Replay> {
     let threads = MAX_THREADS.min(std::thread::available_parallelism().map_or(1, |n| n.get()));
     let (pieces, min_bytes) = pieces_per_export(threads);
-    let tasks: Vec<Task> = (exports.iter().enumerate())
-        .flat_map(|(export, spec)| {
-            plan(spec, pieces, min_bytes)
-                .into_iter()
-                .map(move |piece| Task { export, piece })
-        })
+    let plans: Vec<Vec<Piece>> = (exports.iter())
+        .map(|spec| plan(spec, pieces, min_bytes))
         .collect();
+    // The pieces in input order, then the digests of the files in pieces: small tasks that
+    // even out the threads' ends.
+    let mut tasks: Vec<Task> = Vec::new();
+    for (export, plan) in plans.iter().enumerate() {
+        tasks.extend(plan.iter().map(|&piece| Task {
+            export,
+            piece: Some(piece),
+        }));
+    }
+    for (export, plan) in plans.iter().enumerate() {
+        if plan.len() > 1 {
+            tasks.push(Task { export, piece: None });
+        }
+    }
     let outcomes = read_all(
         &tasks,
         exports,
@@ -97,6 +108,10 @@ pub fn replay(
         staging,
         threads.clamp(1, tasks.len().max(1)),
     );
+    let mut per_export: Vec<Vec<anyhow::Result<Outcome>>> = exports.iter().map(|_| Vec::new()).collect();
+    for (task, outcome) in tasks.iter().zip(outcomes) {
+        per_export[task.export].push(outcome);
+    }
 
     let runs_file = match settings.runs_csv {
         true => Some(staging.temp_file()?),
@@ -109,27 +124,19 @@ pub fn replay(
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
     let mut skips = Skips::default();
     let mut files = Vec::with_capacity(exports.len());
-    let mut outcomes = tasks.iter().zip(outcomes).peekable();
-    for (index, spec) in exports.iter().enumerate() {
-        let mut pieces = Vec::new();
-        while let Some((_, outcome)) = outcomes.next_if(|(task, _)| task.export == index) {
-            pieces.push(outcome);
-        }
+    for ((index, spec), outcomes) in exports.iter().enumerate().zip(per_export) {
         // The first failure in input order is the one reported, as reading in order would;
         // a piece that ended inside quotes voids those after it: read the file whole.
-        let mut read = Vec::with_capacity(pieces.len());
-        for outcome in pieces {
+        let mut read = Vec::with_capacity(outcomes.len());
+        let mut digest = None;
+        for outcome in outcomes {
             match outcome? {
                 Outcome::Read(piece) => read.push(*piece),
+                Outcome::Digest(sha256) => digest = Some(sha256),
                 Outcome::InsideQuotes => {
-                    let whole = Piece {
-                        begin: 0,
-                        end: u64::MAX,
-                        last: true,
-                    };
-                    read = match read_one(spec, index, whole, settings, pricing, staging)? {
+                    read = match read_one(spec, index, Piece::WHOLE, settings, pricing, staging)? {
                         Outcome::Read(piece) => vec![*piece],
-                        Outcome::InsideQuotes => unreachable!("a whole file has no piece after it"),
+                        _ => unreachable!("a whole file has no piece after it"),
                     };
                     break;
                 }
@@ -147,8 +154,8 @@ pub fn replay(
             stats.rows += piece.stats.rows;
             stats.records += piece.stats.records;
             stats.skips.merge(piece.stats.skips);
-            // Only the last piece digests the file.
-            stats.sha256 = piece.stats.sha256;
+            // A file read whole digested itself; one in pieces has a digest of its own.
+            stats.sha256 = digest.unwrap_or(piece.stats.sha256);
         }
         if settings.verbose > 0 {
             eprintln!(
@@ -217,14 +224,11 @@ fn read_all(
         let Some(task) = tasks.get(index) else {
             break;
         };
-        let outcome = read_one(
-            &exports[task.export],
-            task.export,
-            task.piece,
-            settings,
-            pricing,
-            staging,
-        );
+        let spec = &exports[task.export];
+        let outcome = match task.piece {
+            Some(piece) => read_one(spec, task.export, piece, settings, pricing, staging),
+            None => digest_file(spec).map(Outcome::Digest),
+        };
         outcomes.lock().expect("a reader thread panicked")[index] = Some(outcome);
     };
     std::thread::scope(|scope| {

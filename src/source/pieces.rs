@@ -4,9 +4,10 @@
 //! A piece starts just after a line break near an even cut of the file. That line break
 //! may lie inside a quoted field (a name with a line break in it): then the piece before
 //! ends inside quotes, says so (`PieceEnd::InsideQuotes`), and the caller reads the file
-//! whole instead. Each piece reads the header from the file's first row; a piece past the
-//! first counts the line breaks before it, and the last piece digests them too, so that
-//! every byte is digested once and in order.
+//! whole instead. Each piece reads the header from the file's first row, and a piece past
+//! the first counts the line breaks before it. A file read whole is digested as it is read;
+//! a file in pieces is digested by a task of its own (`digest_file`), which the reader
+//! threads take up between pieces.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -34,6 +35,19 @@ pub struct Piece {
     pub last: bool,
 }
 
+impl Piece {
+    /// The whole file, digested as it is read.
+    pub const WHOLE: Piece = Piece {
+        begin: 0,
+        end: u64::MAX,
+        last: true,
+    };
+
+    fn is_whole(&self) -> bool {
+        *self == Piece::WHOLE
+    }
+}
+
 /// How reading a piece ended.
 pub enum PieceEnd {
     Read(ExportStats),
@@ -46,11 +60,7 @@ pub enum PieceEnd {
 /// one piece (the whole file) when it is under `min_bytes`, not a regular file, or has no
 /// such breaks.
 pub fn plan(spec: &ExportSpec, count: usize, min_bytes: u64) -> Vec<Piece> {
-    let whole = vec![Piece {
-        begin: 0,
-        end: u64::MAX,
-        last: true,
-    }];
+    let whole = vec![Piece::WHOLE];
     let Ok(file) = File::open(&spec.path) else {
         return whole;
     };
@@ -123,16 +133,20 @@ pub fn read_piece(
     // (The readers below share the file's position: each one is made when its turn comes.)
     let (header, mut reader) = if piece.begin == 0 {
         let reader = RowReader::new((&file).take(take));
-        let mut reader = if piece.last { reader.with_digest() } else { reader };
+        let mut reader = if piece.is_whole() {
+            reader.with_digest()
+        } else {
+            reader
+        };
         (read_header(&mut reader, &file_name, settings)?, reader)
     } else {
         let header = read_header(&mut RowReader::new(&file), &file_name, settings)?;
-        let (lines_before, digest) = scan_before(&file, piece.begin, piece.last).map_err(read_error)?;
+        let lines_before = count_line_breaks(&file, piece.begin).map_err(read_error)?;
         let mut input = &file;
         input.seek(SeekFrom::Start(piece.begin)).map_err(read_error)?;
         (
             header,
-            RowReader::continuing(input.take(take), 1 + lines_before, digest),
+            RowReader::continuing(input.take(take), 1 + lines_before, None),
         )
     };
     let stats = read_rows(
@@ -153,25 +167,35 @@ pub fn read_piece(
     }
 }
 
-/// The line breaks in the first `len` bytes of `file`, and their sha256 state when asked for.
-fn scan_before(file: &File, len: u64, digest: bool) -> std::io::Result<(u64, Option<Sha256>)> {
+/// The line breaks in the first `len` bytes of `file`.
+fn count_line_breaks(file: &File, len: u64) -> std::io::Result<u64> {
     let mut input = file;
     input.seek(SeekFrom::Start(0))?;
-    let mut input = input.take(len);
-    let mut hasher = digest.then(Sha256::new);
-    let mut block = vec![0u8; 1 << 18];
     let mut breaks = 0;
+    each_block(input.take(len), |block| {
+        breaks += memchr::memchr_iter(b'\n', block).count() as u64;
+    })?;
+    Ok(breaks)
+}
+
+/// The sha256 of an export's bytes, for a file read in pieces.
+pub fn digest_file(spec: &ExportSpec) -> anyhow::Result<[u8; 32]> {
+    let file = open_export(spec)?;
+    let mut hasher = Sha256::new();
+    each_block(&file, |block| hasher.update(block))
+        .map_err(|e| Error::new(Kind::Input, format!("{}: cannot read: {e}", spec.label())))?;
+    Ok(hasher.finalize().into())
+}
+
+/// Hands `input`'s bytes to `each` a block at a time.
+fn each_block(mut input: impl Read, mut each: impl FnMut(&[u8])) -> std::io::Result<()> {
+    let mut block = vec![0u8; 1 << 18];
     loop {
-        let read = match input.read(&mut block) {
-            Ok(0) => break,
-            Ok(read) => read,
+        match input.read(&mut block) {
+            Ok(0) => return Ok(()),
+            Ok(read) => each(&block[..read]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
-        };
-        breaks += memchr::memchr_iter(b'\n', &block[..read]).count() as u64;
-        if let Some(hasher) = &mut hasher {
-            hasher.update(&block[..read]);
         }
     }
-    Ok((breaks, hasher))
 }

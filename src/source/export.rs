@@ -318,10 +318,10 @@ fn column_key(column: &str) -> &str {
 /// Parses a float the way pandas reads an export cell (surrounding blanks allowed).
 pub fn parse_float(bytes: &[u8]) -> Option<f64> {
     // The usual cell is a plain decimal: parse its bytes as they are, with no UTF-8 check,
-    // trim or `str` parser in between (the same correctly rounded value); anything else
-    // (blanks, `NaN`, `Infinity`, junk) takes the general path below.
-    let plain = |b: &u8| matches!(b, b'0'..=b'9' | b'.' | b'-' | b'e' | b'E');
-    if bytes.first().is_some_and(u8::is_ascii_digit) && bytes.iter().all(plain) {
+    // trim or `str` parser in between (the same correctly rounded value). `fast_float2`
+    // takes only a whole decimal; a cell it refuses (blanks, `NaN`, `Infinity`, junk)
+    // takes the general path below.
+    if bytes.first().is_some_and(u8::is_ascii_digit) {
         if let Ok(value) = fast_float2::parse::<f64, _>(bytes) {
             return Some(value);
         }
@@ -392,7 +392,7 @@ mod tests {
     #[test]
     fn plain_decimals_read_as_the_standard_library_reads_them() {
         // Every string of up to 6 of these bytes that starts with a digit, valid or not.
-        let alphabet = b"019.eE-";
+        let alphabet = b"09.eE-+ _xnI";
         let mut strings: Vec<Vec<u8>> = vec![b"0".to_vec(), b"1".to_vec(), b"9".to_vec()];
         let mut start = 0;
         for _ in 0..5 {

@@ -1,9 +1,16 @@
-//! A writer that computes the sha256 of what passes through it, for artifacts too large to
-//! read a second time only to digest them.
+//! sha256 of files: of what a reader yields, and of what passes through a writer (for
+//! artifacts too large to read a second time only to digest them).
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use sha2::{Digest, Sha256};
+
+/// The sha256 of every byte `input` yields.
+pub fn digest_of(mut input: impl Read) -> std::io::Result<[u8; 32]> {
+    let mut digest = Sha256::new();
+    std::io::copy(&mut input, &mut digest)?;
+    Ok(digest.finalize().into())
+}
 
 /// Passes writes to `inner`, digesting the bytes it accepted.
 pub struct DigestWriter<W> {

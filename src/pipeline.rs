@@ -58,7 +58,15 @@ impl RecordSink for Tee<'_> {
 /// One piece of one export to read, or the digest of an export read in pieces.
 struct Task {
     export: usize,
-    piece: Option<Piece>,
+    job: Job,
+}
+
+enum Job {
+    Read(Piece),
+    /// The sha256 of the export's first `len` bytes (all that its pieces read).
+    Digest {
+        len: u64,
+    },
 }
 
 /// What reading a piece gave: its stats, its selector, and the runs.csv part its rows went to.
@@ -92,12 +100,16 @@ pub fn replay(
     for (export, plan) in plans.iter().enumerate() {
         tasks.extend(plan.iter().map(|&piece| Task {
             export,
-            piece: Some(piece),
+            job: Job::Read(piece),
         }));
     }
     for (export, plan) in plans.iter().enumerate() {
-        if plan.len() > 1 {
-            tasks.push(Task { export, piece: None });
+        if let [_, .., last] = plan.as_slice() {
+            let len = last.end;
+            tasks.push(Task {
+                export,
+                job: Job::Digest { len },
+            });
         }
     }
     let outcomes = read_all(
@@ -225,9 +237,9 @@ fn read_all(
             break;
         };
         let spec = &exports[task.export];
-        let outcome = match task.piece {
-            Some(piece) => read_one(spec, task.export, piece, settings, pricing, staging),
-            None => digest_file(spec).map(Outcome::Digest),
+        let outcome = match task.job {
+            Job::Read(piece) => read_one(spec, task.export, piece, settings, pricing, staging),
+            Job::Digest { len } => digest_file(spec, len).map(Outcome::Digest),
         };
         outcomes.lock().expect("a reader thread panicked")[index] = Some(outcome);
     };

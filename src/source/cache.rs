@@ -5,11 +5,10 @@
 //! removes files no manifest names. A crash at any point leaves a complete, readable set.
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use crate::error::{fail, Error, Kind};
@@ -186,17 +185,9 @@ fn remove_unnamed(dir: &Path, manifest: &CacheManifest) {
 
 /// Hex sha256 of a file's bytes.
 pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
-    let mut file = fs::File::open(path).map_err(|e| cache_error(path, &e))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let read = file.read(&mut buffer).map_err(|e| cache_error(path, &e))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(hex(&hasher.finalize()))
+    let file = fs::File::open(path).map_err(|e| cache_error(path, &e))?;
+    let digest = crate::digest::digest_of(file).map_err(|e| cache_error(path, &e))?;
+    Ok(hex(&digest))
 }
 
 pub fn hex(bytes: &[u8]) -> String {

@@ -13,8 +13,6 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{Error, Kind};
 use crate::record::RecordSink;
 use crate::settings::{ExportSpec, Settings};
@@ -171,31 +169,22 @@ pub fn read_piece(
 fn count_line_breaks(file: &File, len: u64) -> std::io::Result<u64> {
     let mut input = file;
     input.seek(SeekFrom::Start(0))?;
-    let mut breaks = 0;
-    each_block(input.take(len), |block| {
-        breaks += memchr::memchr_iter(b'\n', block).count() as u64;
-    })?;
-    Ok(breaks)
-}
-
-/// The sha256 of an export's bytes, for a file read in pieces.
-pub fn digest_file(spec: &ExportSpec) -> anyhow::Result<[u8; 32]> {
-    let file = open_export(spec)?;
-    let mut hasher = Sha256::new();
-    each_block(&file, |block| hasher.update(block))
-        .map_err(|e| Error::new(Kind::Input, format!("{}: cannot read: {e}", spec.label())))?;
-    Ok(hasher.finalize().into())
-}
-
-/// Hands `input`'s bytes to `each` a block at a time.
-fn each_block(mut input: impl Read, mut each: impl FnMut(&[u8])) -> std::io::Result<()> {
+    let mut input = input.take(len);
     let mut block = vec![0u8; 1 << 18];
+    let mut breaks = 0;
     loop {
         match input.read(&mut block) {
-            Ok(0) => return Ok(()),
-            Ok(read) => each(&block[..read]),
+            Ok(0) => return Ok(breaks),
+            Ok(read) => breaks += memchr::memchr_iter(b'\n', &block[..read]).count() as u64,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The sha256 of an export read in pieces: its first `len` bytes, the ones the pieces read.
+pub fn digest_file(spec: &ExportSpec, len: u64) -> anyhow::Result<[u8; 32]> {
+    let file = open_export(spec)?;
+    crate::digest::digest_of(file.take(len))
+        .map_err(|e| Error::new(Kind::Input, format!("{}: cannot read: {e}", spec.label())).into())
 }

@@ -12,6 +12,8 @@ use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
+use super::plain_row;
+
 /// The longest row read, quotes and line breaks inside it included. A W&B export row is a
 /// few kilobytes; a 10 MB field still fits.
 pub const MAX_ROW_BYTES: usize = 16 << 20;
@@ -47,6 +49,16 @@ pub struct RowReader<R> {
     fields: Vec<u8>,
     ends: Vec<usize>,
     field_count: usize,
+    /// For a row split by `split_plain_row`: where each field lies in `buf` (its fields
+    /// need no unescaping, so they are not copied).
+    spans: Vec<(usize, usize)>,
+    /// Whether the current row's fields are `spans` (else `fields` and `ends`).
+    in_place: bool,
+    /// Whether `csv_core` has seen the input's start (and skipped a byte-order mark), after
+    /// which plain rows may bypass it.
+    started: bool,
+    /// Whether plain rows take the fast path (always, but in the tests that compare).
+    plain_rows: bool,
     /// The line of a quoted field the input ended inside, once the last row is read.
     open_quote: Option<u64>,
     /// Whether the start of the input (where a byte-order mark may be) is still ahead.
@@ -69,6 +81,10 @@ impl<R: Read> RowReader<R> {
             fields: vec![0; 1 << 10],
             ends: vec![0; 64],
             field_count: 0,
+            spans: Vec::with_capacity(64),
+            in_place: false,
+            started: false,
+            plain_rows: true,
             open_quote: None,
             at_start: true,
             digest: None,
@@ -85,6 +101,7 @@ impl<R: Read> RowReader<R> {
         // empty line first, which it skips as it would between rows.
         let _ = reader.core.read_record(b"\n", &mut [], &mut []);
         reader.core.set_line(first_line);
+        reader.started = true;
         reader.digest = digest;
         reader
     }
@@ -105,6 +122,12 @@ impl<R: Read> RowReader<R> {
         let mut out_len = 0;
         self.field_count = 0;
         self.row_start = self.pos;
+        if self.started && self.plain_rows {
+            if let Some(line) = self.split_plain_row() {
+                return Ok(Some(line));
+            }
+        }
+        self.in_place = false;
         // Line breaks before the row (the LF of a CRLF, empty lines) are not part of it.
         let mut line = None;
         loop {
@@ -154,6 +177,7 @@ impl<R: Read> RowReader<R> {
                     self.ends.resize(grown, 0);
                 }
                 csv_core::ReadRecordResult::Record => {
+                    self.started = true;
                     if self.eof && self.pos == self.filled {
                         self.open_quote = self.find_open_quote();
                     }
@@ -162,6 +186,26 @@ impl<R: Read> RowReader<R> {
                 csv_core::ReadRecordResult::End => return Ok(None),
             }
         }
+    }
+
+    /// The fast path for the common row: a plain row (see `plain_row`) that the buffer holds
+    /// whole is split where it lies, and reads exactly as `csv_core` would read it. Anything
+    /// else returns `None` before changing anything, and `csv_core` reads the row.
+    fn split_plain_row(&mut self) -> Option<u64> {
+        let input = &self.buf[self.pos..self.filled];
+        let start = input.iter().position(|&b| b != b'\r' && b != b'\n')?;
+        let len = plain_row::split(&input[start..], &mut self.spans, MAX_ROW_BYTES, MAX_ROW_FIELDS)?;
+        let breaks = input[..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        let base = self.pos + start;
+        for span in &mut self.spans {
+            *span = (base + span.0, base + span.1);
+        }
+        let line = self.core.line() + breaks;
+        self.core.set_line(line + 1);
+        self.pos = base + len;
+        self.field_count = self.spans.len();
+        self.in_place = true;
+        Some(line)
     }
 
     fn overlong(&self, line: Option<u64>, what: String) -> RowError {
@@ -216,6 +260,10 @@ impl<R: Read> RowReader<R> {
     pub fn field(&self, index: usize) -> &[u8] {
         if index >= self.field_count {
             return &[];
+        }
+        if self.in_place {
+            let (start, end) = self.spans[index];
+            return &self.buf[start..end];
         }
         let start = if index == 0 { 0 } else { self.ends[index - 1] };
         &self.fields[start..self.ends[index]]
@@ -284,8 +332,14 @@ impl<R: Read> RowReader<R> {
 mod tests {
     use super::*;
 
+    type Rows = (Vec<(u64, Vec<String>)>, Option<u64>);
+
     /// Every row as (line, fields), then the open-quote line.
-    fn rows(input: &[u8], chunk: usize) -> (Vec<(u64, Vec<String>)>, Option<u64>) {
+    fn rows(input: &[u8], chunk: usize) -> Rows {
+        rows_with(input, chunk, true)
+    }
+
+    fn rows_with(input: &[u8], chunk: usize, plain_rows: bool) -> Rows {
         struct Trickle<'a>(&'a [u8], usize);
         impl Read for Trickle<'_> {
             fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -296,6 +350,7 @@ mod tests {
             }
         }
         let mut reader = RowReader::new(Trickle(input, chunk));
+        reader.plain_rows = plain_rows;
         let mut out = Vec::new();
         while let Some(line) = reader.next_row().unwrap() {
             let fields = reader
@@ -402,5 +457,28 @@ mod tests {
         reader.next_row().unwrap();
         let digest = reader.finish_digest().unwrap().unwrap();
         assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(input)));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The fast path for plain rows reads every input exactly as `csv_core` alone does:
+        /// the same rows, fields, lines and open quote, whatever the read sizes.
+        #[test]
+        fn plain_rows_read_as_csv_core_reads_them(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "bc", ",", "\"", "\"\"", "\r", "\n", "\r\n", " ", "\"x\"", "\"y,z\"",
+                    "\u{feff}",
+                ]),
+                0..40,
+            ),
+            chunk in 1usize..64,
+        ) {
+            let input = pieces.concat();
+            let whole = rows_with(input.as_bytes(), 1 << 20, false);
+            proptest::prop_assert_eq!(rows_with(input.as_bytes(), chunk, true), whole.clone());
+            proptest::prop_assert_eq!(rows_with(input.as_bytes(), 1 << 20, true), whole);
+        }
     }
 }

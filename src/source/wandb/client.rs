@@ -12,7 +12,9 @@ use super::secret::ApiKey;
 use crate::error::{fail, Error, Kind};
 use crate::settings::FetchSettings;
 
-/// Posts GraphQL requests to `{base}/graphql`, retrying what is worth retrying.
+/// Posts GraphQL requests to `{base}/graphql`, retrying what is worth retrying. Clones
+/// share the connection pool.
+#[derive(Clone)]
 pub struct GraphQlClient {
     http: reqwest::Client,
     url: Url,

@@ -45,6 +45,18 @@ pub fn decode_data<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
     decode_carefully(body)
 }
 
+/// The data of an answer without GraphQL errors, decoded straight from the bytes (so `T`
+/// may borrow from them); `None` for anything else, which `decode_data` then explains.
+pub fn decode_borrowed<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Option<T> {
+    match serde_json::from_slice::<Envelope<T>>(body) {
+        Ok(Envelope {
+            data: Some(data),
+            errors,
+        }) if errors.as_ref().is_none_or(|errors| errors.is_empty()) => Some(data),
+        _ => None,
+    }
+}
+
 /// `decode_data` through a `Value`, so a GraphQL error wins over a bad shape of the data,
 /// and a bad shape is reported with its path.
 fn decode_carefully<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
@@ -137,7 +149,7 @@ pub struct RunEdge {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct PageInfo {
     #[serde(rename = "endCursor")]
     pub end_cursor: Option<String>,
@@ -167,15 +179,20 @@ fn json_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Map<String,
     match Value::deserialize(deserializer)? {
         Value::Null => Ok(Map::new()),
         Value::Object(map) => Ok(map),
-        Value::String(text) => match serde_json::from_str(&quote_non_finite(&text)) {
-            Ok(Value::Object(map)) => Ok(map),
-            Ok(Value::Null) => Ok(Map::new()),
-            Ok(other) => Err(D::Error::custom(format!("expected a JSON object, got {other}"))),
-            Err(e) => Err(D::Error::custom(format!("not a JSON string: {e}"))),
-        },
+        Value::String(text) => json_object_text(&text).map_err(D::Error::custom),
         other => Err(D::Error::custom(format!(
             "expected a JSON string or object, got {other}"
         ))),
+    }
+}
+
+/// The object a `JSONString`'s text holds (`null` is an empty one).
+pub fn json_object_text(text: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str(&quote_non_finite(text)) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(other) => Err(format!("expected a JSON object, got {other}")),
+        Err(e) => Err(format!("not a JSON string: {e}")),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod client;
 pub mod columns;
 pub mod decode;
 pub mod incremental;
+pub mod page;
 pub mod pager;
 pub mod query;
 pub mod retry;

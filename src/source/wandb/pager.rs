@@ -9,8 +9,9 @@ use tempfile::NamedTempFile;
 
 use super::client::GraphQlClient;
 use super::columns::CacheLayout;
-use super::decode::{decode_data, CountData, DecodeError, RunsData};
+use super::decode::{decode_data, CountData, DecodeError};
 use super::incremental::{self, PreviousLayer};
+use super::page;
 use super::query::{layer_filter, PageRequest, COUNT_QUERY};
 use crate::error::{fail, Error, Kind};
 use crate::progress::Progress;
@@ -149,7 +150,9 @@ fn not_found<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
     )
 }
 
-/// Pages through every run matching `filters`.
+/// Pages through every run matching `filters`. Each page is read on a blocking thread; as
+/// soon as its head is decoded the next page is asked for, and its rows are made during
+/// that round trip.
 pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<Fetched> {
     let settings = ctx.settings;
     let bar = ctx.progress.layer(layer);
@@ -158,83 +161,107 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         ids: HashSet::new(),
         run_count: 0,
     };
+    let request = |page: u32, cursor: Option<&str>, with_count: bool, edge_cursors: bool| {
+        let variables = PageRequest {
+            entity: ctx.entity,
+            project: &settings.project,
+            filters,
+            cursor,
+            per_page: settings.fetch.page_size,
+            with_count,
+            edge_cursors,
+        }
+        .variables();
+        InFlight::send(
+            ctx.client,
+            ctx.query,
+            variables,
+            format!("layer {layer} page {page}"),
+        )
+    };
+    let describe = |error, what: &str| describe_decode(error, what, &ctx.client.host());
     let mut cursors: HashSet<String> = HashSet::new();
     let mut cursor: Option<String> = None;
     let mut counted = false;
     let mut edge_cursors = false;
     let mut repeating = false;
     let mut empty_pages = 0;
+    let mut in_flight = Some(request(1, None, true, false));
+    // The previous page's rows, made while this page was on its way, and which to keep.
+    let mut making: Option<(String, page::RowsTask, Vec<bool>)> = None;
     for page in 1.. {
-        let what = format!("layer {layer} page {page}");
-        let request = PageRequest {
-            entity: ctx.entity,
-            project: &settings.project,
-            filters,
-            cursor: cursor.as_deref(),
-            per_page: settings.fetch.page_size,
-            with_count: !counted,
-            edge_cursors,
+        let Some(answer) = in_flight.take() else {
+            break;
         };
-        let body = ctx.client.post(ctx.query, request.variables(), &what).await?;
-        let data: RunsData = decode_data(&body).map_err(|e| describe_decode(e, &what, &ctx.client.host()))?;
-        let Some(project) = data.project else {
+        let what = format!("layer {layer} page {page}");
+        let body = answer.wait().await?;
+        let (head, rows) = page::read(body, ctx.layout.clone());
+        if let Some((what, rows, keep)) = making.take() {
+            fetched
+                .rows
+                .extend(kept_rows(rows, keep).await.map_err(|e| describe(e, &what))?);
+        }
+        let head = head
+            .await
+            .map_err(|_| anyhow::anyhow!("{what}: reading the page failed"))?
+            .map_err(|e| describe(e, &what))?;
+        let Some(head) = head else {
             return not_found(ctx);
         };
         if !counted {
-            fetched.run_count = project.run_count.unwrap_or(0);
+            fetched.run_count = head.run_count.unwrap_or(0);
             bar.set_length(fetched.run_count);
             counted = true;
         }
         let before = fetched.ids.len();
-        for edge in &project.runs.edges {
-            if fetched.ids.insert(edge.node.name.clone()) {
-                fetched.rows.push(ctx.layout.row(&edge.node));
-            }
-        }
+        let keep: Vec<bool> = (head.names.into_iter())
+            .map(|name| fetched.ids.insert(name))
+            .collect();
         bar.set_position(fetched.ids.len() as u64);
-        if !project.runs.page_info.has_next_page {
-            break;
+        if head.page_info.has_next_page {
+            if head.page_info.end_cursor.is_none() && !edge_cursors {
+                // A server without `endCursor`: ask this page again, with each edge's cursor.
+                edge_cursors = true;
+                repeating = true;
+            } else {
+                empty_pages = if repeating {
+                    empty_pages // the runs of a page asked again are not new, and not a loop either
+                } else if fetched.ids.len() == before {
+                    empty_pages + 1
+                } else {
+                    0
+                };
+                repeating = false;
+                if empty_pages >= MAX_EMPTY_PAGES {
+                    return fail(
+                        Kind::Protocol,
+                        format!("{what}: the server keeps saying more pages follow but sends no new runs; it may be misbehaving: try later"),
+                    );
+                }
+                let Some(next) = head.page_info.end_cursor.or(head.last_cursor) else {
+                    return fail(
+                        Kind::Protocol,
+                        format!("{what}: the server says more pages follow but gives no cursor"),
+                    );
+                };
+                if cursor.as_deref() == Some(next.as_str()) || !cursors.insert(next.clone()) {
+                    return fail(
+                        Kind::Protocol,
+                        format!(
+                            "{what}: the server sent a cursor it had sent before; paging would never end: try later"
+                        ),
+                    );
+                }
+                cursor = Some(next);
+            }
+            in_flight = Some(request(page + 1, cursor.as_deref(), false, edge_cursors));
         }
-        if project.runs.page_info.end_cursor.is_none() && !edge_cursors {
-            // A server without `endCursor`: ask this page again, with each edge's cursor.
-            edge_cursors = true;
-            repeating = true;
-            continue;
-        }
-        empty_pages = if repeating {
-            empty_pages // the runs of a page asked again are not new, and not a loop either
-        } else if fetched.ids.len() == before {
-            empty_pages + 1
-        } else {
-            0
-        };
-        repeating = false;
-        if empty_pages >= MAX_EMPTY_PAGES {
-            return fail(
-                Kind::Protocol,
-                format!("{what}: the server keeps saying more pages follow but sends no new runs; it may be misbehaving: try later"),
-            );
-        }
-        let next = project
-            .runs
-            .page_info
-            .end_cursor
-            .or_else(|| project.runs.edges.last().and_then(|edge| edge.cursor.clone()));
-        let Some(next) = next else {
-            return fail(
-                Kind::Protocol,
-                format!("{what}: the server says more pages follow but gives no cursor"),
-            );
-        };
-        if cursor.as_deref() == Some(next.as_str()) || !cursors.insert(next.clone()) {
-            return fail(
-                Kind::Protocol,
-                format!(
-                    "{what}: the server sent a cursor it had sent before; paging would never end: try later"
-                ),
-            );
-        }
-        cursor = Some(next);
+        making = Some((what, rows, keep));
+    }
+    if let Some((what, rows, keep)) = making.take() {
+        fetched
+            .rows
+            .extend(kept_rows(rows, keep).await.map_err(|e| describe(e, &what))?);
     }
     bar.finish();
     let received = fetched.ids.len() as u64;
@@ -248,6 +275,44 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         );
     }
     Ok(fetched)
+}
+
+/// A page's rows, less those of runs an earlier page already brought.
+async fn kept_rows(rows: page::RowsTask, keep: Vec<bool>) -> Result<Vec<Vec<String>>, DecodeError> {
+    let rows = rows.await.map_err(|e| DecodeError::Shape {
+        path: "data.project.runs.edges".into(),
+        reason: format!("making the rows failed: {e}"),
+    })??;
+    Ok(rows
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(row, keep)| keep.then_some(row))
+        .collect())
+}
+
+/// A request sent on its own task, so it goes out while this one works; dropped unanswered
+/// (when the fetch fails), it is cancelled.
+struct InFlight(tokio::task::JoinHandle<anyhow::Result<bytes::Bytes>>);
+
+impl InFlight {
+    fn send(client: &GraphQlClient, query: &str, variables: serde_json::Value, what: String) -> InFlight {
+        let (client, query) = (client.clone(), query.to_string());
+        InFlight(tokio::spawn(async move {
+            client.post(&query, variables, &what).await
+        }))
+    }
+
+    async fn wait(mut self) -> anyhow::Result<bytes::Bytes> {
+        (&mut self.0)
+            .await
+            .map_err(|e| anyhow::anyhow!("a page request failed: {e}"))?
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn describe_decode(error: DecodeError, what: &str, host: &str) -> Error {

@@ -1,0 +1,273 @@
+//! One runs page, read on a blocking thread: first what the pager needs to ask for the next
+//! page (the count, the run ids, the cursors), then, while the next page is on its way, the
+//! cache rows made from the nodes' config and summary texts.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::Map;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::columns::CacheLayout;
+use super::decode::{
+    decode_borrowed, decode_data, json_object_text, DecodeError, PageInfo, RunNode, RunsData,
+};
+
+/// A runs page; `project` is `None` when the server says there is no such project.
+pub struct Page<'a> {
+    pub project: Option<PageProject<'a>>,
+}
+
+pub struct PageProject<'a> {
+    pub run_count: Option<u64>,
+    pub page_info: PageInfo,
+    /// The last edge's cursor, when the edges carry cursors.
+    pub last_cursor: Option<String>,
+    nodes: Nodes<'a>,
+    body: &'a [u8],
+}
+
+enum Nodes<'a> {
+    /// The common case: config and summary still JSON text, strings borrowed from the body.
+    Text(Vec<NodeText<'a>>),
+    /// Decoded in full: config or summary arrived as objects, or something was unusual.
+    Decoded(Vec<RunNode>),
+}
+
+#[derive(Deserialize)]
+struct DataText<'a> {
+    #[serde(borrow)]
+    project: Option<ProjectText<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ProjectText<'a> {
+    #[serde(rename = "runCount")]
+    run_count: Option<u64>,
+    #[serde(borrow)]
+    runs: ConnectionText<'a>,
+}
+
+#[derive(Deserialize)]
+struct ConnectionText<'a> {
+    #[serde(borrow)]
+    edges: Vec<EdgeText<'a>>,
+    #[serde(rename = "pageInfo")]
+    page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+struct EdgeText<'a> {
+    #[serde(borrow)]
+    node: NodeText<'a>,
+    #[serde(default, borrow)]
+    cursor: Option<Cow<'a, str>>,
+}
+
+/// `RunNode` with `config` and `summaryMetrics` as the JSON strings they arrive as.
+#[derive(Deserialize)]
+struct NodeText<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(rename = "displayName", default, borrow)]
+    display_name: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    state: Option<Cow<'a, str>>,
+    #[serde(rename = "createdAt", borrow)]
+    created_at: Cow<'a, str>,
+    #[serde(default, borrow)]
+    config: Option<Cow<'a, str>>,
+    #[serde(rename = "summaryMetrics", default, borrow)]
+    summary_metrics: Option<Cow<'a, str>>,
+}
+
+/// What the pager needs of a page before it asks for the next.
+pub struct Head {
+    pub run_count: Option<u64>,
+    pub page_info: PageInfo,
+    /// The last edge's cursor, when the edges carry cursors.
+    pub last_cursor: Option<String>,
+    /// The run ids of the page's edges, in order.
+    pub names: Vec<String>,
+}
+
+/// The cache rows of every edge of a page, in order, being made.
+pub type RowsTask = JoinHandle<Result<Vec<Vec<String>>, DecodeError>>;
+
+/// Reads a page on a blocking thread: its head (`None`: no such project) as soon as it is
+/// decoded, then the rows of all its nodes.
+pub fn read(
+    body: Bytes,
+    layout: CacheLayout,
+) -> (oneshot::Receiver<Result<Option<Head>, DecodeError>>, RowsTask) {
+    let (head, receiver) = oneshot::channel();
+    let rows = tokio::task::spawn_blocking(move || {
+        let project = match decode(&body) {
+            Ok(Page {
+                project: Some(project),
+            }) => project,
+            Ok(Page { project: None }) => {
+                let _ = head.send(Ok(None));
+                return Ok(Vec::new());
+            }
+            Err(error) => {
+                let _ = head.send(Err(error));
+                return Ok(Vec::new());
+            }
+        };
+        let names: Vec<String> = project.names().into_iter().map(str::to_string).collect();
+        let keep = vec![true; names.len()];
+        let _ = head.send(Ok(Some(Head {
+            run_count: project.run_count,
+            page_info: project.page_info.clone(),
+            last_cursor: project.last_cursor.clone(),
+            names,
+        })));
+        project.rows(&layout, &keep)
+    });
+    (receiver, rows)
+}
+
+/// Decodes a runs page: the quick way when it has the usual shape, else in full (which
+/// also explains what is wrong with a bad answer).
+pub fn decode(body: &[u8]) -> Result<Page<'_>, DecodeError> {
+    if let Some(data) = decode_borrowed::<DataText>(body) {
+        let project = data.project.map(|project| {
+            let runs = project.runs;
+            PageProject {
+                run_count: project.run_count,
+                page_info: runs.page_info,
+                last_cursor: runs
+                    .edges
+                    .last()
+                    .and_then(|e| e.cursor.as_deref().map(str::to_string)),
+                nodes: Nodes::Text(runs.edges.into_iter().map(|edge| edge.node).collect()),
+                body,
+            }
+        });
+        return Ok(Page { project });
+    }
+    let data: RunsData = decode_data(body)?;
+    let project = data.project.map(|project| {
+        let runs = project.runs;
+        PageProject {
+            run_count: project.run_count,
+            page_info: runs.page_info,
+            last_cursor: runs.edges.last().and_then(|edge| edge.cursor.clone()),
+            nodes: Nodes::Decoded(runs.edges.into_iter().map(|edge| edge.node).collect()),
+            body,
+        }
+    });
+    Ok(Page { project })
+}
+
+impl PageProject<'_> {
+    /// The run ids of the page's edges, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match &self.nodes {
+            Nodes::Text(nodes) => nodes.iter().map(|node| node.name.as_ref()).collect(),
+            Nodes::Decoded(nodes) => nodes.iter().map(|node| node.name.as_str()).collect(),
+        }
+    }
+
+    /// The cache rows of the nodes `keep` picks (by position). Every node's config and
+    /// summary is parsed, kept or not, so a bad one fails the page as a full decode would,
+    /// with the same message.
+    pub fn rows(self, layout: &CacheLayout, keep: &[bool]) -> Result<Vec<Vec<String>>, DecodeError> {
+        let nodes = match self.nodes {
+            Nodes::Decoded(nodes) => nodes,
+            Nodes::Text(nodes) => match nodes.into_iter().map(parse).collect() {
+                Ok(nodes) => nodes,
+                Err(reason) => {
+                    return Err(match decode_data::<RunsData>(self.body) {
+                        Err(error) => error,
+                        Ok(_) => DecodeError::Shape {
+                            path: "data.project.runs.edges".into(),
+                            reason,
+                        },
+                    })
+                }
+            },
+        };
+        Ok(nodes
+            .iter()
+            .zip(keep)
+            .filter(|(_, keep)| **keep)
+            .map(|(node, _)| layout.row(node))
+            .collect())
+    }
+}
+
+/// A node whose config and summary are parsed from their JSON text.
+fn parse(node: NodeText<'_>) -> Result<RunNode, String> {
+    let object =
+        |text: Option<Cow<'_, str>>| text.map_or_else(|| Ok(Map::new()), |text| json_object_text(&text));
+    Ok(RunNode {
+        config: object(node.config)?,
+        summary_metrics: object(node.summary_metrics)?,
+        name: node.name.into_owned(),
+        display_name: node.display_name.map(Cow::into_owned),
+        state: node.state.map(Cow::into_owned),
+        created_at: node.created_at.into_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page_rows(body: &[u8]) -> Result<Vec<Vec<String>>, DecodeError> {
+        let layout = CacheLayout {
+            name_column: "Name".into(),
+            config_keys: vec!["layer".into(), "dict_size".into()],
+            summary_keys: vec!["l0_norm".into(), "val.min".into()],
+        };
+        let project = decode(body)?.project.expect("a project");
+        let keep = vec![true; project.names().len()];
+        project.rows(&layout, &keep)
+    }
+
+    #[test]
+    fn the_quick_decode_gives_the_rows_of_the_full_one() {
+        let text = br#"{"data": {"project": {"runCount": 2, "runs": {"pageInfo": {"hasNextPage": false, "endCursor": "e"},
+            "edges": [{"node": {"name": "a1", "displayName": "blocks.6_topk_8", "state": "finished",
+            "createdAt": "2023-11-05T17:46:35", "config": "{\"layer\": {\"value\": 6}, \"dict_size\": {\"value\": 12288, \"desc\": null}}",
+            "summaryMetrics": "{\"l0_norm\": NaN, \"val\": {\"min\": 0.25}}"}},
+            {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
+        let objects = br#"{"data": {"project": {"runCount": 2, "runs": {"pageInfo": {"hasNextPage": false, "endCursor": "e"},
+            "edges": [{"node": {"name": "a1", "displayName": "blocks.6_topk_8", "state": "finished",
+            "createdAt": "2023-11-05T17:46:35", "config": {"layer": {"value": 6}, "dict_size": {"value": 12288, "desc": null}},
+            "summaryMetrics": {"l0_norm": "NaN", "val": {"min": 0.25}}}},
+            {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
+        let quick = page_rows(text).unwrap();
+        assert_eq!(quick, page_rows(objects).unwrap());
+        assert_eq!(
+            quick[0],
+            [
+                "blocks.6_topk_8",
+                "a1",
+                "finished",
+                "2023-11-05T17:46:35",
+                "6",
+                "12288",
+                "NaN",
+                "0.25"
+            ]
+        );
+        assert_eq!(quick[1], ["b2", "b2", "", "2023-11-05T17:46:36", "", "", "", ""]);
+    }
+
+    #[test]
+    fn a_bad_json_string_fails_with_the_full_decodes_message() {
+        let body = br#"{"data": {"project": {"runs": {"pageInfo": {"hasNextPage": false},
+            "edges": [{"node": {"name": "n", "createdAt": "t", "summaryMetrics": "{\"a\": 1"}}]}}}}"#;
+        let quick = page_rows(body).unwrap_err();
+        assert_eq!(quick, decode_data::<RunsData>(body).unwrap_err());
+        assert!(
+            matches!(&quick, DecodeError::Shape { path, .. } if path == "data.project.runs.edges[0].node.summaryMetrics"),
+            "{quick:?}"
+        );
+    }
+}

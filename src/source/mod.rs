@@ -3,5 +3,6 @@
 pub mod cache;
 pub mod export;
 pub mod pieces;
+mod plain_row;
 pub mod rows;
 pub mod wandb;

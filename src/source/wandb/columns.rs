@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use super::cells::cells;
 use super::decode::{cell_text, lookup, unwrap_config, RunNode};
 use super::query::Projection;
 use crate::settings::Settings;
@@ -75,6 +76,41 @@ impl CacheLayout {
             row.push(cell_text(lookup(&node.summary_metrics, key)));
         }
         row
+    }
+}
+
+/// A run's fields as a page brings them, config and summary still JSON text.
+pub struct NodeFields<'a> {
+    pub name: &'a str,
+    pub display_name: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub created_at: &'a str,
+    pub config: Option<&'a str>,
+    pub summary_metrics: Option<&'a str>,
+}
+
+impl CacheLayout {
+    /// `row` of the run, made straight from the JSON texts when they are plain (see
+    /// `cells`); `None` when the general path must decide.
+    pub fn row_of_text(&self, node: &NodeFields<'_>) -> Option<Vec<String>> {
+        let dotted = |keys: &[String]| keys.iter().any(|key| key.contains('.'));
+        if dotted(&self.config_keys) || dotted(&self.summary_keys) {
+            return None;
+        }
+        let part = |text: Option<&str>, keys: &[String], config: bool| match text {
+            Some(text) => cells(text, keys, config),
+            None => Some(vec![String::new(); keys.len()]),
+        };
+        let config = part(node.config, &self.config_keys, true)?;
+        let summary = part(node.summary_metrics, &self.summary_keys, false)?;
+        let mut row = Vec::with_capacity(4 + config.len() + summary.len());
+        row.push(node.display_name.unwrap_or(node.name).to_string());
+        row.push(node.name.to_string());
+        row.push(node.state.unwrap_or_default().to_string());
+        row.push(node.created_at.to_string());
+        row.extend(config);
+        row.extend(summary);
+        Some(row)
     }
 }
 

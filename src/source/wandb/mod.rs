@@ -1,5 +1,6 @@
 //! The online source: fetch the profile's layers from the W&B GraphQL API into the cache.
 
+pub mod cells;
 pub mod client;
 pub mod columns;
 pub mod decode;

@@ -10,7 +10,7 @@ use serde_json::Map;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::columns::CacheLayout;
+use super::columns::{CacheLayout, NodeFields};
 use super::decode::{
     decode_borrowed, decode_data, json_object_text, DecodeError, PageInfo, RunNode, RunsData,
 };
@@ -118,14 +118,13 @@ pub fn read(
             }
         };
         let names: Vec<String> = project.names().into_iter().map(str::to_string).collect();
-        let keep = vec![true; names.len()];
         let _ = head.send(Ok(Some(Head {
             run_count: project.run_count,
             page_info: project.page_info.clone(),
             last_cursor: project.last_cursor.clone(),
             names,
         })));
-        project.rows(&layout, &keep)
+        project.rows(&layout)
     });
     (receiver, rows)
 }
@@ -172,31 +171,46 @@ impl PageProject<'_> {
         }
     }
 
-    /// The cache rows of the nodes `keep` picks (by position). Every node's config and
-    /// summary is parsed, kept or not, so a bad one fails the page as a full decode would,
-    /// with the same message.
-    pub fn rows(self, layout: &CacheLayout, keep: &[bool]) -> Result<Vec<Vec<String>>, DecodeError> {
+    /// The cache rows of every node, in order. Every node's config and summary is parsed,
+    /// so a bad one fails the page as a full decode would, with the same message.
+    pub fn rows(self, layout: &CacheLayout) -> Result<Vec<Vec<String>>, DecodeError> {
         let nodes = match self.nodes {
             Nodes::Decoded(nodes) => nodes,
-            Nodes::Text(nodes) => match nodes.into_iter().map(parse).collect() {
-                Ok(nodes) => nodes,
-                Err(reason) => {
-                    return Err(match decode_data::<RunsData>(self.body) {
-                        Err(error) => error,
-                        Ok(_) => DecodeError::Shape {
-                            path: "data.project.runs.edges".into(),
-                            reason,
-                        },
-                    })
+            Nodes::Text(nodes) => {
+                // The common case: every node plain, its cells read straight from the text.
+                let quick: Option<Vec<Vec<String>>> =
+                    nodes.iter().map(|node| node.quick_row(layout)).collect();
+                if let Some(rows) = quick {
+                    return Ok(rows);
                 }
-            },
+                match nodes.into_iter().map(parse).collect() {
+                    Ok(nodes) => nodes,
+                    Err(reason) => {
+                        return Err(match decode_data::<RunsData>(self.body) {
+                            Err(error) => error,
+                            Ok(_) => DecodeError::Shape {
+                                path: "data.project.runs.edges".into(),
+                                reason,
+                            },
+                        })
+                    }
+                }
+            }
         };
-        Ok(nodes
-            .iter()
-            .zip(keep)
-            .filter(|(_, keep)| **keep)
-            .map(|(node, _)| layout.row(node))
-            .collect())
+        Ok(nodes.iter().map(|node| layout.row(node)).collect())
+    }
+}
+
+impl NodeText<'_> {
+    fn quick_row(&self, layout: &CacheLayout) -> Option<Vec<String>> {
+        layout.row_of_text(&NodeFields {
+            name: &self.name,
+            display_name: self.display_name.as_deref(),
+            state: self.state.as_deref(),
+            created_at: &self.created_at,
+            config: self.config.as_deref(),
+            summary_metrics: self.summary_metrics.as_deref(),
+        })
     }
 }
 
@@ -218,15 +232,13 @@ fn parse(node: NodeText<'_>) -> Result<RunNode, String> {
 mod tests {
     use super::*;
 
-    fn page_rows(body: &[u8]) -> Result<Vec<Vec<String>>, DecodeError> {
+    fn page_rows(body: &[u8], summary: &str) -> Result<Vec<Vec<String>>, DecodeError> {
         let layout = CacheLayout {
             name_column: "Name".into(),
             config_keys: vec!["layer".into(), "dict_size".into()],
-            summary_keys: vec!["l0_norm".into(), "val.min".into()],
+            summary_keys: vec!["l0_norm".into(), summary.into()],
         };
-        let project = decode(body)?.project.expect("a project");
-        let keep = vec![true; project.names().len()];
-        project.rows(&layout, &keep)
+        decode(body)?.project.expect("a project").rows(&layout)
     }
 
     #[test]
@@ -234,36 +246,39 @@ mod tests {
         let text = br#"{"data": {"project": {"runCount": 2, "runs": {"pageInfo": {"hasNextPage": false, "endCursor": "e"},
             "edges": [{"node": {"name": "a1", "displayName": "blocks.6_topk_8", "state": "finished",
             "createdAt": "2023-11-05T17:46:35", "config": "{\"layer\": {\"value\": 6}, \"dict_size\": {\"value\": 12288, \"desc\": null}}",
-            "summaryMetrics": "{\"l0_norm\": NaN, \"val\": {\"min\": 0.25}}"}},
+            "summaryMetrics": "{\"l0_norm\": NaN, \"val\": {\"min\": 0.25}, \"loss\": 1e-7}"}},
             {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
         let objects = br#"{"data": {"project": {"runCount": 2, "runs": {"pageInfo": {"hasNextPage": false, "endCursor": "e"},
             "edges": [{"node": {"name": "a1", "displayName": "blocks.6_topk_8", "state": "finished",
             "createdAt": "2023-11-05T17:46:35", "config": {"layer": {"value": 6}, "dict_size": {"value": 12288, "desc": null}},
-            "summaryMetrics": {"l0_norm": "NaN", "val": {"min": 0.25}}}},
+            "summaryMetrics": {"l0_norm": "NaN", "val": {"min": 0.25}, "loss": 1e-7}}},
             {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
-        let quick = page_rows(text).unwrap();
-        assert_eq!(quick, page_rows(objects).unwrap());
-        assert_eq!(
-            quick[0],
-            [
-                "blocks.6_topk_8",
-                "a1",
-                "finished",
-                "2023-11-05T17:46:35",
-                "6",
-                "12288",
-                "NaN",
-                "0.25"
-            ]
-        );
-        assert_eq!(quick[1], ["b2", "b2", "", "2023-11-05T17:46:36", "", "", "", ""]);
+        // "val.min" takes the general path, "loss" the quick one for the JSON texts.
+        for (summary, cell) in [("val.min", "0.25"), ("loss", "0.0000001")] {
+            let quick = page_rows(text, summary).unwrap();
+            assert_eq!(quick, page_rows(objects, summary).unwrap());
+            assert_eq!(
+                quick[0],
+                [
+                    "blocks.6_topk_8",
+                    "a1",
+                    "finished",
+                    "2023-11-05T17:46:35",
+                    "6",
+                    "12288",
+                    "NaN",
+                    cell
+                ]
+            );
+            assert_eq!(quick[1], ["b2", "b2", "", "2023-11-05T17:46:36", "", "", "", ""]);
+        }
     }
 
     #[test]
     fn a_bad_json_string_fails_with_the_full_decodes_message() {
         let body = br#"{"data": {"project": {"runs": {"pageInfo": {"hasNextPage": false},
             "edges": [{"node": {"name": "n", "createdAt": "t", "summaryMetrics": "{\"a\": 1"}}]}}}}"#;
-        let quick = page_rows(body).unwrap_err();
+        let quick = page_rows(body, "a").unwrap_err();
         assert_eq!(quick, decode_data::<RunsData>(body).unwrap_err());
         assert!(
             matches!(&quick, DecodeError::Shape { path, .. } if path == "data.project.runs.edges[0].node.summaryMetrics"),

@@ -1,11 +1,13 @@
-//! Splits a plain CSV row in one pass over 16-byte blocks, the fast path of `RowReader`.
+//! Splits a plain CSV row from 64-byte bitmasks, the fast path of `RowReader`.
 //!
 //! A plain row is one whole line whose fields are each either quoted with no quote or line
 //! break inside, or unquoted with no quote or carriage return inside: nearly every row of a
-//! W&B export. Each 16-byte block gives one bitmask of its quotes, commas, CRs and LFs (SSE2
-//! on x86-64, a byte loop elsewhere), and the row is split by walking those bits, so a short
-//! field costs a few instructions rather than a search. Such a row reads exactly as
-//! `csv_core` reads it; for anything else the split gives up and `csv_core` reads the row.
+//! W&B export. Each 64-byte block gives three bitmasks (quotes, commas, line breaks; SSE2 on
+//! x86-64, a byte loop elsewhere). A prefix XOR of the quote mask marks the bytes inside
+//! quotes, so the field ends are the commas and line breaks outside them, and each field is
+//! then checked by counting its quotes: none, or exactly the two around it. The split walks
+//! one bit per field rather than every byte. Such a row reads exactly as `csv_core` reads
+//! it; for anything else the split gives up and `csv_core` reads the row.
 
 /// Splits the row at the start of `input` (which must not start with a line break). On
 /// success the fields' byte ranges (relative to `input`, quotes excluded) are in `spans`
@@ -19,139 +21,143 @@ pub fn split(
     max_fields: usize,
 ) -> Option<usize> {
     spans.clear();
-    let limit = input.len().min(max_bytes.saturating_add(1));
-    let mut state = State::Start(0);
     let mut block = 0;
-    while block < limit {
-        let mut mask = structural(input, block);
-        while mask != 0 {
-            let at = block + mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            if at >= limit {
+    // All ones when the block starts inside quotes.
+    let mut carry = 0u64;
+    let mut quotes_before_block = 0;
+    let (mut field_start, mut quotes_before_field) = (0, 0);
+    while block < input.len() && block <= max_bytes {
+        let Masks {
+            quotes,
+            commas,
+            breaks,
+        } = masks(input, block);
+        let inside = prefix_xor(quotes) ^ carry;
+        let broken = breaks & inside;
+        let mut ends = (commas | breaks) & !inside;
+        while ends != 0 {
+            let offset = ends.trailing_zeros();
+            ends &= ends - 1;
+            let at = block + offset as usize;
+            let below = (1u64 << offset) - 1;
+            let quotes_to_end = quotes_before_block + (quotes & below).count_ones();
+            let field = match quotes_to_end - quotes_before_field {
+                0 => (field_start, at),
+                2 if input[field_start] == b'"' && input[at - 1] == b'"' && at - 1 > field_start => {
+                    (field_start + 1, at - 1)
+                }
+                _ => return None,
+            };
+            if spans.len() == max_fields {
                 return None;
             }
-            let byte = input[at];
-            // A field that starts here with no quote is unquoted: go on as such.
-            if let State::Start(start) = state {
-                state = match (at == start, byte) {
-                    (true, b'"') => {
-                        state = State::Quoted(start + 1);
-                        continue;
-                    }
-                    _ => State::Unquoted(start),
-                };
+            spans.push(field);
+            if input[at] == b',' {
+                (field_start, quotes_before_field) = (at + 1, quotes_to_end);
+                continue;
             }
-            match state {
-                State::Quoted(start) => match byte {
-                    b'"' => {
-                        push(spans, (start, at), max_fields)?;
-                        state = State::Closed(at + 1);
-                    }
-                    b',' => {}
-                    _ => return None,
-                },
-                State::Unquoted(start) => {
-                    let end = end_of_field(input, at, byte)?;
-                    push(spans, (start, at), max_fields)?;
-                    match end {
-                        FieldEnd::Comma => state = State::Start(at + 1),
-                        FieldEnd::Row(len) => return Some(len),
-                    }
-                }
-                State::Closed(after) => {
-                    if at != after {
-                        return None;
-                    }
-                    match end_of_field(input, at, byte)? {
-                        FieldEnd::Comma => state = State::Start(at + 1),
-                        FieldEnd::Row(len) => return Some(len),
-                    }
-                }
-                State::Start(_) => unreachable!("a field start was settled above"),
+            // A line break outside quotes: the row ends, if no break inside quotes came
+            // before it and a CR is one of a CRLF (csv_core ends a row at a lone CR too).
+            if broken & below != 0 || at > max_bytes {
+                return None;
             }
+            return match (input[at], input.get(at + 1)) {
+                (b'\n', _) => Some(at + 1),
+                (_, Some(b'\n')) => Some(at + 2),
+                _ => None,
+            };
         }
-        block += 16;
+        if broken != 0 {
+            return None;
+        }
+        carry = 0u64.wrapping_sub(inside >> 63);
+        quotes_before_block += quotes.count_ones();
+        block += 64;
     }
     None
 }
 
-/// Where the row stands after the last structural byte.
-#[derive(Clone, Copy)]
-enum State {
-    /// A field starts at this offset.
-    Start(usize),
-    /// Inside an unquoted field that started here.
-    Unquoted(usize),
-    /// Inside a quoted field whose text starts here.
-    Quoted(usize),
-    /// A quoted field closed; the byte at this offset must end it.
-    Closed(usize),
+/// Bit i of each mask is set when byte `at + i` is a quote, a comma, a CR or LF.
+struct Masks {
+    quotes: u64,
+    commas: u64,
+    breaks: u64,
 }
 
-enum FieldEnd {
-    Comma,
-    /// The row ends; its length with the line break.
-    Row(usize),
-}
-
-/// What the structural `byte` at `at` does to an unquoted or just closed field.
-fn end_of_field(input: &[u8], at: usize, byte: u8) -> Option<FieldEnd> {
-    match byte {
-        b',' => Some(FieldEnd::Comma),
-        b'\n' => Some(FieldEnd::Row(at + 1)),
-        b'\r' if input.get(at + 1) == Some(&b'\n') => Some(FieldEnd::Row(at + 2)),
-        _ => None,
+/// Bit i set when bits 0..=i of `bits` hold an odd number of ones: for the quote mask, the
+/// bytes from an opening quote up to (not including) its closing one.
+fn prefix_xor(mut bits: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        bits ^= bits << shift;
     }
+    bits
 }
 
-fn push(spans: &mut Vec<(usize, usize)>, span: (usize, usize), max_fields: usize) -> Option<()> {
-    if spans.len() == max_fields {
-        return None;
-    }
-    spans.push(span);
-    Some(())
-}
-
-/// Bit i set when `input[at + i]` is a quote, comma, CR or LF (bytes past the end: clear).
-fn structural(input: &[u8], at: usize) -> u32 {
+/// The masks of the (up to) 64 bytes from `at`; bits past the end of `input` are clear.
+fn masks(input: &[u8], at: usize) -> Masks {
     #[cfg(target_arch = "x86_64")]
-    if let Some(block) = input.get(at..at + 16) {
-        return structural_sse2(block.try_into().expect("16 bytes"));
+    if let Some(block) = input.get(at..at + 64) {
+        return masks_sse2(block);
     }
-    structural_bytes(&input[at..input.len().min(at + 16)])
+    masks_bytes(&input[at..input.len().min(at + 64)])
 }
 
-fn structural_bytes(block: &[u8]) -> u32 {
-    let mut mask = 0;
+fn masks_bytes(block: &[u8]) -> Masks {
+    let mut masks = Masks {
+        quotes: 0,
+        commas: 0,
+        breaks: 0,
+    };
     for (i, &byte) in block.iter().enumerate() {
-        if matches!(byte, b'"' | b',' | b'\r' | b'\n') {
-            mask |= 1 << i;
+        let bit = 1u64 << i;
+        match byte {
+            b'"' => masks.quotes |= bit,
+            b',' => masks.commas |= bit,
+            b'\r' | b'\n' => masks.breaks |= bit,
+            _ => {}
         }
     }
-    mask
+    masks
 }
 
 #[cfg(target_arch = "x86_64")]
-fn structural_sse2(block: &[u8; 16]) -> u32 {
+fn masks_sse2(block: &[u8]) -> Masks {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    // SAFETY: SSE2 is part of every x86-64 CPU, and the load reads exactly the 16 bytes of
-    // `block` (an unaligned load, as `_mm_loadu_si128` allows).
-    unsafe {
-        let bytes = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-        let is = |byte: u8| _mm_cmpeq_epi8(bytes, _mm_set1_epi8(byte as i8));
-        let any = _mm_or_si128(
-            _mm_or_si128(is(b'"'), is(b',')),
-            _mm_or_si128(is(b'\r'), is(b'\n')),
-        );
-        _mm_movemask_epi8(any) as u32
+    assert_eq!(block.len(), 64);
+    let mut masks = Masks {
+        quotes: 0,
+        commas: 0,
+        breaks: 0,
+    };
+    for (i, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of every x86-64 CPU, and the unaligned load reads exactly
+        // the 16 bytes of `chunk`.
+        let (quotes, commas, breaks) = unsafe {
+            let bytes = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            let is = |byte: u8| _mm_cmpeq_epi8(bytes, _mm_set1_epi8(byte as i8));
+            (
+                _mm_movemask_epi8(is(b'"')),
+                _mm_movemask_epi8(is(b',')),
+                _mm_movemask_epi8(_mm_or_si128(is(b'\r'), is(b'\n'))),
+            )
+        };
+        let shift = 16 * i;
+        masks.quotes |= (quotes as u16 as u64) << shift;
+        masks.commas |= (commas as u16 as u64) << shift;
+        masks.breaks |= (breaks as u16 as u64) << shift;
     }
+    masks
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fields_of(row: &str) -> Option<(Vec<&str>, usize)> {
+        fields(row)
+    }
 
     fn fields(row: &str) -> Option<(Vec<&str>, usize)> {
         let mut spans = Vec::new();
@@ -205,7 +211,7 @@ mod tests {
         let alphabet = b"\",\r\nab \xff";
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         for _ in 0..20_000 {
-            let bytes: Vec<u8> = (0..40)
+            let bytes: Vec<u8> = (0..100)
                 .map(|_| {
                     state ^= state << 13;
                     state ^= state >> 7;
@@ -213,10 +219,33 @@ mod tests {
                     alphabet[(state % alphabet.len() as u64) as usize]
                 })
                 .collect();
-            for at in [0, 3, 16, 24, 30, 39] {
-                let expected = structural_bytes(&bytes[at..bytes.len().min(at + 16)]);
-                assert_eq!(structural(&bytes, at), expected, "{bytes:?} at {at}");
+            for at in [0, 3, 16, 30, 36, 64, 99] {
+                let expected = masks_bytes(&bytes[at..bytes.len().min(at + 64)]);
+                let got = masks(&bytes, at);
+                let pairs = [
+                    (got.quotes, expected.quotes),
+                    (got.commas, expected.commas),
+                    (got.breaks, expected.breaks),
+                ];
+                assert!(pairs.iter().all(|(a, b)| a == b), "{bytes:?} at {at}");
             }
         }
+    }
+
+    #[test]
+    fn prefix_xor_marks_the_inside_of_quotes() {
+        let quotes = 0b1000_0100_1001u64;
+        assert_eq!(prefix_xor(quotes), 0b0111_1100_0111);
+        assert_eq!(prefix_xor(1 << 63), 1 << 63);
+    }
+
+    #[test]
+    fn rows_longer_than_a_block_keep_their_quote_state() {
+        let long = format!("\"{}\",\"{}\",x\r\n", "a,".repeat(40), "b".repeat(70));
+        let (fields, len) = fields(&long).expect("a plain row");
+        assert_eq!(fields, ["a,".repeat(40), "b".repeat(70), "x".to_string()]);
+        assert_eq!(len, long.len());
+        let broken = format!("\"{}\n\",x\n", "a".repeat(70));
+        assert_eq!(fields_of(&broken), None);
     }
 }

@@ -470,8 +470,11 @@ mod tests {
                 proptest::sample::select(vec![
                     "a", "bc", ",", "\"", "\"\"", "\r", "\n", "\r\n", " ", "\"x\"", "\"y,z\"",
                     "\u{feff}",
+                    // Long enough that rows cross the fast path's 64-byte blocks.
+                    "\"quoted, and longer than a block of the fast path by itself alone\"",
+                    "plain_and_longer_than_half_a_block_of_the_fast_path",
                 ]),
-                0..40,
+                0..60,
             ),
             chunk in 1usize..64,
         ) {

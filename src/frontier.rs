@@ -30,9 +30,26 @@ impl Priced {
 /// descending). Points equal on both axes keep only the first in input order. A map, not a
 /// vector, so that a frontier of many points (a sweep whose runs trade error for DL along
 /// a curve) costs O(log n) per offer rather than O(n).
-#[derive(Debug, Clone, Default)]
+///
+/// Most runs do not enter, so the check comes first and must be cheap: while the frontier
+/// has at most `INDEX_CAP` points, their (error, DL) pairs are also kept in a sorted vector,
+/// searched in a few cache lines instead of walking the map's nodes.
+#[derive(Debug, Clone)]
 pub struct Frontier {
     points: BTreeMap<ErrorKey, Priced>,
+    /// (error key, DL) of every point in key order, or `None` past `index_cap` points.
+    index: Option<Vec<(f64, f64)>>,
+    index_cap: usize,
+}
+
+/// The most points the sorted (error, DL) vector is kept for: its inserts move at most
+/// this many pairs (64 KiB).
+const INDEX_CAP: usize = 4096;
+
+impl Default for Frontier {
+    fn default() -> Self {
+        Frontier::with_index_cap(INDEX_CAP)
+    }
 }
 
 /// A non-NaN error as a map key (`-0.0` is stored as `0.0`, which `<` treats as equal).
@@ -60,10 +77,31 @@ impl Ord for ErrorKey {
 }
 
 impl Frontier {
+    fn with_index_cap(index_cap: usize) -> Frontier {
+        Frontier {
+            points: BTreeMap::new(),
+            index: Some(Vec::new()),
+            index_cap,
+        }
+    }
+
     /// Whether a run with these numbers would enter (cheap pre-check before copying it).
     pub fn would_enter(&self, error: f64, dl_bits: f64, order: (u32, u64)) -> bool {
         if error.is_nan() || dl_bits.is_nan() {
             return false;
+        }
+        if let Some(index) = &self.index {
+            let key = ErrorKey::new(error);
+            let below = index.partition_point(|&(e, _)| ErrorKey(e) <= key);
+            let Some(&(e, d)) = below.checked_sub(1).map(|i| &index[i]) else {
+                return true;
+            };
+            let dominated = d <= dl_bits && (e < error || d < dl_bits);
+            let twin = e == error && d == dl_bits;
+            if !twin {
+                return !dominated;
+            }
+            // An equal point: the earlier run stays; the map knows whose it is.
         }
         // DL falls as error grows, so the point with the largest error <= `error` has the
         // smallest DL of those that could dominate the run.
@@ -95,10 +133,17 @@ impl Frontier {
             .take_while(|(_, p)| p.dl_bits >= candidate.dl_bits)
             .map(|(k, _)| *k)
             .collect();
+        if let Some(index) = &mut self.index {
+            let at = index.partition_point(|&(e, _)| ErrorKey(e) < key);
+            index.splice(at..at + doomed.len(), [(key.0, candidate.dl_bits)]);
+        }
         for k in doomed {
             self.points.remove(&k);
         }
         self.points.insert(key, candidate);
+        if self.points.len() > self.index_cap {
+            self.index = None;
+        }
     }
 
     pub fn merge(&mut self, other: Frontier) {
@@ -122,5 +167,78 @@ impl Frontier {
 
     pub fn into_points(self) -> Vec<Priced> {
         self.points.into_values().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, RunRecord};
+
+    fn point(error: f64, dl_bits: f64, line: u64) -> Priced {
+        Priced {
+            run: RunRecord {
+                name: format!("run{line}"),
+                layer: 6,
+                activation: "topk".into(),
+                k: 0,
+                l0: 1.0,
+                error,
+                dict_size: None,
+                origin: Origin {
+                    file: "gen.csv".into(),
+                    source: 0,
+                    line,
+                },
+            },
+            dict_size: 1,
+            dl_bits,
+        }
+    }
+
+    /// Pseudo-random points near a curve, with repeats, so many enter and many leave.
+    fn points(count: u64) -> Vec<Priced> {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        (0..count)
+            .map(|line| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let error = (state % 5000) as f64 / 64.0;
+                let dl = 1e6 / (1.0 + error) + ((state >> 20) % 8) as f64;
+                point(error, dl, line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_index_and_the_map_alone_keep_the_same_points() {
+        for cap in [0, 3, 64, INDEX_CAP] {
+            let (mut indexed, mut plain) = (Frontier::with_index_cap(cap), Frontier::with_index_cap(0));
+            for p in points(20_000) {
+                let order = p.run.origin.order();
+                assert_eq!(
+                    indexed.would_enter(p.run.error, p.dl_bits, order),
+                    plain.would_enter(p.run.error, p.dl_bits, order),
+                );
+                indexed.offer(p.clone());
+                plain.offer(p);
+                if let Some(index) = &indexed.index {
+                    let pairs: Vec<(f64, f64)> = indexed.iter().map(|p| (p.run.error, p.dl_bits)).collect();
+                    assert_eq!(index, &pairs);
+                }
+            }
+            assert!(
+                indexed.len() > 100,
+                "a frontier worth indexing: {}",
+                indexed.len()
+            );
+            let summary = |f: Frontier| -> Vec<(f64, f64, u64)> {
+                f.iter()
+                    .map(|p| (p.run.error, p.dl_bits, p.run.origin.line))
+                    .collect()
+            };
+            assert_eq!(summary(indexed), summary(plain), "cap {cap}");
+        }
     }
 }

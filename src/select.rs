@@ -72,8 +72,17 @@ pub struct Selector {
     layers: Vec<i64>,
     tolerances: Vec<f64>,
     pricing: Pricing,
-    groups: BTreeMap<i64, BTreeMap<String, Group>>,
+    /// The groups in the order first seen (a sweep has a handful per layer, so a scan
+    /// from the last one used beats a map), and past `SCAN_LIMIT` groups a map to them.
+    groups: Vec<(i64, String, Group)>,
+    last_used: usize,
+    index: Option<BTreeMap<i64, BTreeMap<String, usize>>>,
+    /// `B + log2 D` of the naive code for the last D priced, and that D.
+    naive_per_feature: Option<(u64, f64)>,
 }
+
+/// The most groups looked up by a scan; more are looked up in a map.
+const SCAN_LIMIT: usize = 32;
 
 impl Selector {
     /// A selector that keeps only runs of `layers`.
@@ -82,46 +91,99 @@ impl Selector {
             layers: layers.to_vec(),
             tolerances: tolerances.to_vec(),
             pricing,
-            groups: BTreeMap::new(),
+            groups: Vec::new(),
+            last_used: 0,
+            index: None,
+            naive_per_feature: None,
         }
+    }
+
+    /// Where the group of (layer, activation) is in `groups`, made when first seen.
+    fn group_at(&mut self, layer: i64, activation: &str) -> usize {
+        let found = match &self.index {
+            Some(index) => index
+                .get(&layer)
+                .and_then(|by_name| by_name.get(activation))
+                .copied(),
+            None => {
+                let is = |(l, a, _): &(i64, String, Group)| *l == layer && a == activation;
+                match self.groups.get(self.last_used) {
+                    Some(slot) if is(slot) => Some(self.last_used),
+                    _ => self.groups.iter().position(is),
+                }
+            }
+        };
+        let at = found.unwrap_or_else(|| {
+            self.groups
+                .push((layer, activation.to_string(), Group::default()));
+            let at = self.groups.len() - 1;
+            if let Some(index) = &mut self.index {
+                index.entry(layer).or_default().insert(activation.to_string(), at);
+            } else if self.groups.len() > SCAN_LIMIT {
+                let mut index: BTreeMap<i64, BTreeMap<String, usize>> = BTreeMap::new();
+                for (i, (l, a, _)) in self.groups.iter().enumerate() {
+                    index.entry(*l).or_default().insert(a.clone(), i);
+                }
+                self.index = Some(index);
+            }
+            at
+        });
+        self.last_used = at;
+        at
+    }
+
+    /// The run's dictionary size and DL, as `Pricing::price` gives them (the naive code's
+    /// per-feature cost is kept for the last D rather than taking a log per run).
+    fn price(&mut self, run: &RunRef<'_>) -> (u64, f64) {
+        if self.pricing.code != Code::Naive {
+            return self.pricing.price(run);
+        }
+        let dict_size = self.pricing.dict_for(run.dict_size);
+        let per_feature = match self.naive_per_feature {
+            Some((d, cost)) if d == dict_size => cost,
+            _ => {
+                let cost = self.pricing.bits + (dict_size as f64).log2();
+                self.naive_per_feature = Some((dict_size, cost));
+                cost
+            }
+        };
+        (dict_size, run.l0 * per_feature)
     }
 
     /// Folds in a selector that saw other inputs (e.g. another file read in parallel).
     pub fn merge(&mut self, other: Selector) {
-        for (layer, groups) in other.groups {
-            let mine = self.groups.entry(layer).or_default();
-            for (activation, group) in groups {
-                let slot = mine.entry(activation).or_default();
-                slot.runs += group.runs;
-                if let Some(best) = group.best {
-                    keep_if(&mut slot.best, best, smaller_error);
-                }
-                slot.at_tolerance.resize(self.tolerances.len(), None);
-                for (mine, theirs) in slot.at_tolerance.iter_mut().zip(group.at_tolerance) {
-                    if let Some(theirs) = theirs {
-                        keep_if(mine, theirs, cheaper);
-                    }
-                }
-                slot.frontier.merge(group.frontier);
+        for (layer, activation, group) in other.groups {
+            let at = self.group_at(layer, &activation);
+            let slot = &mut self.groups[at].2;
+            slot.runs += group.runs;
+            if let Some(best) = group.best {
+                keep_if(&mut slot.best, best, smaller_error);
             }
+            slot.at_tolerance.resize(self.tolerances.len(), None);
+            for (mine, theirs) in slot.at_tolerance.iter_mut().zip(group.at_tolerance) {
+                if let Some(theirs) = theirs {
+                    keep_if(mine, theirs, cheaper);
+                }
+            }
+            slot.frontier.merge(group.frontier);
         }
     }
 
-    pub fn finish(self) -> Vec<GroupResult> {
+    pub fn finish(mut self) -> Vec<GroupResult> {
         let tolerances = self.tolerances.len();
+        self.groups
+            .sort_by(|(la, aa, _), (lb, ab, _)| (la, aa).cmp(&(lb, ab)));
         let mut results = Vec::new();
-        for (layer, groups) in self.groups {
-            for (activation, mut group) in groups {
-                group.at_tolerance.resize(tolerances, None);
-                results.push(GroupResult {
-                    layer,
-                    activation,
-                    runs: group.runs,
-                    best: group.best,
-                    at_tolerance: group.at_tolerance,
-                    frontier: group.frontier.into_points(),
-                });
-            }
+        for (layer, activation, mut group) in self.groups {
+            group.at_tolerance.resize(tolerances, None);
+            results.push(GroupResult {
+                layer,
+                activation,
+                runs: group.runs,
+                best: group.best,
+                at_tolerance: group.at_tolerance,
+                frontier: group.frontier.into_points(),
+            });
         }
         results
     }
@@ -161,16 +223,13 @@ impl RecordSink for Selector {
         if !self.layers.contains(&run.layer) {
             return Ok(());
         }
-        let groups = self.groups.entry(run.layer).or_default();
-        let group = match groups.get_mut(run.activation) {
-            Some(group) => group,
-            None => groups.entry(run.activation.to_string()).or_default(),
-        };
+        let (dict_size, dl_bits) = self.price(run);
+        let at = self.group_at(run.layer, run.activation);
+        let group = &mut self.groups[at].2;
         group.runs += 1;
         if run.error.is_nan() {
             return Ok(());
         }
-        let (dict_size, dl_bits) = self.pricing.price(run);
         let priced = || Priced {
             run: run.to_record(),
             dict_size,
@@ -194,5 +253,56 @@ impl RecordSink for Selector {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Many groups (past the scan limit, so looked up in the map) come out in order, each
+    /// with its own runs and its smallest error.
+    #[test]
+    fn many_groups_keep_their_own_runs() {
+        let file: Arc<str> = "gen.csv".into();
+        let mut selector = Selector::new(&[6, 7, 8], &[], Pricing::seed());
+        let mut expected: BTreeMap<(i64, String), (u64, f64)> = BTreeMap::new();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for line in 0..5000u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let layer = 6 + (state % 3) as i64;
+            let activation = format!("act{}", (state >> 8) % 40);
+            let error = ((state >> 16) % 1000) as f64 / 1e4;
+            let run = RunRef {
+                name: "run",
+                layer,
+                activation: &activation,
+                k: 0,
+                l0: 10.0,
+                error,
+                dict_size: None,
+                file: &file,
+                source: 0,
+                line,
+            };
+            selector.accept(&run).unwrap();
+            let slot = expected
+                .entry((layer, activation.clone()))
+                .or_insert((0, f64::INFINITY));
+            slot.0 += 1;
+            slot.1 = slot.1.min(error);
+        }
+        assert!(expected.len() > SCAN_LIMIT);
+        let got: Vec<((i64, String), (u64, f64))> = selector
+            .finish()
+            .into_iter()
+            .map(|g| ((g.layer, g.activation), (g.runs, g.best.unwrap().run.error)))
+            .collect();
+        assert_eq!(got, expected.into_iter().collect::<Vec<_>>());
     }
 }

@@ -129,7 +129,8 @@ impl<'a> LastParts<'a> {
         };
         let mut end = name.len();
         while tail.count < needed {
-            match memchr::memrchr(*byte, &name.as_bytes()[..end]) {
+            // Parts are a few bytes: a plain loop beats a vectorised search's set-up.
+            match name.as_bytes()[..end].iter().rposition(|b| b == byte) {
                 Some(at) => {
                     tail.parts[tail.count] = &name[at + 1..end];
                     end = at;

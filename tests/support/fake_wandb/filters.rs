@@ -26,9 +26,35 @@ pub enum Field {
     JobType,
     Sweep,
     /// Path after `config.` (a `.value` right after the key is dropped when matching).
-    Config(Vec<String>),
+    Config(KeyPath),
     /// Path after `summary_metrics.`.
-    Summary(Vec<String>),
+    Summary(KeyPath),
+}
+
+/// A dotted path into a run's config or summary, whose keys may themselves hold dots: the
+/// longest prefix that is a key names the value, the rest walks into it. The prefixes are
+/// joined once, when the filter is compiled, not once per run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyPath {
+    parts: Vec<String>,
+    /// `parts[..n].join(".")` for n from `parts.len()` down to 1.
+    prefixes: Vec<String>,
+}
+
+impl KeyPath {
+    fn new(rest: &str) -> KeyPath {
+        let parts: Vec<String> = rest.split('.').map(String::from).collect();
+        let prefixes = (1..=parts.len()).rev().map(|n| parts[..n].join(".")).collect();
+        KeyPath { parts, prefixes }
+    }
+
+    /// The value under the longest prefix that `get` finds, and the parts after it.
+    fn find<'a, T>(&self, get: impl Fn(&str) -> Option<&'a T>) -> Option<(&'a T, &[String])> {
+        self.prefixes
+            .iter()
+            .zip((1..=self.parts.len()).rev())
+            .find_map(|(key, n)| get(key).map(|value| (value, &self.parts[n..])))
+    }
 }
 
 #[derive(Debug)]
@@ -85,7 +111,6 @@ fn compile(v: &J) -> Result<Filter, String> {
 }
 
 fn parse_field(k: &str) -> Result<Field, String> {
-    let split = |rest: &str| rest.split('.').map(String::from).collect::<Vec<_>>();
     Ok(match k {
         "name" => Field::Name,
         "displayName" | "display_name" => Field::DisplayName,
@@ -98,13 +123,13 @@ fn parse_field(k: &str) -> Result<Field, String> {
         "sweep" | "sweepName" => Field::Sweep,
         _ => {
             if let Some(rest) = k.strip_prefix("config.").filter(|r| !r.is_empty()) {
-                Field::Config(split(rest))
+                Field::Config(KeyPath::new(rest))
             } else if let Some(rest) = k
                 .strip_prefix("summary_metrics.")
                 .or_else(|| k.strip_prefix("summaryMetrics."))
                 .filter(|r| !r.is_empty())
             {
-                Field::Summary(split(rest))
+                Field::Summary(KeyPath::new(rest))
             } else {
                 return Err(format!("invalid filters: unknown field {k:?}"));
             }
@@ -189,26 +214,18 @@ fn field_value(run: &FakeRun, field: &Field) -> Option<V> {
         Field::JobType => opt_str(&run.job_type),
         Field::Sweep => opt_str(&run.sweep_name),
         Field::Config(path) => {
-            let (key, rest) = longest_key(path, |k| run.config.contains_key(k))?;
+            let (value, rest) = path.find(|k| run.config.get(k))?;
             let rest = match rest.first() {
                 Some(first) if first == "value" => &rest[1..],
                 _ => rest,
             };
-            V::from_json(&run.config[&key]).get_path(rest).cloned()
+            V::from_json(value).get_path(rest).cloned()
         }
         Field::Summary(path) => {
-            let (key, rest) = longest_key(path, |k| run.summary.contains_key(k))?;
-            run.summary[&key].get_path(rest).cloned()
+            let (value, rest) = path.find(|k| run.summary.get(k))?;
+            value.get_path(rest).cloned()
         }
     }
-}
-
-/// Splits `path` into the longest dotted prefix that is a key, and the rest.
-fn longest_key(path: &[String], has: impl Fn(&str) -> bool) -> Option<(String, &[String])> {
-    (1..=path.len()).rev().find_map(|i| {
-        let key = path[..i].join(".");
-        has(&key).then(|| (key, &path[i..]))
-    })
 }
 
 fn test(cond: &Cond, v: Option<&V>) -> bool {

@@ -121,6 +121,8 @@ pub struct StagedLayer {
     pub runs: u64,
     pub run_count: u64,
     pub reused: u64,
+    /// Hex sha256 of the file, taken as it was written.
+    pub sha256: String,
 }
 
 /// A temp file in the cache folder (created if needed) for one layer's export.
@@ -139,7 +141,7 @@ pub fn commit(
 ) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     manifest.layers.clear();
     for layer in staged {
-        let sha256 = sha256_of(layer.file.path())?;
+        let sha256 = layer.sha256;
         let file = format!("layer-{}-{}.csv", layer.layer, &sha256[..12]);
         layer
             .file

@@ -13,6 +13,7 @@ use super::decode::{decode_data, CountData, DecodeError};
 use super::incremental::{self, PreviousLayer};
 use super::page;
 use super::query::{layer_filter, PageRequest, COUNT_QUERY};
+use crate::digest::DigestWriter;
 use crate::error::{fail, Error, Kind};
 use crate::progress::Progress;
 use crate::settings::Settings;
@@ -58,7 +59,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, layer: i64) -> anyhow::Result<S
     let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
     // Off the async workers: sorting, writing and syncing a layer must not hold up the
     // other layers' page requests.
-    let (file, runs) = tokio::task::spawn_blocking(move || stage(file, &header, rows))
+    let (file, runs, sha256) = tokio::task::spawn_blocking(move || stage(file, &header, rows))
         .await
         .map_err(|e| anyhow::anyhow!("staging layer {layer}: {e}"))??;
     if settings.verbose >= 1 {
@@ -73,30 +74,33 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, layer: i64) -> anyhow::Result<S
         runs,
         run_count,
         reused,
+        sha256,
     })
 }
 
-/// Writes a layer's rows, in canonical order, to its temp file in the cache, and syncs it
-/// to disk while other layers are still on the network (the cache's commit syncs it again,
-/// then cheaply: that one is on the critical path, at the end of the fetch).
+/// Writes a layer's rows, in canonical order, to its temp file in the cache, digesting them
+/// on the way, and syncs it to disk while other layers are still on the network (the
+/// cache's commit syncs it again, then cheaply: that one is on the critical path, at the
+/// end of the fetch). Returns the file, its runs and its hex sha256.
 fn stage(
     file: NamedTempFile,
     header: &[String],
     mut rows: Vec<Vec<String>>,
-) -> anyhow::Result<(NamedTempFile, u64)> {
+) -> anyhow::Result<(NamedTempFile, u64, String)> {
     rows.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
+    let digested = DigestWriter::new(file.reopen()?);
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
-        .from_writer(BufWriter::with_capacity(1 << 16, file.reopen()?));
+        .from_writer(BufWriter::with_capacity(1 << 16, digested));
     writer.write_record(header)?;
     for row in &rows {
         writer.write_record(row)?;
     }
-    writer.flush()?;
-    drop(writer);
+    let buffered = writer.into_inner().map_err(|e| e.into_error())?;
+    let (_, sha256) = buffered.into_inner().map_err(|e| e.into_error())?.finish();
     // Best effort: a failure here shows again, reported, at the commit's sync.
     let _ = file.as_file().sync_data();
-    Ok((file, rows.len() as u64))
+    Ok((file, rows.len() as u64, cache::hex(&sha256)))
 }
 
 /// Incremental: fetch what is new or was unfinished, keep the rest from the cache, and

@@ -1,7 +1,8 @@
 //! Splits an export's bytes into CSV rows with `csv_core`, tracking lines, quoting and size.
 //!
 //! One pass over the bytes, which are read into a reused buffer and parsed in place (no
-//! second reader in between, no per-row allocation). Beside the fields of each row it knows
+//! second reader in between, no per-row allocation); a plain row (`plain_row`) is split
+//! without `csv_core`, and reads exactly as `csv_core` would read it. Beside the fields of each row it knows
 //! the line the row starts on (a CRLF file's rows too), whether the input ended inside a
 //! quoted field (`csv` silently closes it, which would take a truncated export for a whole
 //! one), and it refuses a row longer than `MAX_ROW_BYTES` or wider than `MAX_ROW_FIELDS`,

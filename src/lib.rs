@@ -76,14 +76,18 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
             settings.quiet,
         )?)
     };
-    let (exports, provenance) = choose_exports(&settings)?;
     let mut staging = if settings.check {
         Staging::detached(&settings.out_dir)?
     } else {
         Staging::new(&settings.out_dir)?
     };
     let pricing = settings.pricing();
-    let replay = pipeline::replay(&exports, &settings, pricing, &staging)?;
+    // A fetch hands over each layer's export as soon as it is in the cache, to be read
+    // while the other layers are still on the network.
+    let ahead = pipeline::ReadAhead::default();
+    let read_ahead = |index: usize, spec: ExportSpec| ahead.read(index, &spec, &settings, pricing, &staging);
+    let (exports, provenance) = choose_exports(&settings, &read_ahead)?;
+    let replay = pipeline::replay_ahead(&exports, ahead, &settings, pricing, &staging)?;
     interrupt::check("the artifacts are unchanged")?;
     let table = MdlTable {
         groups: replay.groups.clone(),
@@ -118,22 +122,20 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--export` files; else offline the project's cache, or its bundled exports; else a fetch.
-fn choose_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
+/// `--export` files; else offline the project's cache, or its bundled exports; else a fetch
+/// (which hands each layer's export to `fetched` as soon as it is staged).
+fn choose_exports(
+    settings: &Settings,
+    fetched: &(dyn Fn(usize, ExportSpec) + Sync),
+) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
     use manifest::Provenance;
     if !settings.exports.is_empty() {
         return Ok((settings.exports.clone(), Provenance::Exports));
     }
     if !settings.offline {
-        let (cache, mut exports) = source::wandb::fetch(settings)?;
-        if let Some(real_root) = &settings.fetch.real_cache_root {
-            for spec in &mut exports {
-                let relative = spec
-                    .path
-                    .strip_prefix(&settings.fetch.cache_root)
-                    .unwrap_or(&spec.path);
-                spec.label = Some(real_root.join(relative).display().to_string());
-            }
+        let (cache, mut exports) = source::wandb::fetch(settings, fetched)?;
+        for spec in &mut exports {
+            spec.label = source::cache::export_label(&settings.fetch, &spec.path);
         }
         return Ok((exports, Provenance::Fetched(cache)));
     }

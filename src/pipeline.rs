@@ -89,10 +89,60 @@ pub fn replay(
     pricing: Pricing,
     staging: &Staging,
 ) -> anyhow::Result<Replay> {
-    let threads = MAX_THREADS.min(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    replay_ahead(exports, ReadAhead::default(), settings, pricing, staging)
+}
+
+/// Exports read before `replay_ahead` is called, by their position among its exports: a
+/// fetched layer is read while the other layers are still on the network.
+#[derive(Default)]
+pub struct ReadAhead(Mutex<Vec<(usize, Vec<anyhow::Result<Outcome>>)>>);
+
+impl ReadAhead {
+    /// Reads `spec`, which is to be export `index`, now (on this thread), exactly as
+    /// `replay` would read it.
+    pub fn read(
+        &self,
+        index: usize,
+        spec: &ExportSpec,
+        settings: &Settings,
+        pricing: Pricing,
+        staging: &Staging,
+    ) {
+        let (pieces, min_bytes) = pieces_per_export(threads());
+        let plan = plan(spec, pieces, min_bytes);
+        let mut outcomes: Vec<anyhow::Result<Outcome>> = (plan.iter())
+            .map(|&piece| read_one(spec, index, piece, settings, pricing, staging))
+            .collect();
+        if let [_, .., last] = plan.as_slice() {
+            outcomes.push(digest_file(spec, last.end).map(Outcome::Digest));
+        }
+        self.0.lock().expect("a reader panicked").push((index, outcomes));
+    }
+}
+
+fn threads() -> usize {
+    MAX_THREADS.min(std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// `replay`, with some exports already read.
+pub fn replay_ahead(
+    exports: &[ExportSpec],
+    ahead: ReadAhead,
+    settings: &Settings,
+    pricing: Pricing,
+    staging: &Staging,
+) -> anyhow::Result<Replay> {
+    let mut per_export: Vec<Option<Vec<anyhow::Result<Outcome>>>> = exports.iter().map(|_| None).collect();
+    for (index, outcomes) in ahead.0.into_inner().expect("a reader panicked") {
+        per_export[index] = Some(outcomes);
+    }
+    let threads = threads();
     let (pieces, min_bytes) = pieces_per_export(threads);
-    let plans: Vec<Vec<Piece>> = (exports.iter())
-        .map(|spec| plan(spec, pieces, min_bytes))
+    let plans: Vec<Vec<Piece>> = (exports.iter().zip(&per_export))
+        .map(|(spec, read)| match read {
+            Some(_) => Vec::new(),
+            None => plan(spec, pieces, min_bytes),
+        })
         .collect();
     // The pieces in input order, then the digests of the files in pieces: small tasks that
     // even out the threads' ends.
@@ -120,9 +170,8 @@ pub fn replay(
         staging,
         threads.clamp(1, tasks.len().max(1)),
     );
-    let mut per_export: Vec<Vec<anyhow::Result<Outcome>>> = exports.iter().map(|_| Vec::new()).collect();
     for (task, outcome) in tasks.iter().zip(outcomes) {
-        per_export[task.export].push(outcome);
+        per_export[task.export].get_or_insert_with(Vec::new).push(outcome);
     }
 
     let runs_file = match settings.runs_csv {
@@ -137,6 +186,7 @@ pub fn replay(
     let mut skips = Skips::default();
     let mut files = Vec::with_capacity(exports.len());
     for ((index, spec), outcomes) in exports.iter().enumerate().zip(per_export) {
+        let outcomes = outcomes.unwrap_or_default();
         // The first failure in input order is the one reported, as reading in order would;
         // a piece that ended inside quotes voids those after it: read the file whole.
         let mut read = Vec::with_capacity(outcomes.len());

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
 use crate::error::{fail, Error, Kind};
-use crate::settings::ExportSpec;
+use crate::settings::{ExportSpec, FetchSettings};
 
 pub const MANIFEST: &str = "cache-manifest.json";
 
@@ -113,6 +113,19 @@ pub fn load(dir: &Path) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     Ok((manifest, exports))
 }
 
+/// The name of a layer's export in the cache: named by its content.
+pub fn file_name(layer: i64, sha256: &str) -> String {
+    format!("layer-{layer}-{}.csv", &sha256[..12])
+}
+
+/// How messages and artifacts name a cache file: by its path (`None`), but under `--check`,
+/// which fetches into a throwaway folder, by the path it has in the real cache.
+pub fn export_label(fetch: &FetchSettings, path: &Path) -> Option<String> {
+    let real_root = fetch.real_cache_root.as_ref()?;
+    let relative = path.strip_prefix(&fetch.cache_root).unwrap_or(path);
+    Some(real_root.join(relative).display().to_string())
+}
+
 /// A layer's export being written, to be committed with the others.
 pub struct StagedLayer {
     pub file: NamedTempFile,
@@ -142,7 +155,7 @@ pub fn commit(
     manifest.layers.clear();
     for layer in staged {
         let sha256 = layer.sha256;
-        let file = format!("layer-{}-{}.csv", layer.layer, &sha256[..12]);
+        let file = file_name(layer.layer, &sha256);
         layer
             .file
             .as_file()

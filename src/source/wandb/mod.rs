@@ -24,22 +24,50 @@ use decode::{decode_data, ViewerData};
 use pager::{fetch_layer, FetchContext};
 use secret::{discover_key, KeySource};
 
-/// Fetches every layer (concurrently), commits the cache, and returns its exports.
+/// Fetches every layer (concurrently), commits the cache, and returns its exports. Each
+/// layer's export is handed to `staged` (with its position among the exports, on a thread
+/// of its own) as soon as it is written, before the cache is committed, under the name it
+/// will have there; that thread then syncs it to disk, off the critical path (syncing
+/// before the read would leave its access time for the commit's fsync to journal).
 /// SIGINT or SIGTERM abandons the fetch, leaving the previous cache as it was.
-pub fn fetch(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
+pub fn fetch(
+    settings: &Settings,
+    staged: &(dyn Fn(usize, ExportSpec) + Sync),
+) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    runtime.block_on(async {
-        tokio::select! {
-            result = fetch_all(settings) => result,
-            signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
-        }
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::channel::<(usize, ExportSpec, std::fs::File)>();
+        let handler = scope.spawn(move || {
+            for (index, spec, file) in receiver {
+                staged(index, spec);
+                // Best effort: a failure shows again, reported, at the commit's sync.
+                let _ = file.sync_all();
+            }
+        });
+        let handed = move || {
+            handler
+                .join()
+                .map_err(|_| anyhow::anyhow!("reading a fetched layer failed"))
+        };
+        runtime.block_on(async {
+            tokio::select! {
+                result = fetch_all(settings, sender, handed) => result,
+                signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
+            }
+        })
     })
 }
 
-async fn fetch_all(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
+/// Fetches and stages every layer, sending each to `staged`; commits the cache once
+/// `handed` says every staged layer was handled.
+async fn fetch_all(
+    settings: &Settings,
+    staged: std::sync::mpsc::Sender<(usize, ExportSpec, std::fs::File)>,
+    handed: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     let base = parse_base_url(&settings.fetch.base_url)?;
     let machine = machine_of(&base);
     let (key, source) = discover_key(&machine)?;
@@ -59,6 +87,10 @@ async fn fetch_all(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<Ex
     let layout = CacheLayout::new(settings);
     let query = query::runs_query(&layout.projection());
     let progress = Progress::new(settings.quiet);
+    let hand_over = |index: usize, spec: ExportSpec, file: std::fs::File| {
+        // The handler only stops when this fetch is dropped.
+        let _ = staged.send((index, spec, file));
+    };
     let context = FetchContext {
         client: &client,
         settings,
@@ -67,12 +99,15 @@ async fn fetch_all(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<Ex
         entity: &entity,
         cache_dir: &cache_dir,
         progress: &progress,
+        staged: &hand_over,
     };
-    let staged = futures::stream::iter(settings.layers.iter().copied())
-        .map(|layer| fetch_layer(&context, layer))
+    let layers = futures::stream::iter(settings.layers.iter().copied().enumerate())
+        .map(|(index, layer)| fetch_layer(&context, index, layer))
         .buffered(settings.fetch.concurrency)
         .try_collect::<Vec<_>>()
         .await?;
+    drop(staged);
+    handed()?;
     let manifest = CacheManifest {
         tool: concat!("mdl-fetch ", env!("CARGO_PKG_VERSION")).into(),
         fetched_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -81,7 +116,7 @@ async fn fetch_all(settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<Ex
         project: settings.project.clone(),
         layers: Vec::new(),
     };
-    cache::commit(&cache_dir, manifest, staged)
+    cache::commit(&cache_dir, manifest, layers)
 }
 
 /// The key's default entity (`viewer { entity }`).

@@ -16,7 +16,7 @@ use super::query::{layer_filter, PageRequest, COUNT_QUERY};
 use crate::digest::DigestWriter;
 use crate::error::{fail, Error, Kind};
 use crate::progress::Progress;
-use crate::settings::Settings;
+use crate::settings::{ExportSpec, Settings};
 use crate::source::cache::{self, StagedLayer};
 
 /// Everything the layer streams share.
@@ -28,6 +28,9 @@ pub struct FetchContext<'a> {
     pub entity: &'a str,
     pub cache_dir: &'a Path,
     pub progress: &'a Progress,
+    /// Called with each layer's export (its position, and its file to sync once it has
+    /// been read) as soon as it is staged.
+    pub staged: &'a (dyn Fn(usize, ExportSpec, std::fs::File) + Sync),
 }
 
 /// Pages without a single new run before the server is called endless.
@@ -40,8 +43,9 @@ pub struct Fetched {
     pub run_count: u64,
 }
 
-/// Fetches `layer` (only what changed since the cache, with `--incremental`) and stages it.
-pub async fn fetch_layer(ctx: &FetchContext<'_>, layer: i64) -> anyhow::Result<StagedLayer> {
+/// Fetches `layer`, the `index`-th (only what changed since the cache, with
+/// `--incremental`), stages it, and hands the staged export to `ctx.staged`.
+pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> anyhow::Result<StagedLayer> {
     let settings = ctx.settings;
     let filters = layer_filter(&settings.columns.layer, &[layer], &settings.fetch.states);
     let previous = match settings.fetch.incremental {
@@ -67,6 +71,22 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, layer: i64) -> anyhow::Result<S
             "layer {layer}: {runs} runs (server counted {run_count}; {reused} reused from the cache)"
         ));
     }
+    let committed = ctx.cache_dir.join(cache::file_name(layer, &sha256));
+    let to_sync = file
+        .reopen()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.path().display()))?;
+    (ctx.staged)(
+        index,
+        ExportSpec {
+            layer: Some(layer),
+            path: file.path().to_path_buf(),
+            label: Some(
+                cache::export_label(&settings.fetch, &committed)
+                    .unwrap_or_else(|| committed.display().to_string()),
+            ),
+        },
+        to_sync,
+    );
     Ok(StagedLayer {
         file,
         layer,
@@ -79,9 +99,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, layer: i64) -> anyhow::Result<S
 }
 
 /// Writes a layer's rows, in canonical order, to its temp file in the cache, digesting them
-/// on the way, and syncs it to disk while other layers are still on the network (the
-/// cache's commit syncs it again, then cheaply: that one is on the critical path, at the
-/// end of the fetch). Returns the file, its runs and its hex sha256.
+/// on the way. Returns the file, its runs and its hex sha256.
 fn stage(
     file: NamedTempFile,
     header: &[String],
@@ -99,7 +117,6 @@ fn stage(
     let buffered = writer.into_inner().map_err(|e| e.into_error())?;
     let (_, sha256) = buffered.into_inner().map_err(|e| e.into_error())?.finish();
     // Best effort: a failure here shows again, reported, at the commit's sync.
-    let _ = file.as_file().sync_data();
     Ok((file, rows.len() as u64, cache::hex(&sha256)))
 }
 
@@ -383,6 +400,7 @@ mod tests {
             entity: "fake-entity",
             cache_dir: Path::new("unused"),
             progress: &progress,
+            staged: &|_, _, _| {},
         };
         let filters = layer_filter("layer", &[6], &[]);
         let runtime = tokio::runtime::Builder::new_current_thread()

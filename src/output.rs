@@ -154,12 +154,10 @@ impl Staging {
     /// leaves each artifact a complete old or new version and no manifest, never a
     /// manifest that names bytes the folder does not hold.
     pub fn commit(self) -> anyhow::Result<Vec<Written>> {
+        sync_together(&self.files)?;
         let mut plan = Vec::with_capacity(self.files.len());
         for Staged { file, name, .. } in self.files {
             let target = self.target.join(&name);
-            file.as_file()
-                .sync_all()
-                .map_err(|e| output_error(file.path(), &e))?;
             let changed = !same_bytes(file.path(), &target)?;
             plan.push((file, name, target, changed));
         }
@@ -202,6 +200,29 @@ impl Staging {
         sync_dir(&self.target);
         Ok(written)
     }
+}
+
+/// Syncs the staged files to disk at once, a thread each: a journalling file system then
+/// commits them together instead of one after another. The first failure in order wins.
+fn sync_together(files: &[Staged]) -> anyhow::Result<()> {
+    std::thread::scope(|scope| {
+        let syncs: Vec<_> = (files.iter())
+            .map(|staged| scope.spawn(move || staged.file.as_file().sync_all()))
+            .collect();
+        for (staged, sync) in files.iter().zip(syncs) {
+            match sync.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(output_error(staged.file.path(), &e)),
+                Err(_) => {
+                    return Err(anyhow::anyhow!(
+                        "{}: syncing it failed",
+                        staged.file.path().display()
+                    ))
+                }
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A temp file that will be renamed into an artifact or cache file: created with the

@@ -6,10 +6,16 @@ use std::io::{Read, Write};
 use sha2::{Digest, Sha256};
 
 /// The sha256 of every byte `input` yields.
-pub fn digest_of(mut input: impl Read) -> std::io::Result<[u8; 32]> {
+pub fn digest_of(input: impl Read) -> std::io::Result<[u8; 32]> {
     let mut digest = Sha256::new();
-    std::io::copy(&mut input, &mut digest)?;
+    feed(&mut digest, input)?;
     Ok(digest.finalize().into())
+}
+
+/// Feeds every byte `input` yields to `digest` (which may have digested earlier bytes).
+pub fn feed(digest: &mut Sha256, mut input: impl Read) -> std::io::Result<()> {
+    std::io::copy(&mut input, digest)?;
+    Ok(())
 }
 
 /// Passes writes to `inner`, digesting the bytes it accepted.

@@ -10,8 +10,9 @@
 
 use std::io::{Seek, SeekFrom};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
+use sha2::Sha256;
 use tempfile::NamedTempFile;
 
 use crate::digest::DigestWriter;
@@ -22,7 +23,7 @@ use crate::select::{GroupResult, Pricing, Selector};
 use crate::settings::{ExportSpec, Settings};
 use crate::skips::Skips;
 use crate::source::export::ExportStats;
-use crate::source::pieces::{digest_file, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
+use crate::source::pieces::{digest_rest, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
 use crate::table::InputFile;
 
 /// Threads reading exports at once, at most.
@@ -63,8 +64,11 @@ struct Task {
 
 enum Job {
     Read(Piece),
-    /// The sha256 of the export's first `len` bytes (all that its pieces read).
-    Digest {
+    /// The sha256 of the export's first `len` bytes (all that its pieces read), going on
+    /// from the first piece's (task `first`, which ends at byte `from`) once it is read.
+    DigestRest {
+        first: usize,
+        from: u64,
         len: u64,
     },
 }
@@ -113,8 +117,9 @@ impl ReadAhead {
         let mut outcomes: Vec<anyhow::Result<Outcome>> = (plan.iter())
             .map(|&piece| read_one(spec, index, piece, settings, pricing, staging))
             .collect();
-        if let [_, .., last] = plan.as_slice() {
-            outcomes.push(digest_file(spec, last.end).map(Outcome::Digest));
+        if let [first, .., last] = plan.as_slice() {
+            let so_far = digest_so_far(spec, &outcomes[0]);
+            outcomes.push(rest_of_digest(spec, so_far, first.end, last.end));
         }
         self.0.lock().expect("a reader panicked").push((index, outcomes));
     }
@@ -144,21 +149,27 @@ pub fn replay_ahead(
             None => plan(spec, pieces, min_bytes),
         })
         .collect();
-    // The pieces in input order, then the digests of the files in pieces: small tasks that
-    // even out the threads' ends.
+    // The pieces in input order, then the rest of the digests of the files in pieces (the
+    // first piece of each digests itself as it is read): smaller tasks that even out the
+    // threads' ends.
     let mut tasks: Vec<Task> = Vec::new();
+    let mut firsts = Vec::new();
     for (export, plan) in plans.iter().enumerate() {
+        firsts.push(tasks.len());
         tasks.extend(plan.iter().map(|&piece| Task {
             export,
             job: Job::Read(piece),
         }));
     }
     for (export, plan) in plans.iter().enumerate() {
-        if let [_, .., last] = plan.as_slice() {
-            let len = last.end;
+        if let [first, .., last] = plan.as_slice() {
             tasks.push(Task {
                 export,
-                job: Job::Digest { len },
+                job: Job::DigestRest {
+                    first: firsts[export],
+                    from: first.end,
+                    len: last.end,
+                },
             });
         }
     }
@@ -267,8 +278,30 @@ fn pieces_per_export(threads: usize) -> (usize, u64) {
     (threads, PIECE_MIN_BYTES)
 }
 
+/// The sha256 of an export read in pieces, going on from its first piece's digest (taken
+/// from the `first` piece's outcome) at byte `from` through byte `len`.
+fn rest_of_digest(
+    spec: &ExportSpec,
+    so_far: anyhow::Result<Sha256>,
+    from: u64,
+    len: u64,
+) -> anyhow::Result<Outcome> {
+    digest_rest(spec, so_far?, from, len).map(Outcome::Digest)
+}
+
+/// The digest a first piece kept. One that failed or ended inside quotes kept none; its own
+/// outcome is what gets reported, so this error is never shown.
+fn digest_so_far(spec: &ExportSpec, first: &anyhow::Result<Outcome>) -> anyhow::Result<Sha256> {
+    match first {
+        Ok(Outcome::Read(piece)) => piece.stats.sha256_so_far.clone(),
+        _ => None,
+    }
+    .ok_or_else(|| anyhow::anyhow!("{}: its first piece kept no digest", spec.label()))
+}
+
 /// Reads the tasks on `threads` threads (this one included), each taking the next task in
-/// order; the outcomes come back in task order.
+/// order; the outcomes come back in task order. A digest's rest waits for its first piece,
+/// which an earlier task reads (so some thread is on it already).
 fn read_all(
     tasks: &[Task],
     exports: &[ExportSpec],
@@ -280,6 +313,7 @@ fn read_all(
     let mut outcomes: Vec<Option<anyhow::Result<Outcome>>> = Vec::new();
     outcomes.resize_with(tasks.len(), || None);
     let outcomes = Mutex::new(outcomes);
+    let read = Condvar::new();
     let next = AtomicUsize::new(0);
     let work = || loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
@@ -289,9 +323,19 @@ fn read_all(
         let spec = &exports[task.export];
         let outcome = match task.job {
             Job::Read(piece) => read_one(spec, task.export, piece, settings, pricing, staging),
-            Job::Digest { len } => digest_file(spec, len).map(Outcome::Digest),
+            Job::DigestRest { first, from, len } => {
+                // The digest is taken along, and the lock let go before hashing.
+                let so_far = {
+                    let done = outcomes.lock().expect("a reader thread panicked");
+                    let done = (read.wait_while(done, |done| done[first].is_none()))
+                        .expect("a reader thread panicked");
+                    digest_so_far(spec, done[first].as_ref().expect("waited for"))
+                };
+                rest_of_digest(spec, so_far, from, len)
+            }
         };
         outcomes.lock().expect("a reader thread panicked")[index] = Some(outcome);
+        read.notify_all();
     };
     std::thread::scope(|scope| {
         for _ in 1..threads {

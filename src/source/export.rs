@@ -23,6 +23,9 @@ pub struct ExportStats {
     pub skips: Skips,
     /// sha256 of the file's bytes, read as they were parsed.
     pub sha256: [u8; 32],
+    /// For the first piece of a file read in pieces: the sha256 of its bytes, unfinished,
+    /// which the bytes of the pieces after it go on from (`pieces::digest_rest`).
+    pub sha256_so_far: Option<sha2::Sha256>,
 }
 
 /// Positions of the columns a record is built from.
@@ -219,7 +222,7 @@ fn next_row<R: Read>(reader: &mut RowReader<R>, file: &str) -> anyhow::Result<Op
 }
 
 /// A row that could not be read, as a one-line error naming the file and line.
-fn row_error(error: RowError, file: &str) -> anyhow::Error {
+pub fn row_error(error: RowError, file: &str) -> anyhow::Error {
     let message = match error {
         RowError::Overlong { line, what } => format!("{file}:{line}: a row {what}"),
         RowError::Io(e) => format!("{file}: cannot read: {e}"),

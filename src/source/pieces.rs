@@ -6,12 +6,14 @@
 //! ends inside quotes, says so (`PieceEnd::InsideQuotes`), and the caller reads the file
 //! whole instead. Each piece reads the header from the file's first row, and a piece past
 //! the first counts the line breaks before it. A file read whole is digested as it is read;
-//! a file in pieces is digested by a task of its own (`digest_file`), which the reader
-//! threads take up between pieces.
+//! so is the first piece of a file in pieces, and a task of its own (`digest_rest`) goes on
+//! from there through the bytes of the other pieces, once the first piece is read.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Kind};
 use crate::record::RecordSink;
@@ -40,10 +42,6 @@ impl Piece {
         end: u64::MAX,
         last: true,
     };
-
-    fn is_whole(&self) -> bool {
-        *self == Piece::WHOLE
-    }
 }
 
 /// How reading a piece ended.
@@ -130,12 +128,8 @@ pub fn read_piece(
     let take = piece.end.saturating_sub(piece.begin);
     // (The readers below share the file's position: each one is made when its turn comes.)
     let (header, mut reader) = if piece.begin == 0 {
-        let reader = RowReader::new((&file).take(take));
-        let mut reader = if piece.is_whole() {
-            reader.with_digest()
-        } else {
-            reader
-        };
+        // The first piece (or the whole file) is digested as it is read.
+        let mut reader = RowReader::new((&file).take(take)).with_digest();
         (read_header(&mut reader, &file_name, settings)?, reader)
     } else {
         let header = read_header(&mut RowReader::new(&file), &file_name, settings)?;
@@ -161,6 +155,10 @@ pub fn read_piece(
     } else if reader.open_quote_line().is_some() {
         Ok(PieceEnd::InsideQuotes)
     } else {
+        let mut stats = stats;
+        stats.sha256_so_far = reader
+            .digest_state()
+            .map_err(|e| crate::source::export::row_error(e, &file_name))?;
         Ok(PieceEnd::Read(stats))
     }
 }
@@ -182,9 +180,14 @@ fn count_line_breaks(file: &File, len: u64) -> std::io::Result<u64> {
     }
 }
 
-/// The sha256 of an export read in pieces: its first `len` bytes, the ones the pieces read.
-pub fn digest_file(spec: &ExportSpec, len: u64) -> anyhow::Result<[u8; 32]> {
-    let file = open_export(spec)?;
-    crate::digest::digest_of(file.take(len))
-        .map_err(|e| Error::new(Kind::Input, format!("{}: cannot read: {e}", spec.label())).into())
+/// The sha256 of an export read in pieces, from `so_far` (the first piece's, up to `from`)
+/// on through byte `len` (the end of the last piece).
+pub fn digest_rest(spec: &ExportSpec, mut so_far: Sha256, from: u64, len: u64) -> anyhow::Result<[u8; 32]> {
+    let read_error = |e: std::io::Error| -> anyhow::Error {
+        Error::new(Kind::Input, format!("{}: cannot read: {e}", spec.label())).into()
+    };
+    let mut file = open_export(spec)?;
+    file.seek(SeekFrom::Start(from)).map_err(read_error)?;
+    crate::digest::feed(&mut so_far, file.take(len.saturating_sub(from))).map_err(read_error)?;
+    Ok(so_far.finalize().into())
 }

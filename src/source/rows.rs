@@ -317,6 +317,13 @@ impl<R: Read> RowReader<R> {
     /// The sha256 of every byte read, when asked for with `with_digest`; reads to the end
     /// of the input first, so the digest covers the whole file.
     pub fn finish_digest(&mut self) -> Result<Option<[u8; 32]>, RowError> {
+        Ok(self.digest_state()?.map(|digest| digest.finalize().into()))
+    }
+
+    /// The digest of every byte of the input, not yet finished (more bytes may follow it,
+    /// from beyond this input); reads to the end of the input first. `None` without
+    /// `with_digest`.
+    pub fn digest_state(&mut self) -> Result<Option<Sha256>, RowError> {
         if self.digest.is_none() {
             return Ok(None);
         }
@@ -325,7 +332,7 @@ impl<R: Read> RowReader<R> {
             self.pos = self.filled;
             self.fill()?;
         }
-        Ok(self.digest.take().map(|digest| digest.finalize().into()))
+        Ok(self.digest.take())
     }
 }
 

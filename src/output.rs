@@ -114,6 +114,14 @@ impl Staging {
         Ok(())
     }
 
+    /// Stages `bytes` as artifact `name`, with their sha256 (hex) known already.
+    pub fn add_digested_bytes(&mut self, name: &str, bytes: &[u8], sha256: String) -> anyhow::Result<()> {
+        let mut file = self.temp_file()?;
+        file.write_all(bytes).map_err(|e| output_error(file.path(), &e))?;
+        self.add_digested_file(name, file, sha256);
+        Ok(())
+    }
+
     /// The staged artifacts: name, the temp file holding its bytes, and its sha256 if known.
     pub fn staged(&self) -> impl Iterator<Item = (&str, &Path, Option<&str>)> {
         self.files

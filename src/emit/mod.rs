@@ -11,8 +11,8 @@ pub mod runs_csv;
 
 use crate::table::MdlTable;
 
-/// One output format.
-pub trait Emitter {
+/// One output format; formats render on threads of their own, so they are `Send + Sync`.
+pub trait Emitter: Send + Sync {
     /// The artifact's file name inside the output folder.
     fn file_name(&self) -> &'static str;
     /// The artifact's full text.

@@ -150,7 +150,12 @@ pub fn read_rows<R: Read>(
             );
         }
         let place = || format!("{file}:{line}");
-        let name = text(reader.field(columns.name), file, line, &settings.columns.name)?;
+        let name = text(
+            reader.text_field(columns.name),
+            file,
+            line,
+            &settings.columns.name,
+        )?;
         let l0 = number(reader.field(columns.l0), file, line, &settings.columns.l0)?;
         let error = number(reader.field(columns.error), file, line, &settings.columns.error)?;
         let parsed = match settings.grammar.parse(name) {
@@ -283,10 +288,10 @@ fn index_columns<R: Read>(
     })
 }
 
-fn text<'r>(bytes: &'r [u8], file: &str, line: u64, column: &str) -> anyhow::Result<&'r str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text),
-        Err(_) => fail(
+fn text<'r>(text: Option<&'r str>, file: &str, line: u64, column: &str) -> anyhow::Result<&'r str> {
+    match text {
+        Some(text) => Ok(text),
+        None => fail(
             Kind::Input,
             format!("{file}:{line}: column {column:?} is not valid UTF-8; re-export the file as UTF-8"),
         ),

@@ -7,20 +7,32 @@
 //! quotes, so the field ends are the commas and line breaks outside them, and each field is
 //! then checked by counting its quotes: none, or exactly the two around it. The split walks
 //! one bit per field rather than every byte. Such a row reads exactly as `csv_core` reads
-//! it; for anything else the split gives up and `csv_core` reads the row.
+//! it; for anything else the split gives up and `csv_core` reads the row. A fourth mask, of
+//! the bytes with the high bit set, tells whether the row is all ASCII (so its fields are
+//! UTF-8 text with no further check).
+
+/// A plain row that was split.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlainRow {
+    /// The row's length, its line break included.
+    pub len: usize,
+    /// Whether every byte of it is ASCII.
+    pub ascii: bool,
+}
 
 /// Splits the row at the start of `input` (which must not start with a line break). On
-/// success the fields' byte ranges (relative to `input`, quotes excluded) are in `spans`
-/// and the result is the length of the row with its line break. `None` when the row is
-/// not plain, does not end within `input`, is longer than `max_bytes` or has more than
-/// `max_fields` fields; `spans` is then left in any state.
+/// success the fields' byte ranges (relative to `input`, quotes excluded) are in `spans`.
+/// `None` when the row is not plain, does not end within `input`, is longer than
+/// `max_bytes` or has more than `max_fields` fields; `spans` is then left in any state.
 pub fn split(
     input: &[u8],
     spans: &mut Vec<(usize, usize)>,
     max_bytes: usize,
     max_fields: usize,
-) -> Option<usize> {
+) -> Option<PlainRow> {
     spans.clear();
+    // The high bits of the blocks before the current one.
+    let mut high_before = 0u64;
     let mut block = 0;
     // All ones when the block starts inside quotes.
     let mut carry = 0u64;
@@ -31,6 +43,7 @@ pub fn split(
             quotes,
             commas,
             breaks,
+            high,
         } = masks(input, block);
         let inside = prefix_xor(quotes) ^ carry;
         let broken = breaks & inside;
@@ -61,9 +74,11 @@ pub fn split(
             if broken & below != 0 || at > max_bytes {
                 return None;
             }
+            // (The row's bytes in this block are those below its line break: a CR or LF.)
+            let ascii = (high_before | (high & below)) == 0;
             return match (input[at], input.get(at + 1)) {
-                (b'\n', _) => Some(at + 1),
-                (_, Some(b'\n')) => Some(at + 2),
+                (b'\n', _) => Some(PlainRow { len: at + 1, ascii }),
+                (_, Some(b'\n')) => Some(PlainRow { len: at + 2, ascii }),
                 _ => None,
             };
         }
@@ -72,16 +87,19 @@ pub fn split(
         }
         carry = 0u64.wrapping_sub(inside >> 63);
         quotes_before_block += quotes.count_ones();
+        high_before |= high;
         block += 64;
     }
     None
 }
 
-/// Bit i of each mask is set when byte `at + i` is a quote, a comma, a CR or LF.
+/// Bit i of each mask is set when byte `at + i` is a quote, a comma, a CR or LF, or a byte
+/// past 0x7f.
 struct Masks {
     quotes: u64,
     commas: u64,
     breaks: u64,
+    high: u64,
 }
 
 /// Bit i set when bits 0..=i of `bits` hold an odd number of ones: for the quote mask, the
@@ -107,6 +125,7 @@ fn masks_bytes(block: &[u8]) -> Masks {
         quotes: 0,
         commas: 0,
         breaks: 0,
+        high: 0,
     };
     for (i, &byte) in block.iter().enumerate() {
         let bit = 1u64 << i;
@@ -114,6 +133,7 @@ fn masks_bytes(block: &[u8]) -> Masks {
             b'"' => masks.quotes |= bit,
             b',' => masks.commas |= bit,
             b'\r' | b'\n' => masks.breaks |= bit,
+            0x80.. => masks.high |= bit,
             _ => {}
         }
     }
@@ -130,23 +150,27 @@ fn masks_sse2(block: &[u8]) -> Masks {
         quotes: 0,
         commas: 0,
         breaks: 0,
+        high: 0,
     };
     for (i, chunk) in block.chunks_exact(16).enumerate() {
         // SAFETY: SSE2 is part of every x86-64 CPU, and the unaligned load reads exactly
         // the 16 bytes of `chunk`.
-        let (quotes, commas, breaks) = unsafe {
+        let (quotes, commas, breaks, high) = unsafe {
             let bytes = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
             let is = |byte: u8| _mm_cmpeq_epi8(bytes, _mm_set1_epi8(byte as i8));
             (
                 _mm_movemask_epi8(is(b'"')),
                 _mm_movemask_epi8(is(b',')),
                 _mm_movemask_epi8(_mm_or_si128(is(b'\r'), is(b'\n'))),
+                // The top bit of each byte.
+                _mm_movemask_epi8(bytes),
             )
         };
         let shift = 16 * i;
         masks.quotes |= (quotes as u16 as u64) << shift;
         masks.commas |= (commas as u16 as u64) << shift;
         masks.breaks |= (breaks as u16 as u64) << shift;
+        masks.high |= (high as u16 as u64) << shift;
     }
     masks
 }
@@ -161,8 +185,9 @@ mod tests {
 
     fn fields(row: &str) -> Option<(Vec<&str>, usize)> {
         let mut spans = Vec::new();
-        let len = split(row.as_bytes(), &mut spans, 1 << 20, 1 << 20)?;
-        Some((spans.iter().map(|&(a, b)| &row[a..b]).collect(), len))
+        let plain = split(row.as_bytes(), &mut spans, 1 << 20, 1 << 20)?;
+        assert_eq!(plain.ascii, row.as_bytes()[..plain.len].is_ascii(), "{row:?}");
+        Some((spans.iter().map(|&(a, b)| &row[a..b]).collect(), plain.len))
     }
 
     #[test]
@@ -200,10 +225,26 @@ mod tests {
     #[test]
     fn the_limits_give_up_rather_than_split() {
         let mut spans = Vec::new();
-        assert_eq!(split(b"a,b,c\n", &mut spans, 1 << 20, 2), None);
-        assert_eq!(split(b"a,b,c\n", &mut spans, 1 << 20, 3), Some(6));
-        assert_eq!(split(b"abcdef\n", &mut spans, 5, 10), None);
-        assert_eq!(split(b"abcdef\n", &mut spans, 6, 10), Some(7));
+        let len = |row: Option<PlainRow>| row.map(|row| row.len);
+        assert_eq!(len(split(b"a,b,c\n", &mut spans, 1 << 20, 2)), None);
+        assert_eq!(len(split(b"a,b,c\n", &mut spans, 1 << 20, 3)), Some(6));
+        assert_eq!(len(split(b"abcdef\n", &mut spans, 5, 10)), None);
+        assert_eq!(len(split(b"abcdef\n", &mut spans, 6, 10)), Some(7));
+    }
+
+    #[test]
+    fn a_row_is_ascii_when_none_of_its_own_bytes_is_past_0x7f() {
+        let long_name = format!("\"{}\u{e9}\",1\n", "a".repeat(70));
+        for (row, ascii) in [
+            ("\"caf\u{e9}\",1\n\"x\"", false),
+            ("\"cafe\",1\n\"\u{e9}\"", true), // the next row's bytes are not its own
+            ("a,b\r\n\u{e9}", true),
+            (long_name.as_str(), false),
+        ] {
+            let mut spans = Vec::new();
+            let plain = split(row.as_bytes(), &mut spans, 1 << 20, 1 << 20).expect("a plain row");
+            assert_eq!(plain.ascii, ascii, "{row:?}");
+        }
     }
 
     #[test]
@@ -226,6 +267,7 @@ mod tests {
                     (got.quotes, expected.quotes),
                     (got.commas, expected.commas),
                     (got.breaks, expected.breaks),
+                    (got.high, expected.high),
                 ];
                 assert!(pairs.iter().all(|(a, b)| a == b), "{bytes:?} at {at}");
             }

@@ -55,6 +55,9 @@ pub struct RowReader<R> {
     spans: Vec<(usize, usize)>,
     /// Whether the current row's fields are `spans` (else `fields` and `ends`).
     in_place: bool,
+    /// Whether the split of the current row found every byte of it ASCII (false for a row
+    /// `csv_core` read, whatever its bytes).
+    ascii: bool,
     /// Whether `csv_core` has seen the input's start (and skipped a byte-order mark), after
     /// which plain rows may bypass it.
     started: bool,
@@ -84,6 +87,7 @@ impl<R: Read> RowReader<R> {
             field_count: 0,
             spans: Vec::with_capacity(64),
             in_place: false,
+            ascii: false,
             started: false,
             plain_rows: true,
             open_quote: None,
@@ -129,6 +133,7 @@ impl<R: Read> RowReader<R> {
             }
         }
         self.in_place = false;
+        self.ascii = false;
         // Line breaks before the row (the LF of a CRLF, empty lines) are not part of it.
         let mut line = None;
         loop {
@@ -195,7 +200,7 @@ impl<R: Read> RowReader<R> {
     fn split_plain_row(&mut self) -> Option<u64> {
         let input = &self.buf[self.pos..self.filled];
         let start = input.iter().position(|&b| b != b'\r' && b != b'\n')?;
-        let len = plain_row::split(&input[start..], &mut self.spans, MAX_ROW_BYTES, MAX_ROW_FIELDS)?;
+        let row = plain_row::split(&input[start..], &mut self.spans, MAX_ROW_BYTES, MAX_ROW_FIELDS)?;
         let breaks = input[..start].iter().filter(|&&b| b == b'\n').count() as u64;
         let base = self.pos + start;
         for span in &mut self.spans {
@@ -203,9 +208,10 @@ impl<R: Read> RowReader<R> {
         }
         let line = self.core.line() + breaks;
         self.core.set_line(line + 1);
-        self.pos = base + len;
+        self.pos = base + row.len;
         self.field_count = self.spans.len();
         self.in_place = true;
+        self.ascii = row.ascii;
         Some(line)
     }
 
@@ -268,6 +274,19 @@ impl<R: Read> RowReader<R> {
         }
         let start = if index == 0 { 0 } else { self.ends[index - 1] };
         &self.fields[start..self.ends[index]]
+    }
+
+    /// Field `index` of the current row as text; `None` when it is not UTF-8. A field of a
+    /// row the split found all ASCII needs no check.
+    pub fn text_field(&self, index: usize) -> Option<&str> {
+        let bytes = self.field(index);
+        if self.ascii {
+            debug_assert!(bytes.is_ascii());
+            // SAFETY: `ascii` says every byte of the row, and so of this field, is ASCII,
+            // and ASCII is UTF-8.
+            return Some(unsafe { std::str::from_utf8_unchecked(bytes) });
+        }
+        std::str::from_utf8(bytes).ok()
     }
 
     /// How many fields the current row has.
@@ -361,6 +380,10 @@ mod tests {
         reader.plain_rows = plain_rows;
         let mut out = Vec::new();
         while let Some(line) = reader.next_row().unwrap() {
+            for index in 0..reader.field_count() {
+                let checked = std::str::from_utf8(reader.field(index)).ok();
+                assert_eq!(reader.text_field(index), checked, "{input:?}");
+            }
             let fields = reader
                 .iter()
                 .map(|f| String::from_utf8_lossy(f).into_owned())
@@ -459,6 +482,26 @@ mod tests {
     }
 
     #[test]
+    fn text_fields_are_checked_unless_the_row_is_all_ascii() {
+        let input = b"h\n\"ok\",x\n\"caf\xc3\xa9\",\xff\n\"\xff\"\"\",y\n";
+        let mut reader = RowReader::new(&input[..]);
+        let mut texts = Vec::new();
+        while reader.next_row().unwrap().is_some() {
+            let text = |index| reader.text_field(index).map(str::to_string);
+            texts.push((text(0), text(1)));
+        }
+        assert_eq!(
+            texts,
+            [
+                (Some("h".into()), Some(String::new())), // (a field past the row is empty)
+                (Some("ok".into()), Some("x".into())),
+                (Some("caf\u{e9}".into()), None),
+                (None, Some("y".into())), // read by csv_core: an escaped quote
+            ]
+        );
+    }
+
+    #[test]
     fn the_digest_covers_every_byte_even_unread_rows() {
         let input = b"\xef\xbb\xbfh\na\nb\n";
         let mut reader = RowReader::new(&input[..]).with_digest();
@@ -477,7 +520,7 @@ mod tests {
             pieces in proptest::collection::vec(
                 proptest::sample::select(vec![
                     "a", "bc", ",", "\"", "\"\"", "\r", "\n", "\r\n", " ", "\"x\"", "\"y,z\"",
-                    "\u{feff}",
+                    "\u{feff}", "\u{e9}",
                     // Long enough that rows cross the fast path's 64-byte blocks.
                     "\"quoted, and longer than a block of the fast path by itself alone\"",
                     "plain_and_longer_than_half_a_block_of_the_fast_path",

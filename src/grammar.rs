@@ -179,6 +179,10 @@ fn nth_part<'a>(name: &'a str, separator: &str, index: isize) -> Option<&'a str>
 
 /// Python's `int(text)` for the cases names use: surrounding blanks, a sign, `_` between digits.
 fn parse_int(text: &str) -> Option<i64> {
+    // The usual part: a few plain digits (18 at most cannot overflow).
+    if (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')));
+    }
     let text = text.trim();
     if let Ok(value) = text.parse() {
         return Some(value);
@@ -268,6 +272,18 @@ mod tests {
         assert_eq!(parse_int("1_024"), Some(1024));
         assert_eq!(parse_int("1__024"), None);
         assert_eq!(parse_int("1.0"), None);
+        // Plain digits, the fast path, read as the standard library reads them.
+        for text in [
+            "0",
+            "007",
+            "4096",
+            "999999999999999999",
+            "9223372036854775807",
+            "9223372036854775808",
+            "",
+        ] {
+            assert_eq!(parse_int(text), text.parse().ok(), "{text:?}");
+        }
     }
 
     #[test]

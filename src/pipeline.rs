@@ -321,7 +321,7 @@ fn read_all(
             break;
         };
         let spec = &exports[task.export];
-        let outcome = match task.job {
+        let run = || match task.job {
             Job::Read(piece) => read_one(spec, task.export, piece, settings, pricing, staging),
             Job::DigestRest { first, from, len } => {
                 // The digest is taken along, and the lock let go before hashing.
@@ -334,7 +334,20 @@ fn read_all(
                 rest_of_digest(spec, so_far, from, len)
             }
         };
-        outcomes.lock().expect("a reader thread panicked")[index] = Some(outcome);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+        let mut done = outcomes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match outcome {
+            Ok(outcome) => done[index] = Some(outcome),
+            Err(panic) => {
+                // A digest may be waiting for this piece: it gets an outcome (and the
+                // panic goes on), so that it does not wait for ever.
+                done[index] = Some(Err(anyhow::anyhow!("a reader thread panicked")));
+                drop(done);
+                read.notify_all();
+                std::panic::resume_unwind(panic);
+            }
+        }
+        drop(done);
         read.notify_all();
     };
     std::thread::scope(|scope| {
@@ -359,6 +372,12 @@ fn read_one(
     pricing: Pricing,
     staging: &Staging,
 ) -> anyhow::Result<Outcome> {
+    // Debug builds can make a cut file's first piece panic, for the test that nothing then
+    // waits for it for ever.
+    #[cfg(debug_assertions)]
+    if piece.begin == 0 && !piece.last && std::env::var_os("MDL_FETCH_TEST_PANIC_FIRST_PIECE").is_some() {
+        panic!("a first piece panicked, as MDL_FETCH_TEST_PANIC_FIRST_PIECE asks");
+    }
     let part = match settings.runs_csv {
         true => Some(staging.temp_file()?),
         false => None,

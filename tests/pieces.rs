@@ -138,3 +138,36 @@ fn pieces_report_the_first_error_a_whole_read_reports() {
         assert_same_in_pieces(&work, files, false);
     }
 }
+
+/// A reader thread that panics ends the run with the panic; the digest waiting for the
+/// piece it was reading does not wait for ever.
+#[test]
+fn a_panic_in_a_first_piece_ends_the_run_instead_of_hanging() {
+    let work = Workdir::new();
+    work.write("a.csv", &export(300, "\n", |_| None));
+    let mut child = work
+        .command()
+        .args(["--export", "6=a.csv", "--out", "out", "-q"])
+        .env("MDL_FETCH_TEST_PIECES", "2")
+        .env("MDL_FETCH_TEST_PANIC_FIRST_PIECE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("mdl-fetch still runs a minute after its reader panicked");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(101), "{stderr}");
+    assert!(stderr.contains("a first piece panicked"), "{stderr}");
+    assert!(!work.join("out").join("mdl-table.md").exists());
+}

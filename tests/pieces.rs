@@ -144,7 +144,7 @@ fn pieces_report_the_first_error_a_whole_read_reports() {
 #[test]
 fn a_panic_in_a_first_piece_ends_the_run_instead_of_hanging() {
     let work = Workdir::new();
-    work.write("a.csv", &export(300, "\n", |_| None));
+    work.write("a.csv", export(300, "\n", |_| None));
     let mut child = work
         .command()
         .args(["--export", "6=a.csv", "--out", "out", "-q"])

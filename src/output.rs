@@ -108,18 +108,23 @@ impl Staging {
 
     /// Stages `bytes` as artifact `name`.
     pub fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let mut file = self.temp_file()?;
-        file.write_all(bytes).map_err(|e| output_error(file.path(), &e))?;
+        let file = self.temp_file_of(bytes)?;
         self.add_file(name, file);
         Ok(())
     }
 
     /// Stages `bytes` as artifact `name`, with their sha256 (hex) known already.
     pub fn add_digested_bytes(&mut self, name: &str, bytes: &[u8], sha256: String) -> anyhow::Result<()> {
-        let mut file = self.temp_file()?;
-        file.write_all(bytes).map_err(|e| output_error(file.path(), &e))?;
+        let file = self.temp_file_of(bytes)?;
         self.add_digested_file(name, file, sha256);
         Ok(())
+    }
+
+    /// A temp file beside the artifacts holding `bytes`.
+    fn temp_file_of(&self, bytes: &[u8]) -> anyhow::Result<NamedTempFile> {
+        let mut file = self.temp_file()?;
+        file.write_all(bytes).map_err(|e| output_error(file.path(), &e))?;
+        Ok(file)
     }
 
     /// The staged artifacts: name, the temp file holding its bytes, and its sha256 if known.

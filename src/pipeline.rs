@@ -118,8 +118,9 @@ impl ReadAhead {
             .map(|&piece| read_one(spec, index, piece, settings, pricing, staging))
             .collect();
         if let [first, .., last] = plan.as_slice() {
-            let so_far = digest_so_far(spec, &outcomes[0]);
-            outcomes.push(rest_of_digest(spec, so_far, first.end, last.end));
+            let digest = digest_so_far(spec, &outcomes[0])
+                .and_then(|so_far| digest_rest(spec, so_far, first.end, last.end));
+            outcomes.push(digest.map(Outcome::Digest));
         }
         self.0.lock().expect("a reader panicked").push((index, outcomes));
     }
@@ -278,17 +279,6 @@ fn pieces_per_export(threads: usize) -> (usize, u64) {
     (threads, PIECE_MIN_BYTES)
 }
 
-/// The sha256 of an export read in pieces, going on from its first piece's digest (taken
-/// from the `first` piece's outcome) at byte `from` through byte `len`.
-fn rest_of_digest(
-    spec: &ExportSpec,
-    so_far: anyhow::Result<Sha256>,
-    from: u64,
-    len: u64,
-) -> anyhow::Result<Outcome> {
-    digest_rest(spec, so_far?, from, len).map(Outcome::Digest)
-}
-
 /// The digest a first piece kept. One that failed or ended inside quotes kept none; its own
 /// outcome is what gets reported, so this error is never shown.
 fn digest_so_far(spec: &ExportSpec, first: &anyhow::Result<Outcome>) -> anyhow::Result<Sha256> {
@@ -331,7 +321,9 @@ fn read_all(
                         .expect("a reader thread panicked");
                     digest_so_far(spec, done[first].as_ref().expect("waited for"))
                 };
-                rest_of_digest(spec, so_far, from, len)
+                so_far
+                    .and_then(|so_far| digest_rest(spec, so_far, from, len))
+                    .map(Outcome::Digest)
             }
         };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));

@@ -1,12 +1,25 @@
 //! SIGINT and SIGTERM, for the whole run: the first asks the run to stop at its next safe
-//! point (exit 130 or 143, nothing half-written); a second one exits at once.
+//! point (exit 130 or 143, nothing half-written); a second one exits at once. A run that
+//! reaches no safe point within `GRACE` (a stage busy for longer than that) is ended by a
+//! watchdog, unless it is renaming artifacts into place, which it finishes first: every
+//! file is staged as a temp file, so ending it anywhere else leaves the old artifacts.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::{fail, Kind};
 
 static PENDING: std::sync::OnceLock<Arc<AtomicUsize>> = std::sync::OnceLock::new();
+
+/// How long after the first signal the run may take to reach a safe point.
+const GRACE: Duration = Duration::from_millis(1500);
+
+/// Set while artifacts or the cache are renamed into place: the watchdog waits for it.
+static COMMITTING: AtomicBool = AtomicBool::new(false);
+
+/// Set by whoever prints the run's last line and exits, so only one does.
+static EXITING: AtomicBool = AtomicBool::new(false);
 
 /// Installs the handlers; without this, signals keep their default effect.
 pub fn install() {
@@ -20,6 +33,57 @@ pub fn install() {
         let _ = signal_hook::flag::register(signal, as_flag);
         let _ = signal_hook::flag::register_usize(signal, Arc::clone(pending), signal as usize);
     }
+    // A write past `ulimit -f` fails with EFBIG, to be reported with its path, instead of
+    // the default SIGXFSZ killing the process.
+    #[cfg(unix)]
+    let _ = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, Arc::new(AtomicBool::new(false)));
+    std::thread::spawn(watchdog);
+}
+
+/// Ends the run `GRACE` after the first signal if it has not ended by itself.
+fn watchdog() {
+    let signal = loop {
+        if let Some(signal) = pending() {
+            break signal;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(GRACE);
+    while COMMITTING.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    crate::lock::sweep_locked_dirs();
+    let line = format!(
+        "error: interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
+    );
+    exit_with(128 + signal, Some(&line));
+}
+
+/// Prints `line` (if any) on stderr and exits with `code`, unless another thread is
+/// already doing so, in which case this one waits for the process to end.
+pub fn exit_with(code: i32, line: Option<&str>) -> ! {
+    if EXITING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    if let Some(line) = line {
+        eprintln!("{line}");
+    }
+    std::process::exit(code)
+}
+
+/// Runs `commit` with the watchdog held off: renames into place finish once begun.
+pub fn while_committing<T>(commit: impl FnOnce() -> T) -> T {
+    struct Done;
+    impl Drop for Done {
+        fn drop(&mut self) {
+            COMMITTING.store(false, Ordering::SeqCst);
+        }
+    }
+    COMMITTING.store(true, Ordering::SeqCst);
+    let _done = Done;
+    commit()
 }
 
 /// The signal received, if any.

@@ -26,6 +26,7 @@ pub mod skips;
 pub mod source;
 pub mod synth;
 pub mod table;
+pub mod test_hooks;
 
 use std::io::Write;
 
@@ -103,6 +104,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replay));
     }
     for (name, text, sha256) in render_artifacts(&table) {
+        interrupt::check("the artifacts are unchanged")?;
         staging.add_digested_bytes(name, text.as_bytes(), sha256)?;
     }
     match replay.runs_csv {
@@ -130,6 +132,7 @@ fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
         let rendering: Vec<_> = (emit::table_emitters().into_iter())
             .map(|emitter| {
                 scope.spawn(move || {
+                    test_hooks::pause("MDL_FETCH_TEST_RENDER_PAUSE_MS");
                     let text = emitter.render(table);
                     let sha256 = manifest::sha256_hex(text.as_bytes());
                     (emitter.file_name(), text, sha256)

@@ -2,7 +2,8 @@
 //! beside it, so the folder itself holds only what it is for.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::error::{fail, Error, Kind};
@@ -11,6 +12,28 @@ use crate::error::{fail, Error, Kind};
 #[derive(Debug)]
 pub struct DirLock {
     _file: File,
+    dir: PathBuf,
+}
+
+/// The folders this process holds locks on, for `sweep_locked_dirs`.
+static LOCKED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let mut locked = LOCKED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = locked.iter().position(|dir| *dir == self.dir) {
+            locked.remove(at);
+        }
+    }
+}
+
+/// Removes this process's temp files from every folder it holds locked: for an exit that
+/// skips destructors (the interrupt watchdog), so that it too leaves no temp file.
+pub fn sweep_locked_dirs() {
+    let locked = LOCKED.lock().unwrap_or_else(|e| e.into_inner());
+    for dir in locked.iter() {
+        sweep_temp_files(dir);
+    }
 }
 
 /// Name prefixes of the temp files mdl-fetch writes into a locked folder: artifacts being
@@ -39,7 +62,8 @@ pub fn lock_path(dir: &Path) -> std::path::PathBuf {
     }
 }
 
-/// Locks `dir` (creating it), waiting up to `wait` for another mdl-fetch to finish.
+/// Locks `dir` (creating it), waiting up to `wait` for another mdl-fetch to finish; the
+/// lock belongs to the folder's canonical path, however `dir` spells it.
 pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLock> {
     fs::create_dir_all(dir).map_err(|e| {
         Error::new(
@@ -47,6 +71,15 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
             format!("{}: cannot create the folder: {e}", dir.display()),
         )
     })?;
+    // Locked and swept by its real path: `out`, `./out`, its absolute path and a symlink to
+    // it are one folder, with one lock.
+    let canonical = fs::canonicalize(dir).map_err(|e| {
+        Error::new(
+            Kind::Output,
+            format!("{}: cannot resolve the folder's path: {e}", dir.display()),
+        )
+    })?;
+    let dir = canonical.as_path();
     let path = lock_path(dir);
     let file = OpenOptions::new()
         .create(true)
@@ -65,7 +98,9 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
         match file.try_lock() {
             Ok(()) => {
                 sweep_temp_files(dir);
-                return Ok(DirLock { _file: file });
+                let dir = dir.to_path_buf();
+                LOCKED.lock().unwrap_or_else(|e| e.into_inner()).push(dir.clone());
+                return Ok(DirLock { _file: file, dir });
             }
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => {
@@ -96,6 +131,25 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_spelling_of_a_folder_takes_the_same_lock() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("cout");
+        let held = lock_dir(&dir, Duration::ZERO, true).unwrap();
+        std::os::unix::fs::symlink(&dir, root.path().join("clink")).unwrap();
+        fs::create_dir_all(root.path().join("sub")).unwrap();
+        for spelling in [
+            root.path().join("clink"),
+            root.path().join("sub/../cout"),
+            root.path().join("./cout/"),
+        ] {
+            let error = lock_dir(&spelling, Duration::ZERO, true).unwrap_err();
+            assert_eq!(crate::error::exit_code_of(&error), 11, "{}", spelling.display());
+        }
+        drop(held);
+        lock_dir(&root.path().join("clink"), Duration::ZERO, true).unwrap();
+    }
 
     #[test]
     fn taking_the_lock_sweeps_only_our_stale_temp_files() {

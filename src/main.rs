@@ -8,7 +8,7 @@ fn main() {
     let cli = Cli::parse();
     mdl_fetch::interrupt::install();
     if let Err(error) = mdl_fetch::run(cli) {
-        eprintln!("error: {error:#}");
-        std::process::exit(exit_code_of(&error));
+        let line = format!("error: {error:#}");
+        mdl_fetch::interrupt::exit_with(exit_code_of(&error), Some(&line));
     }
 }

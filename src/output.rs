@@ -182,37 +182,47 @@ impl Staging {
             .map(|name| self.target.join(name))
             .filter(|path| path.is_file())
             .collect();
-        if sealed
-            && (!retired.is_empty()
-                || plan
-                    .iter()
-                    .any(|(_, name, _, changed)| *changed && !is_seal(name)))
-        {
-            let seal = self.target.join(crate::manifest::FILE_NAME);
-            match fs::remove_file(&seal) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
-                _ => sync_dir(&self.target),
-            }
-        }
-        for path in &retired {
-            match fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(path, &e)),
-                _ => {}
-            }
-        }
-        let mut written = Vec::with_capacity(plan.len());
-        for (file, name, target, changed) in plan {
-            if changed {
-                file.persist(&target)
-                    .map_err(|e| output_error(&target, &e.error))
-                    .with_context(|| format!("writing {name}"))?;
-                pause_for_tests();
-            }
-            written.push(Written { name, changed });
-        }
-        sync_dir(&self.target);
-        Ok(written)
+        crate::interrupt::while_committing(|| rename_into_place(&self.target, plan, sealed, &retired))
     }
+}
+
+/// The commit's renames: the manifest taken away first when anything else changes, the
+/// retired artifacts removed, then each changed file renamed into place, the manifest last.
+fn rename_into_place(
+    dir: &Path,
+    plan: Vec<(NamedTempFile, String, PathBuf, bool)>,
+    sealed: bool,
+    retired: &[PathBuf],
+) -> anyhow::Result<Vec<Written>> {
+    let is_seal = |name: &str| name == crate::manifest::FILE_NAME;
+    let others_change = plan
+        .iter()
+        .any(|(_, name, _, changed)| *changed && !is_seal(name));
+    if sealed && (!retired.is_empty() || others_change) {
+        let seal = dir.join(crate::manifest::FILE_NAME);
+        match fs::remove_file(&seal) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
+            _ => sync_dir(dir),
+        }
+    }
+    for path in retired {
+        match fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(path, &e)),
+            _ => {}
+        }
+    }
+    let mut written = Vec::with_capacity(plan.len());
+    for (file, name, target, changed) in plan {
+        if changed {
+            file.persist(&target)
+                .map_err(|e| output_error(&target, &e.error))
+                .with_context(|| format!("writing {name}"))?;
+            crate::test_hooks::pause("MDL_FETCH_TEST_COMMIT_PAUSE_MS");
+        }
+        written.push(Written { name, changed });
+    }
+    sync_dir(dir);
+    Ok(written)
 }
 
 /// Syncs the staged files to disk at once, a thread each: a journalling file system then
@@ -256,18 +266,6 @@ pub fn shared_temp_file(prefix: &str) -> tempfile::Builder<'_, 'static> {
 fn sync_dir(dir: &Path) {
     if let Ok(folder) = fs::File::open(dir) {
         let _ = folder.sync_all();
-    }
-}
-
-/// Debug builds only: `MDL_FETCH_TEST_COMMIT_PAUSE_MS` widens the commit so tests can
-/// kill a process in the middle of it.
-fn pause_for_tests() {
-    #[cfg(debug_assertions)]
-    if let Some(ms) = std::env::var("MDL_FETCH_TEST_COMMIT_PAUSE_MS")
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-    {
-        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 }
 

@@ -302,6 +302,39 @@ fn cases() -> Vec<Case> {
                 cells: &[(0, "tolerance", "inf")],
             },
         ),
+        // Extreme finite values: the plot's log axes once padded these past f64's range and
+        // rendering frontier.svg spun forever (and ignored the first SIGTERM).
+        export(
+            "subnormal-l0.csv",
+            Table {
+                rows: 1,
+                runs: 1,
+                cells: &[
+                    (0, "l0", "1e-310"),
+                    (0, "MDL(tolerance)", "2.05849625007211e-309"),
+                ],
+            },
+        ),
+        export(
+            "near-max-metrics.csv",
+            Table {
+                rows: 1,
+                runs: 1,
+                cells: &[(0, "tolerance", "1.5e+308"), (0, "l0", "8e+306")],
+            },
+        ),
+        export(
+            "extreme-identical.csv",
+            Table {
+                rows: 2,
+                runs: 3,
+                cells: &[
+                    (0, "MDL(tolerance)", "inf"),
+                    (1, "tolerance", "5e-324"),
+                    (1, "run", "a_12288_topk_64_0"),
+                ],
+            },
+        ),
         // Taken as given, as the notebook did: the smallest error wins even below zero, and
         // a negative L0 prices negative.
         export(

@@ -415,3 +415,58 @@ fn sigint_while_replaying_a_large_export_stops_with_130_and_writes_nothing() {
         .unwrap_or_default();
     assert!(left.is_empty(), "an interrupted run left {left:?}");
 }
+
+/// A stage that never reaches a safe point (here rendering, held up for a minute, as the
+/// plot once was by an extreme value) still ends within two seconds of SIGTERM or SIGINT,
+/// with one error line, the previous artifacts untouched and no temp file left.
+fn interrupt_a_stuck_render(signal: &str, code: i32) {
+    let work = Workdir::new();
+    let export = work.write(
+        "layer6.csv",
+        "\"Name\",\"l0_norm\",\"l2_loss\"\n\"a_12288_topk_64_0\",\"10\",\"0.5\"\n",
+    );
+    let spec = format!("6={}", export.display());
+    let first = work
+        .command()
+        .args(["--export", &spec, "--out", "tables", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let before = disk::snapshot(&work.join("tables"));
+    let stderr = work.join("stderr.txt");
+    let mut child = work
+        .command()
+        .args(["--export", &spec, "--out", "tables", "-q", "--tolerance", "1"])
+        .env("MDL_FETCH_TEST_RENDER_PAUSE_MS", "60000")
+        .stderr(File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    send(&child, signal);
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    let err = std::fs::read_to_string(&stderr).unwrap();
+    assert_eq!(status.code(), Some(code), "{status}: {err}");
+    assert!(took < Duration::from_secs(2), "took {took:?} to stop");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("interrupted by signal"), "{err}");
+    assert_eq!(
+        disk::diff(&before, &disk::snapshot(&work.join("tables"))),
+        Vec::<String>::new()
+    );
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn sigterm_while_an_artifact_renders_for_ever_stops_within_two_seconds() {
+    interrupt_a_stuck_render("TERM", 143);
+}
+
+#[test]
+fn sigint_while_an_artifact_renders_for_ever_stops_within_two_seconds() {
+    interrupt_a_stuck_render("INT", 130);
+}

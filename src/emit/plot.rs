@@ -70,15 +70,50 @@ fn xml_text(text: &str) -> String {
         .collect()
 }
 
-/// Log-axis bounds padded a little beyond the data.
-fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (low, high) = values
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    if low > high {
-        return (1e-6, 1.0);
+/// One log axis, drawn in log10 space on a linear scale: any positive finite value (from
+/// subnormals to `f64::MAX`) maps to -324..309, so the bounds and padding stay finite and
+/// plotters places its ticks on an ordinary linear range.
+#[derive(Debug, Clone, PartialEq)]
+struct LogAxis {
+    low: f64,
+    high: f64,
+}
+
+impl LogAxis {
+    /// The axis over the positive finite `values`, padded a little beyond the data.
+    fn over(values: impl Iterator<Item = f64>) -> LogAxis {
+        let (low, high) = values
+            .filter_map(log10_of)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        let (low, high) = if low > high { (-6.0, 0.0) } else { (low, high) };
+        let pad = ((high - low) * 0.05).max(0.2);
+        LogAxis {
+            low: low - pad,
+            high: high + pad,
+        }
     }
-    (low / 1.6, high * 1.6)
+}
+
+/// log10 of a positive finite value, else `None` (a log axis cannot place it).
+fn log10_of(value: f64) -> Option<f64> {
+    (value.is_finite() && value > 0.0).then(|| value.log10())
+}
+
+/// A tick label for a log10 position: `1e-3`, or the plain number for DLs below 10^7.
+fn power_label(position: f64, plain_below: f64) -> String {
+    let value = 10f64.powf(position);
+    if value < plain_below && value >= 1.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.0e}")
+    }
+}
+
+/// A point in log10 space, when both coordinates can be placed.
+fn log_point(error: f64, dl_bits: f64) -> Option<(f64, f64)> {
+    Some((log10_of(error)?, log10_of(dl_bits)?))
 }
 
 fn draw_layer(
@@ -90,17 +125,14 @@ fn draw_layer(
     let groups: Vec<_> = table.groups.iter().filter(|g| g.layer == layer).collect();
     let dense = table.dense_bits();
     let points = || groups.iter().flat_map(|g| g.frontier.iter().chain(g.best.iter()));
-    let x_range = bounds(points().map(|p| p.run.error));
-    let y_range = bounds(points().map(|p| p.dl_bits).chain([dense]));
+    let x_axis = LogAxis::over(points().map(|p| p.run.error));
+    let y_axis = LogAxis::over(points().map(|p| p.dl_bits).chain([dense]));
     let mut chart = ChartBuilder::on(panel)
         .caption(format!("layer {layer}"), ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(70)
-        .build_cartesian_2d(
-            (x_range.0..x_range.1).log_scale(),
-            (y_range.0..y_range.1).log_scale(),
-        )?;
+        .build_cartesian_2d(x_axis.low..x_axis.high, y_axis.low..y_axis.high)?;
     chart
         .configure_mesh()
         .x_desc("reconstruction error (l2_loss, log)")
@@ -109,8 +141,8 @@ fn draw_layer(
         .y_labels(6)
         .axis_desc_style(("sans-serif", 15))
         .label_style(("sans-serif", 13))
-        .x_label_formatter(&|x| format!("{x:.0e}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .x_label_formatter(&|x| power_label(*x, 0.0))
+        .y_label_formatter(&|y| power_label(*y, 1e7))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for group in &groups {
@@ -119,7 +151,9 @@ fn draw_layer(
             .position(|a| *a == group.activation)
             .unwrap_or(0);
         let color = PALETTE[index % PALETTE.len()];
-        let line: Vec<(f64, f64)> = group.frontier.iter().map(|p| (p.run.error, p.dl_bits)).collect();
+        let line: Vec<(f64, f64)> = (group.frontier.iter())
+            .filter_map(|p| log_point(p.run.error, p.dl_bits))
+            .collect();
         chart
             .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
             .label(xml_text(&group.activation))
@@ -129,14 +163,16 @@ fn draw_layer(
     let selected: Vec<(f64, f64)> = groups
         .iter()
         .filter_map(|g| g.best.as_ref())
-        .map(|b| (b.run.error, b.dl_bits))
-        .filter(|(e, d)| *e > 0.0 && *d > 0.0)
+        .filter_map(|b| log_point(b.run.error, b.dl_bits))
         .collect();
     chart
         .draw_series(selected.iter().map(|p| Circle::new(*p, 7, BLACK.stroke_width(2))))?
         .label("selected (smallest error)")
         .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.stroke_width(2)));
-    let baseline = vec![(x_range.0, dense), (x_range.1, dense)];
+    let baseline = match log10_of(dense) {
+        Some(y) => vec![(x_axis.low, y), (x_axis.high, y)],
+        None => Vec::new(),
+    };
     chart
         .draw_series(DashedLineSeries::new(
             baseline,
@@ -154,4 +190,42 @@ fn draw_layer(
         .label_font(("sans-serif", 13))
         .draw()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axes_stay_finite_for_any_positive_finite_value() {
+        let extremes = [5e-324, 1e-310, f64::MIN_POSITIVE, 1.0, 8e306, f64::MAX];
+        for &a in &extremes {
+            for &b in &extremes {
+                let axis = LogAxis::over([a, b].into_iter());
+                assert!(
+                    axis.low.is_finite() && axis.high.is_finite(),
+                    "{a:e} {b:e}: {axis:?}"
+                );
+                assert!(axis.high - axis.low > 0.39, "{a:e} {b:e}: {axis:?}");
+                assert!(axis.low >= -360.0 && axis.high <= 360.0, "{a:e} {b:e}: {axis:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_placeable_gives_a_default_axis() {
+        let axis = LogAxis::over([0.0, -1.0, f64::NAN, f64::INFINITY].into_iter());
+        assert!(
+            (axis.low + 6.3).abs() < 1e-9 && (axis.high - 0.3).abs() < 1e-9,
+            "{axis:?}"
+        );
+    }
+
+    #[test]
+    fn tick_labels_are_powers_of_ten() {
+        assert_eq!(power_label(3.0, 1e7), "1000");
+        assert_eq!(power_label(-4.0, 0.0), "1e-4");
+        assert_eq!(power_label(300.0, 1e7), "1e300");
+        assert_eq!(power_label(-2.5, 0.0), "3e-3");
+    }
 }

@@ -153,18 +153,29 @@ pub fn commit(
     staged: Vec<StagedLayer>,
 ) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     manifest.layers.clear();
+    for layer in &staged {
+        let file = layer.file.as_file();
+        file.sync_all().map_err(|e| cache_error(layer.file.path(), &e))?;
+    }
+    crate::interrupt::while_committing(|| rename_into_place(dir, &mut manifest, staged))?;
+    remove_unnamed(dir, &manifest);
+    load(dir)
+}
+
+/// Renames each synced layer file into place, then writes and swaps in the manifest.
+fn rename_into_place(
+    dir: &Path,
+    manifest: &mut CacheManifest,
+    staged: Vec<StagedLayer>,
+) -> anyhow::Result<()> {
     for layer in staged {
         let sha256 = layer.sha256;
         let file = file_name(layer.layer, &sha256);
+        let target = dir.join(&file);
         layer
             .file
-            .as_file()
-            .sync_all()
-            .map_err(|e| cache_error(dir, &e))?;
-        layer
-            .file
-            .persist(dir.join(&file))
-            .map_err(|e| cache_error(dir, &e.error))?;
+            .persist(&target)
+            .map_err(|e| cache_error(&target, &e.error))?;
         manifest.layers.push(CachedLayer {
             layer: layer.layer,
             file,
@@ -178,12 +189,13 @@ pub fn commit(
     let mut temp = temp_file(dir)?;
     let text = serde_json::to_string_pretty(&manifest)? + "\n";
     temp.write_all(text.as_bytes())
-        .map_err(|e| cache_error(dir, &e))?;
-    temp.as_file().sync_all().map_err(|e| cache_error(dir, &e))?;
+        .map_err(|e| cache_error(temp.path(), &e))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| cache_error(temp.path(), &e))?;
     temp.persist(dir.join(MANIFEST))
-        .map_err(|e| cache_error(dir, &e.error))?;
-    remove_unnamed(dir, &manifest);
-    load(dir)
+        .map_err(|e| cache_error(&dir.join(MANIFEST), &e.error))?;
+    Ok(())
 }
 
 /// Removes old layer files the manifest no longer names (best effort).

@@ -1,0 +1,14 @@
+//! Debug builds only: environment variables that widen a stage so tests can signal or kill
+//! a process in the middle of it. Release builds compile these to nothing.
+
+/// Sleeps for the milliseconds in `variable`, when it is set (debug builds only).
+/// `MDL_FETCH_TEST_COMMIT_PAUSE_MS` widens each rename of the commit,
+/// `MDL_FETCH_TEST_RENDER_PAUSE_MS` the rendering of the artifacts.
+pub fn pause(variable: &str) {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var(variable).ok().and_then(|ms| ms.parse().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = variable;
+}

@@ -229,7 +229,9 @@ fn nothing_to_tabulate(settings: &Settings, replay: &pipeline::Replay) -> String
 fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            fail(Kind::Output, format!("stdout: cannot write the table: {e}"))
+        }
         _ => Ok(()),
     }
 }

@@ -72,15 +72,21 @@ impl Staging {
         })
     }
 
+    /// Where artifact `name` lands: the path write errors name.
+    pub fn artifact_path(&self, name: &str) -> PathBuf {
+        self.target.join(name)
+    }
+
     fn temp_dir(&self) -> &Path {
         self.scratch.as_ref().map_or(&self.target, |s| s.path())
     }
 
-    /// A temp file beside the artifacts, for one streamed as it is made.
-    pub fn temp_file(&self) -> anyhow::Result<NamedTempFile> {
+    /// A temp file beside the artifacts, for artifact `name` (or a part of it) streamed as
+    /// it is made; a failure names the artifact.
+    pub fn temp_file(&self, name: &str) -> anyhow::Result<NamedTempFile> {
         shared_temp_file(".mdl-fetch-")
             .tempfile_in(self.temp_dir())
-            .map_err(|e| output_error(self.temp_dir(), &e))
+            .map_err(|e| output_error(&self.artifact_path(name), &e))
     }
 
     /// Stages a finished temp file as artifact `name`.
@@ -108,22 +114,23 @@ impl Staging {
 
     /// Stages `bytes` as artifact `name`.
     pub fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let file = self.temp_file_of(bytes)?;
+        let file = self.temp_file_of(name, bytes)?;
         self.add_file(name, file);
         Ok(())
     }
 
     /// Stages `bytes` as artifact `name`, with their sha256 (hex) known already.
     pub fn add_digested_bytes(&mut self, name: &str, bytes: &[u8], sha256: String) -> anyhow::Result<()> {
-        let file = self.temp_file_of(bytes)?;
+        let file = self.temp_file_of(name, bytes)?;
         self.add_digested_file(name, file, sha256);
         Ok(())
     }
 
-    /// A temp file beside the artifacts holding `bytes`.
-    fn temp_file_of(&self, bytes: &[u8]) -> anyhow::Result<NamedTempFile> {
-        let mut file = self.temp_file()?;
-        file.write_all(bytes).map_err(|e| output_error(file.path(), &e))?;
+    /// A temp file beside the artifacts holding `bytes`, for artifact `name`.
+    fn temp_file_of(&self, name: &str, bytes: &[u8]) -> anyhow::Result<NamedTempFile> {
+        let path = self.artifact_path(name);
+        let mut file = self.temp_file(name)?;
+        file.write_all(bytes).map_err(|e| output_error(&path, &e))?;
         Ok(file)
     }
 
@@ -167,7 +174,7 @@ impl Staging {
     /// leaves each artifact a complete old or new version and no manifest, never a
     /// manifest that names bytes the folder does not hold.
     pub fn commit(self) -> anyhow::Result<Vec<Written>> {
-        sync_together(&self.files)?;
+        sync_together(&self.target, &self.files)?;
         let mut plan = Vec::with_capacity(self.files.len());
         for Staged { file, name, .. } in self.files {
             let target = self.target.join(&name);
@@ -227,7 +234,7 @@ fn rename_into_place(
 
 /// Syncs the staged files to disk at once, a thread each: a journalling file system then
 /// commits them together instead of one after another. The first failure in order wins.
-fn sync_together(files: &[Staged]) -> anyhow::Result<()> {
+fn sync_together(dir: &Path, files: &[Staged]) -> anyhow::Result<()> {
     std::thread::scope(|scope| {
         let syncs: Vec<_> = (files.iter())
             .map(|staged| scope.spawn(move || staged.file.as_file().sync_all()))
@@ -235,7 +242,7 @@ fn sync_together(files: &[Staged]) -> anyhow::Result<()> {
         for (staged, sync) in files.iter().zip(syncs) {
             match sync.join() {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(output_error(staged.file.path(), &e)),
+                Ok(Err(e)) => return Err(output_error(&dir.join(&staged.name), &e)),
                 Err(_) => {
                     return Err(anyhow::anyhow!(
                         "{}: syncing it failed",
@@ -307,7 +314,8 @@ fn same_bytes(staged: &Path, target: &Path) -> anyhow::Result<bool> {
     }
 }
 
-fn output_error(path: &Path, error: &std::io::Error) -> anyhow::Error {
+/// A write failure (exit 4) naming the file it was for.
+pub fn output_error(path: &Path, error: &std::io::Error) -> anyhow::Error {
     Error::new(
         Kind::Output,
         format!(

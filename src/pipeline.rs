@@ -16,7 +16,7 @@ use sha2::Sha256;
 use tempfile::NamedTempFile;
 
 use crate::digest::DigestWriter;
-use crate::emit::runs_csv::RunsCsv;
+use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
 use crate::output::Staging;
 use crate::record::{RecordSink, RunRef};
 use crate::select::{GroupResult, Pricing, Selector};
@@ -186,12 +186,17 @@ pub fn replay_ahead(
         per_export[task.export].get_or_insert_with(Vec::new).push(outcome);
     }
 
+    let runs_path = staging.artifact_path(RUNS_CSV);
+    let write_error = |e: std::io::Error| crate::output::output_error(&runs_path, &e);
     let runs_file = match settings.runs_csv {
-        true => Some(staging.temp_file()?),
+        true => Some(staging.temp_file(RUNS_CSV)?),
         false => None,
     };
     let mut runs = match &runs_file {
-        Some(file) => Some(RunsCsv::new(DigestWriter::new(file.reopen()?))?.finish()?),
+        Some(file) => {
+            let writer = DigestWriter::new(file.reopen().map_err(write_error)?);
+            Some(RunsCsv::new(writer)?.reporting_as(runs_path.clone()).finish()?)
+        }
         None => None,
     };
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);
@@ -220,10 +225,9 @@ pub fn replay_ahead(
         for piece in read {
             selector.merge(piece.selector);
             if let (Some(part), Some(runs)) = (piece.part, &mut runs) {
-                let mut part = part.reopen()?;
-                part.seek(SeekFrom::Start(0))?;
-                std::io::copy(&mut part, runs)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", crate::emit::runs_csv::FILE_NAME))?;
+                let mut part = part.reopen().map_err(write_error)?;
+                part.seek(SeekFrom::Start(0)).map_err(write_error)?;
+                std::io::copy(&mut part, runs).map_err(write_error)?;
             }
             stats.rows += piece.stats.rows;
             stats.records += piece.stats.records;
@@ -371,11 +375,17 @@ fn read_one(
         panic!("a first piece panicked, as MDL_FETCH_TEST_PANIC_FIRST_PIECE asks");
     }
     let part = match settings.runs_csv {
-        true => Some(staging.temp_file()?),
+        true => Some(staging.temp_file(RUNS_CSV)?),
         false => None,
     };
     let mut runs = match &part {
-        Some(part) => Some(RunsCsv::without_header(part.reopen()?)),
+        Some(part) => {
+            let path = staging.artifact_path(RUNS_CSV);
+            let file = part
+                .reopen()
+                .map_err(|e| crate::output::output_error(&path, &e))?;
+            Some(RunsCsv::without_header(file).reporting_as(path))
+        }
         None => None,
     };
     let mut selector = Selector::new(&settings.layers, &settings.tolerances, pricing);

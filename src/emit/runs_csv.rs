@@ -7,6 +7,7 @@
 //! `csv::Writer` and `pyfmt::repr`; a test holds it to that.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::pyfmt::push_repr;
@@ -22,6 +23,8 @@ const FLUSH_AT: usize = 1 << 18;
 /// Writes each run as one CSV row; the caller owns where the bytes go.
 pub struct RunsCsv<W: Write> {
     out: W,
+    /// The artifact's path, named in write errors.
+    path: PathBuf,
     buf: Vec<u8>,
     /// The last file name seen and its field text, which is the same for a whole export.
     file: Option<(Arc<str>, Vec<u8>)>,
@@ -39,9 +42,16 @@ impl<W: Write> RunsCsv<W> {
     pub fn without_header(out: W) -> Self {
         RunsCsv {
             out,
+            path: PathBuf::from(FILE_NAME),
             buf: Vec::with_capacity(FLUSH_AT + 4096),
             file: None,
         }
+    }
+
+    /// Names `path` (the artifact's place in the output folder) in write errors.
+    pub fn reporting_as(mut self, path: PathBuf) -> Self {
+        self.path = path;
+        self
     }
 
     /// Flushes and hands back the destination.
@@ -49,14 +59,14 @@ impl<W: Write> RunsCsv<W> {
         self.flush()?;
         self.out
             .flush()
-            .map_err(|e| anyhow::anyhow!("cannot write {FILE_NAME}: {e}"))?;
+            .map_err(|e| crate::output::output_error(&self.path, &e))?;
         Ok(self.out)
     }
 
     fn flush(&mut self) -> anyhow::Result<()> {
         self.out
             .write_all(&self.buf)
-            .map_err(|e| anyhow::anyhow!("cannot write {FILE_NAME}: {e}"))?;
+            .map_err(|e| crate::output::output_error(&self.path, &e))?;
         self.buf.clear();
         Ok(())
     }

@@ -221,7 +221,8 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn cache_error(path: &Path, error: &std::io::Error) -> anyhow::Error {
+/// A cache write failure (exit 4) naming the file or folder it was for.
+pub fn cache_error(path: &Path, error: &std::io::Error) -> anyhow::Error {
     Error::new(
         Kind::Output,
         format!(

@@ -106,16 +106,24 @@ fn stage(
     mut rows: Vec<Vec<String>>,
 ) -> anyhow::Result<(NamedTempFile, u64, String)> {
     rows.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
-    let digested = DigestWriter::new(file.reopen()?);
+    let failed = |e: std::io::Error| cache::cache_error(file.path(), &e);
+    let csv_failed = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => failed(e),
+        other => anyhow::anyhow!("{}: cannot write the cache: {other:?}", file.path().display()),
+    };
+    let digested = DigestWriter::new(file.reopen().map_err(failed)?);
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(BufWriter::with_capacity(1 << 16, digested));
-    writer.write_record(header)?;
+    writer.write_record(header).map_err(csv_failed)?;
     for row in &rows {
-        writer.write_record(row)?;
+        writer.write_record(row).map_err(csv_failed)?;
     }
-    let buffered = writer.into_inner().map_err(|e| e.into_error())?;
-    let (_, sha256) = buffered.into_inner().map_err(|e| e.into_error())?.finish();
+    let buffered = writer.into_inner().map_err(|e| failed(e.into_error()))?;
+    let (_, sha256) = buffered
+        .into_inner()
+        .map_err(|e| failed(e.into_error()))?
+        .finish();
     // Best effort: a failure here shows again, reported, at the commit's sync.
     Ok((file, rows.len() as u64, cache::hex(&sha256)))
 }

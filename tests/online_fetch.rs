@@ -429,3 +429,48 @@ fn the_key_appears_in_no_output_log_cache_or_manifest() {
         assert!(!text.contains("SECRET"), "part of the key leaked into {name}");
     }
 }
+
+/// `--deadline` bounds the whole fetch, requests in flight included: at 1 s a request and
+/// a dozen pages to go, `--deadline 3` ends near 3 s with exit 8, leaving the artifacts and
+/// cache of the previous run as they were.
+#[test]
+fn the_deadline_cuts_requests_in_flight() {
+    let server = FakeWandb::start(FakeConfig {
+        page_cap: 10,
+        ..FakeConfig::with_dataset(Dataset::sweep(SweepOptions {
+            runs: 3 * 40,
+            ..SweepOptions::default()
+        }))
+    });
+    let work = Workdir::new();
+    let run = |extra: &[&str]| {
+        work.command()
+            .env("WANDB_BASE_URL", server.base_url())
+            .env("WANDB_API_KEY", DEFAULT_KEY)
+            .args(["--project", "fake-project", "--entity", "fake-entity", "-q"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let first = run(&[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = (
+        disk::snapshot(&work.join("out")),
+        disk::snapshot(&work.join("cache")),
+    );
+    server.set_latency(std::time::Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    let late = run(&["--deadline", "3", "--tolerance", "0.01"]);
+    let took = started.elapsed();
+    let err = stderr(&late);
+    assert_eq!(late.status.code(), Some(8), "{err}");
+    assert!(err.contains("--deadline ran out"), "{err}");
+    assert!(took < std::time::Duration::from_millis(4500), "took {took:?}");
+    let after = (
+        disk::snapshot(&work.join("out")),
+        disk::snapshot(&work.join("cache")),
+    );
+    assert_eq!(disk::diff(&before.0, &after.0), Vec::<String>::new());
+    assert_eq!(disk::diff(&before.1, &after.1), Vec::<String>::new());
+    assert_eq!(disk::temp_files(work.path()), Vec::<std::path::PathBuf>::new());
+}

@@ -200,3 +200,95 @@ fn plain_http_is_refused_off_loopback_unless_the_user_opts_in() {
     )
     .is_empty());
 }
+
+#[test]
+fn a_base_url_with_a_user_or_password_is_refused_and_never_shown() {
+    let server = FakeWandb::start(config());
+    let port = server.addr().port();
+    let work = Workdir::new();
+    for base in [
+        format!("http://alice:pw-SECRET@127.0.0.1:{port}/"),
+        format!("http://pw-SECRET@127.0.0.1:{port}"),
+        "https://alice:pw-SECRET@".to_string(),
+    ] {
+        let output = fetch(&work, &base, &[]);
+        assert_eq!(output.status.code(), Some(2), "{base}: {}", stderr(&output));
+        let line = error_line(&output);
+        assert!(line.contains("***@"), "{line}");
+        assert!(!line.contains("SECRET") && !line.contains("alice"), "{line}");
+        assert!(disk::leaks([("stderr".to_string(), &output.stderr[..])], &["pw-SECRET", KEY]).is_empty());
+    }
+    assert!(
+        server.requests().is_empty(),
+        "nothing is sent with a refused base URL"
+    );
+}
+
+#[test]
+fn a_netrc_whose_values_look_like_keywords_is_read_by_its_grammar() {
+    let server = FakeWandb::start(config());
+    let machine = server.base_url().trim_start_matches("http://").to_string();
+    for text in [
+        format!("machine {machine} login password password {KEY}\n"),
+        format!("machine {machine} login machine password {KEY}\n"),
+        format!("# machine {machine} password wrong\nmacdef init\nmachine {machine} password wrong\n\nmachine \"{machine}\" login \"a user\" password \"{KEY}\"\n"),
+    ] {
+        let work = Workdir::new();
+        let netrc = work.write("netrc", &text);
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let output = work
+            .command()
+            .env("WANDB_BASE_URL", server.base_url())
+            .env("NETRC", &netrc)
+            .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{text}: {}", stderr(&output));
+    }
+}
+
+/// A server that answers every request with HTTP 200 and a runs page that would parse,
+/// and no key required: what a redirect to a stranger could return.
+fn stranger_answering_200() -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.2:0").expect("127.0.0.2 is loopback on Linux");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        let body = r#"{"data":{"project":{"runCount":0,"runs":{"edges":[],"pageInfo":{"endCursor":null,"hasNextPage":false}}}}}"#;
+        for stream in listener.incoming().take(4) {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 65536];
+            let _ = stream.read(&mut buf);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (base, handle)
+}
+
+#[test]
+fn a_redirect_to_another_origin_answering_200_is_an_error_naming_both_hosts() {
+    let (stranger, _thread) = stranger_answering_200();
+    let mut first = config();
+    first.faults = vec![FaultRule::always(Fault::Redirect {
+        status: 307,
+        location: format!("{stranger}/graphql"),
+    })];
+    let server = FakeWandb::start(first);
+    let work = Workdir::new();
+    let output = fetch(&work, &server.base_url(), &[]);
+    assert_eq!(output.status.code(), Some(9), "{}", stderr(&output));
+    let line = error_line(&output);
+    let here = server.base_url().trim_start_matches("http://").to_string();
+    let there = stranger.trim_start_matches("http://");
+    assert!(
+        line.contains(&format!("{here} redirected to {there}, which answered HTTP 200")),
+        "{line}"
+    );
+    assert!(!work.join(&format!("out/{PROJECT}/mdl-table.md")).exists());
+}

@@ -35,16 +35,30 @@ pub fn machine_of(url: &Url) -> String {
 }
 
 /// Parses the base URL; plain `http://` only for loopback or with `MDL_FETCH_ALLOW_HTTP=1`.
+/// A user name or password in it is refused (the key goes in `WANDB_API_KEY` or netrc),
+/// and never printed.
 pub fn parse_base_url(base: &str) -> anyhow::Result<Url> {
     let url = match Url::parse(base) {
         Ok(url) if url.host_str().is_some() => url,
         _ => {
             return fail(
                 Kind::Usage,
-                format!("base URL {base:?} is not a URL; set WANDB_BASE_URL like https://api.wandb.ai"),
+                format!(
+                    "base URL {:?} is not a URL; set WANDB_BASE_URL like https://api.wandb.ai",
+                    redact_userinfo(base)
+                ),
             )
         }
     };
+    if !url.username().is_empty() || url.password().is_some() {
+        return fail(
+            Kind::Usage,
+            format!(
+                "base URL {} holds a user name or password; give the server's address alone, and the key in WANDB_API_KEY or netrc",
+                redact_userinfo(base)
+            ),
+        );
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) || std::env::var("MDL_FETCH_ALLOW_HTTP").as_deref() == Ok("1") => Ok(url),
@@ -56,6 +70,20 @@ pub fn parse_base_url(base: &str) -> anyhow::Result<Url> {
             ),
         ),
         other => fail(Kind::Usage, format!("base URL scheme {other:?} is not http(s)")),
+    }
+}
+
+/// `text` with any `user:password@` after a `scheme://` shown as `***@`: a URL as the user
+/// typed it, safe to print.
+pub fn redact_userinfo(text: &str) -> String {
+    let Some(start) = text.find("://").map(|at| at + 3) else {
+        return text.to_string();
+    };
+    let rest = &text[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***{}", &text[..start], &rest[at..]),
+        None => text.to_string(),
     }
 }
 
@@ -92,7 +120,8 @@ impl GraphQlClient {
             auth,
             max_attempts: settings.max_attempts,
             base_wait: base_wait(),
-            deadline: Instant::now() + settings.deadline,
+            // Past a century is no deadline at all; capping it keeps the sum in range.
+            deadline: Instant::now() + settings.deadline.min(Duration::from_secs(100 * 365 * 86_400)),
             verbose,
         })
     }
@@ -108,7 +137,15 @@ impl GraphQlClient {
         loop {
             attempt += 1;
             let started = Instant::now();
-            let (reason, server_says) = match self.send(&body, what).await {
+            // The deadline bounds the request in flight too, not only the waits between.
+            let sent = tokio::time::timeout_at(self.deadline.into(), self.send(&body, what)).await;
+            let Ok(sent) = sent else {
+                return fail(
+                    Kind::Network,
+                    format!("{what}: the --deadline ran out with a request in flight (attempt {attempt}); try later, or raise --deadline"),
+                );
+            };
+            let (reason, server_says) = match sent {
                 Ok(Reply::Body(bytes)) => {
                     if self.verbose >= 2 {
                         eprintln!("{what}: {} bytes in {:.0?}", bytes.len(), started.elapsed());
@@ -185,13 +222,8 @@ impl GraphQlClient {
             header("ratelimit-reset").as_deref(),
         );
         let is_html = header("content-type").is_some_and(|t| t.contains("html"));
-        let bytes = response.bytes().await.map_err(|e| describe_reqwest(&e))?;
-        if (200..300).contains(&status) {
-            return Ok(Reply::Body(bytes));
-        }
-        if status_is_transient(status) {
-            return Ok(Reply::Transient(format!("HTTP {status}"), wait));
-        }
+        // An answer from another origin is never data, whatever its status: the key was
+        // withheld there, and what it sent is not the configured server's.
         if let Some(other) = elsewhere {
             return Ok(Reply::Permanent(Error::new(
                 if matches!(status, 401 | 403) { Kind::Auth } else { Kind::Protocol },
@@ -201,6 +233,13 @@ impl GraphQlClient {
                     self.host()
                 ),
             )));
+        }
+        let bytes = response.bytes().await.map_err(|e| describe_reqwest(&e))?;
+        if (200..300).contains(&status) {
+            return Ok(Reply::Body(bytes));
+        }
+        if status_is_transient(status) {
+            return Ok(Reply::Transient(format!("HTTP {status}"), wait));
         }
         Ok(Reply::Permanent(self.permanent(status, &bytes, is_html, what)))
     }
@@ -289,6 +328,32 @@ fn innermost_cause(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn userinfo_is_refused_and_never_shown() {
+        for base in [
+            "http://alice:pw-SECRET@127.0.0.1:8080/",
+            "https://alice:pw-SECRET@api.wandb.ai",
+            "https://pw-SECRET@api.wandb.ai/x",
+            "https://:pw-SECRET@api.wandb.ai",
+            "http://alice:pw-SECRET@",
+            "https://a@b:pw-SECRET@host/path@x",
+        ] {
+            let error = parse_base_url(base).unwrap_err();
+            assert_eq!(crate::error::exit_code_of(&error), 2, "{base}");
+            let line = format!("{error:#}");
+            assert!(
+                !line.contains("SECRET") && !line.contains("alice"),
+                "{base}: {line}"
+            );
+            assert!(line.contains("***@"), "{base}: {line}");
+        }
+        assert_eq!(
+            redact_userinfo("https://api.wandb.ai/a@b"),
+            "https://api.wandb.ai/a@b"
+        );
+        assert_eq!(redact_userinfo("no scheme@here"), "no scheme@here");
+    }
 
     #[test]
     fn plain_http_only_on_loopback() {

@@ -88,30 +88,119 @@ fn warn_if_readable_by_others(path: &Path) {
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_path: &Path) {}
 
-/// The `password` of the `machine` entry (else of `default`), in netrc's token grammar.
+/// The `password` of the first `machine` entry for `machine`, else of the `default` entry,
+/// in netrc's grammar: whitespace-separated tokens, `"quoted tokens"` with backslash
+/// escapes, `#` comments to the end of the line, `macdef` bodies up to a blank line, and
+/// the token after `login`, `password` or `account` always a value, never a keyword.
 pub fn netrc_password(text: &str, machine: &str) -> Option<String> {
+    #[derive(PartialEq)]
     enum Entry {
         Other,
         Wanted,
         Default,
     }
-    let mut tokens = text.split_whitespace();
+    let mut lexer = NetrcLexer {
+        text,
+        at: 0,
+        quoted: false,
+    };
     let mut entry = Entry::Other;
     let mut fallback = None;
-    while let Some(token) = tokens.next() {
-        match token {
-            "machine" if tokens.next() == Some(machine) => entry = Entry::Wanted,
-            "machine" | "macdef" => entry = Entry::Other,
+    while let Some(token) = lexer.token() {
+        match token.as_str() {
+            "machine" => {
+                entry = match lexer.token() {
+                    Some(name) if name == machine => Entry::Wanted,
+                    _ => Entry::Other,
+                }
+            }
             "default" => entry = Entry::Default,
-            "password" => match (&entry, tokens.next()) {
-                (Entry::Wanted, Some(password)) => return Some(password.to_string()),
-                (Entry::Default, Some(password)) => fallback = Some(password.to_string()),
+            "login" | "account" => {
+                lexer.token();
+            }
+            "password" => match (lexer.token(), &entry) {
+                (Some(password), Entry::Wanted) => return Some(password),
+                (Some(password), Entry::Default) if fallback.is_none() => fallback = Some(password),
                 _ => {}
             },
+            "macdef" => {
+                lexer.token();
+                lexer.skip_macro_body();
+                entry = Entry::Other;
+            }
+            _ if token.starts_with('#') && !lexer.quoted => lexer.skip_line(),
             _ => {}
         }
     }
     fallback
+}
+
+/// netrc's tokens, one at a time.
+struct NetrcLexer<'a> {
+    text: &'a str,
+    at: usize,
+    /// Whether the last token was quoted (a quoted `"#x"` starts no comment).
+    quoted: bool,
+}
+
+impl NetrcLexer<'_> {
+    /// The next token: a run of non-whitespace, or a `"..."` string whose backslashes
+    /// escape the next character.
+    fn token(&mut self) -> Option<String> {
+        let rest = &self.text[self.at..];
+        let start = rest.find(|c: char| !c.is_whitespace())?;
+        self.at += start;
+        let mut chars = self.text[self.at..].char_indices();
+        let mut token = String::new();
+        self.quoted = self.text[self.at..].starts_with('"');
+        if self.quoted {
+            chars.next();
+            let mut escaped = false;
+            for (offset, c) in chars.by_ref() {
+                match (escaped, c) {
+                    (false, '\\') => escaped = true,
+                    (false, '"') => {
+                        self.at += offset + 1;
+                        return Some(token);
+                    }
+                    _ => {
+                        token.push(c);
+                        escaped = false;
+                    }
+                }
+            }
+            self.at = self.text.len();
+            return Some(token);
+        }
+        let end = self.text[self.at..]
+            .find(char::is_whitespace)
+            .map_or(self.text.len(), |end| self.at + end);
+        token.push_str(&self.text[self.at..end]);
+        self.at = end;
+        Some(token)
+    }
+
+    /// Skips the rest of the current line (a comment).
+    fn skip_line(&mut self) {
+        self.at = self.text[self.at..]
+            .find('\n')
+            .map_or(self.text.len(), |end| self.at + end + 1);
+    }
+
+    /// Skips a macro's body: the lines after `macdef NAME` up to the first empty one.
+    fn skip_macro_body(&mut self) {
+        self.skip_line();
+        while self.at < self.text.len() {
+            let line_end = self.text[self.at..]
+                .find('\n')
+                .map_or(self.text.len(), |end| self.at + end);
+            let line = &self.text[self.at..line_end];
+            self.at = (line_end + 1).min(self.text.len());
+            if line.trim_end_matches('\r').is_empty() {
+                return;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +223,70 @@ mod tests {
         assert_eq!(
             netrc_password(with_port, "127.0.0.1:8080").as_deref(),
             Some("local")
+        );
+    }
+
+    fn password_of(text: &str) -> Option<String> {
+        netrc_password(text, "h")
+    }
+
+    #[test]
+    fn netrc_values_named_like_keywords_are_values() {
+        assert_eq!(
+            password_of("machine h login password password KEY").as_deref(),
+            Some("KEY")
+        );
+        assert_eq!(
+            password_of("machine h login machine password KEY").as_deref(),
+            Some("KEY")
+        );
+        assert_eq!(
+            password_of("machine h account default password KEY").as_deref(),
+            Some("KEY")
+        );
+        assert_eq!(
+            password_of("machine h password machine").as_deref(),
+            Some("machine")
+        );
+        assert_eq!(password_of("machine x login h password NO"), None);
+        assert_eq!(password_of("machine x password h").as_deref(), None);
+    }
+
+    #[test]
+    fn netrc_quoted_tokens_take_spaces_and_escapes() {
+        let text = "machine h login \"a user\" password \"k e\\\"y\\\\\"";
+        assert_eq!(password_of(text).as_deref(), Some("k e\"y\\"));
+        assert_eq!(
+            password_of("machine \"h\" password \"#not-a-comment\"").as_deref(),
+            Some("#not-a-comment")
+        );
+        assert_eq!(
+            password_of("machine h password \"unterminated").as_deref(),
+            Some("unterminated")
+        );
+    }
+
+    #[test]
+    fn netrc_comments_and_macros_are_skipped() {
+        let text = "# machine h password COMMENTED\nmachine h # login x password NO\n password KEY\n";
+        assert_eq!(password_of(text).as_deref(), Some("KEY"));
+        let text = "macdef init\nmachine h password MACRO\ncd /\n\nmachine h password KEY\n";
+        assert_eq!(password_of(text).as_deref(), Some("KEY"));
+        let text = "macdef init\r\nmachine h password MACRO\r\n\r\nmachine h password KEY";
+        assert_eq!(password_of(text).as_deref(), Some("KEY"));
+        assert_eq!(password_of("macdef m\nmachine h password MACRO"), None);
+    }
+
+    #[test]
+    fn netrc_first_machine_wins_then_default() {
+        let text = "default login d password DEFAULT\nmachine h password FIRST\nmachine h password SECOND";
+        assert_eq!(password_of(text).as_deref(), Some("FIRST"));
+        assert_eq!(netrc_password(text, "other").as_deref(), Some("DEFAULT"));
+        assert_eq!(password_of("machine h login only"), None);
+        assert_eq!(password_of(""), None);
+        assert_eq!(
+            password_of("\t \n machine\th\tpassword\tTABS").as_deref(),
+            Some("TABS")
         );
     }
 }

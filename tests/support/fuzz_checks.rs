@@ -26,8 +26,9 @@ use mdl_fetch::table::{InputFile, MdlTable};
 pub type Check = fn(&[u8]);
 
 /// The fuzz targets by name, for the regression replay.
-pub const TARGETS: [(&str, Check); 4] = [
+pub const TARGETS: [(&str, Check); 5] = [
     ("export_reader", export_reader),
+    ("emitters", emitters),
     ("name_grammar", name_grammar),
     ("graphql_page", graphql_page),
     ("profile", profile),
@@ -233,6 +234,111 @@ pub fn export_reader(data: &[u8]) {
     };
     for emitter in mdl_fetch::emit::table_emitters() {
         emitter.render(&table);
+    }
+}
+
+/// Bytes of an `emitters` input per run: layer, activation, k, then l0 and error as f64 bits.
+pub const EMITTER_RUN_BYTES: usize = 19;
+
+/// A value from the bits, kept finite: infinities and NaN become the largest finite value
+/// of their sign (the emitters' promise is about finite values; NaN errors are read as
+/// missing before they reach them).
+fn finite_from(bytes: &[u8]) -> f64 {
+    let value = f64::from_le_bytes(bytes.try_into().unwrap());
+    match value {
+        v if v.is_finite() => v,
+        v if v.is_sign_negative() => f64::MIN,
+        _ => f64::MAX,
+    }
+}
+
+/// Every table emitter on arbitrary finite runs and extreme pricing: the first bytes pick
+/// B, D, d_model, the code and the tolerances; the rest are runs. Each artifact must render
+/// (the plot without falling back to its error stub), the JSON must parse, the markdown
+/// table must hold a line per row.
+pub fn emitters(data: &[u8]) {
+    use mdl_fetch::mdl::Code;
+    let Some((knobs, runs)) = data.split_at_checked(4) else {
+        return;
+    };
+    let bits = [7.0, 1e-300, 1e300, 0.0, 5e-324, f64::MAX, 1.0, 32.0][knobs[0] as usize % 8];
+    let dict_size = [12288, 1, 2, u64::MAX, 1 << 40, 6144][knobs[1] as usize % 6];
+    let d_model = [768, 0, 1, u64::MAX][knobs[2] as usize % 4];
+    let code = if knobs[0] & 0x80 != 0 {
+        Code::Binomial
+    } else {
+        Code::Naive
+    };
+    let tolerances: Vec<f64> = match knobs[3] % 4 {
+        0 => vec![],
+        1 => vec![1e-3],
+        2 => vec![0.0, 5e-324, f64::MAX],
+        _ => vec![f64::MIN, -0.0, 1e-310, 1e308],
+    };
+    let pricing = Pricing {
+        code,
+        bits,
+        dict_size,
+        fixed_dict_size: knobs[1] & 0x80 != 0,
+    };
+    let file: Arc<str> = "fuzz.csv".into();
+    let mut selector = Selector::new(&[6, 7, 8], &tolerances, pricing);
+    let activations = [
+        "topk",
+        "batchtopk",
+        "topafa",
+        "a|b",
+        "x\ny",
+        "\u{1b}[31m",
+        "",
+        "é",
+    ];
+    for (line, run) in runs.chunks_exact(EMITTER_RUN_BYTES).enumerate() {
+        let name = format!("run{line}");
+        let reference = RunRef {
+            name: &name,
+            layer: 6 + i64::from(run[0] % 3),
+            activation: activations[run[1] as usize % activations.len()],
+            k: [0, 1, 64, i64::MAX, i64::MIN][run[2] as usize % 5],
+            l0: finite_from(&run[3..11]),
+            error: finite_from(&run[11..19]),
+            dict_size: (run[0] & 0x80 != 0).then_some(dict_size / 2 + 1),
+            file: &file,
+            source: 0,
+            line: line as u64 + 2,
+        };
+        selector.accept(&reference).unwrap();
+    }
+    let table = MdlTable {
+        groups: selector.finish(),
+        pricing,
+        d_model,
+        tolerances,
+        layers: vec![6, 7, 8],
+        inputs: Vec::new(),
+        skips: Default::default(),
+    };
+    for emitter in mdl_fetch::emit::table_emitters() {
+        let text = emitter.render(&table);
+        match emitter.file_name() {
+            "mdl-table.json" => {
+                if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
+                    panic!("mdl-table.json does not parse: {e}\n{text}");
+                }
+            }
+            "frontier.svg" => {
+                assert!(text.starts_with("<svg"), "{text}");
+                assert!(!text.contains("plot failed"), "{text}");
+            }
+            "mdl-table.md" => {
+                let rows = table.best_rows().count();
+                let one_line = |g: &mdl_fetch::select::GroupResult| !g.activation.contains(['\n', '\r']);
+                if table.groups.iter().all(one_line) {
+                    assert_eq!(text.lines().count(), rows + 2, "{text}");
+                }
+            }
+            _ => {}
+        }
     }
 }
 

@@ -355,3 +355,32 @@ fn an_online_check_compares_with_a_fresh_fetch_and_leaves_the_cache_alone() {
         "an online --check touched a file"
     );
 }
+
+/// The lock belongs to the folder, not to its spelling: while one run holds `cout`, a run
+/// on a symlink to it, on `./cout/` or on its absolute path is busy (exit 11) instead of
+/// sweeping the first run's staged files away, and the first run ends well.
+#[test]
+fn a_folder_spelt_another_way_is_the_same_locked_folder() {
+    let work = Workdir::new();
+    let export = work.write(
+        "layer6.csv",
+        "\"Name\",\"l0_norm\",\"l2_loss\"\n\"a_12288_topk_64_0\",\"10\",\"0.5\"\n",
+    );
+    let spec = format!("6={}", export.display());
+    std::fs::create_dir_all(work.join("cout")).unwrap();
+    std::os::unix::fs::symlink(work.join("cout"), work.join("clink")).unwrap();
+    let mut first = work
+        .command()
+        .args(["--export", &spec, "--out", "cout", "-q"])
+        .env("MDL_FETCH_TEST_RENDER_PAUSE_MS", "2000")
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let absolute = work.join("cout").display().to_string();
+    for spelling in ["clink", "./cout/", absolute.as_str()] {
+        let second = work.run(&["--export", &spec, "--out", spelling, "--lock-wait", "0", "-q"]);
+        assert_eq!(second.status.code(), Some(11), "{spelling}: {}", stderr(&second));
+    }
+    assert!(first.wait().unwrap().success());
+    assert!(work.join("cout/mdl-table.md").is_file());
+}

@@ -16,12 +16,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use mdl_fetch::cli::Cli;
+use mdl_fetch::config::cli::Cli;
+use mdl_fetch::config::settings::{ExportSpec, Settings};
 use mdl_fetch::emit::runs_csv::RunsCsv;
-use mdl_fetch::record::{RecordSink, RunRef};
-use mdl_fetch::select::Selector;
-use mdl_fetch::settings::{ExportSpec, Settings};
-use mdl_fetch::source::export::read_export;
+use mdl_fetch::model::record::{RecordSink, RunRef};
+use mdl_fetch::model::select::Selector;
+use mdl_fetch::read::export::read_export;
 
 struct Drop;
 

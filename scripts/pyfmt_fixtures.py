@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference `repr(x)` and `format(x, "g")` texts from Python, for src/pyfmt.rs's tests.
+"""Reference `repr(x)` and `format(x, "g")` texts from Python, for src/emit/pyfmt.rs's tests.
 
 mdl-fetch writes floats the way the seed notebook's Python did. Python's `repr` prints
 the shortest digits that read back as the same float and, where two shortest texts are

@@ -52,7 +52,7 @@ fn watchdog() {
     while COMMITTING.load(Ordering::SeqCst) {
         std::thread::sleep(Duration::from_millis(10));
     }
-    crate::lock::sweep_locked_dirs();
+    crate::store::lock::sweep_locked_dirs();
     let line = format!(
         "error: interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
     );

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use mdl_fetch::mdl::Code;
-use mdl_fetch::record::{RecordSink, RunRef};
-use mdl_fetch::select::{Pricing, Selector};
+use mdl_fetch::model::mdl::Code;
+use mdl_fetch::model::record::{RecordSink, RunRef};
+use mdl_fetch::model::select::{Pricing, Selector};
 use proptest::prelude::*;
 
 /// A generated run: few distinct values, so ties and duplicates are common.
@@ -34,7 +34,7 @@ fn run_strategy() -> impl Strategy<Value = Run> {
         })
 }
 
-fn feed(runs: &[Run], pricing: Pricing, tolerances: &[f64]) -> Vec<mdl_fetch::select::GroupResult> {
+fn feed(runs: &[Run], pricing: Pricing, tolerances: &[f64]) -> Vec<mdl_fetch::model::select::GroupResult> {
     let file: Arc<str> = "gen.csv".into();
     let mut selector = Selector::new(&[6, 7], tolerances, pricing);
     for (line, run) in runs.iter().enumerate() {

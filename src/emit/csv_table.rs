@@ -1,8 +1,8 @@
 //! `mdl-table.csv`: the table with full-precision floats and the selected run beside each row.
 
 use super::Emitter;
-use crate::pyfmt::repr;
-use crate::table::MdlTable;
+use crate::emit::pyfmt::repr;
+use crate::model::table::MdlTable;
 
 pub struct CsvTable;
 

@@ -1,8 +1,8 @@
 //! `frontier.csv`: per (layer, activation), the runs no other run beats on both error and DL.
 
 use super::Emitter;
-use crate::pyfmt::repr;
-use crate::table::MdlTable;
+use crate::emit::pyfmt::repr;
+use crate::model::table::MdlTable;
 
 pub struct FrontierCsv;
 

@@ -1,6 +1,6 @@
 //! The GitHub-markdown table layout Python's `tabulate(..., tablefmt="github")` prints.
 
-use crate::pyfmt;
+use crate::emit::pyfmt;
 
 /// A cell as tabulate sees it: its type decides format and alignment.
 #[derive(Debug, Clone, PartialEq)]

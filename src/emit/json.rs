@@ -16,8 +16,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::Emitter;
-use crate::frontier::Priced;
-use crate::table::MdlTable;
+use crate::model::frontier::Priced;
+use crate::model::table::MdlTable;
 
 pub const SCHEMA: &str = "mdl-fetch/mdl-table/v1";
 

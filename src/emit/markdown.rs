@@ -2,7 +2,7 @@
 
 use super::github_table::{render, Cell};
 use super::Emitter;
-use crate::table::MdlTable;
+use crate::model::table::MdlTable;
 
 pub struct Markdown;
 

@@ -6,10 +6,11 @@ pub mod github_table;
 pub mod json;
 pub mod markdown;
 pub mod plot;
+pub mod pyfmt;
 pub mod report;
 pub mod runs_csv;
 
-use crate::table::MdlTable;
+use crate::model::table::MdlTable;
 
 /// One output format; formats render on threads of their own, so they are `Send + Sync`.
 pub trait Emitter: Send + Sync {

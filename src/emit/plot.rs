@@ -4,7 +4,7 @@
 use plotters::prelude::*;
 
 use super::Emitter;
-use crate::table::MdlTable;
+use crate::model::table::MdlTable;
 
 pub struct FrontierPlot;
 

@@ -4,9 +4,9 @@ use std::fmt::Write;
 
 use super::github_table::{render, Cell};
 use super::Emitter;
-use crate::mdl::Code;
-use crate::pyfmt::general;
-use crate::table::MdlTable;
+use crate::emit::pyfmt::general;
+use crate::model::mdl::Code;
+use crate::model::table::MdlTable;
 
 pub struct Report;
 

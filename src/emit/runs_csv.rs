@@ -10,8 +10,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::pyfmt::push_repr;
-use crate::record::{RecordSink, RunRef};
+use crate::emit::pyfmt::push_repr;
+use crate::model::record::{RecordSink, RunRef};
 
 pub const FILE_NAME: &str = "runs.csv";
 
@@ -59,14 +59,14 @@ impl<W: Write> RunsCsv<W> {
         self.flush()?;
         self.out
             .flush()
-            .map_err(|e| crate::output::output_error(&self.path, &e))?;
+            .map_err(|e| crate::store::staging::output_error(&self.path, &e))?;
         Ok(self.out)
     }
 
     fn flush(&mut self) -> anyhow::Result<()> {
         self.out
             .write_all(&self.buf)
-            .map_err(|e| crate::output::output_error(&self.path, &e))?;
+            .map_err(|e| crate::store::staging::output_error(&self.path, &e))?;
         self.buf.clear();
         Ok(())
     }
@@ -149,7 +149,7 @@ fn push_text(buf: &mut Vec<u8>, text: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pyfmt::repr;
+    use crate::emit::pyfmt::repr;
 
     #[test]
     fn rows_match_the_csv_crate_writer() {

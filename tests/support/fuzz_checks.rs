@@ -11,16 +11,16 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use clap::Parser;
-use mdl_fetch::cli::Cli;
+use mdl_fetch::config::cli::Cli;
+use mdl_fetch::config::grammar::{LayerRule, NameGrammar};
+use mdl_fetch::config::profile::Profile;
+use mdl_fetch::config::settings::Settings;
 use mdl_fetch::emit::runs_csv::RunsCsv;
-use mdl_fetch::grammar::{LayerRule, NameGrammar};
-use mdl_fetch::profile::Profile;
-use mdl_fetch::record::{RecordSink, RunRef};
-use mdl_fetch::select::{Pricing, Selector};
-use mdl_fetch::settings::Settings;
-use mdl_fetch::source::export::{read_export_from, ExportStats};
-use mdl_fetch::source::wandb::decode::{decode_data, quote_non_finite, RunsData, ViewerData};
-use mdl_fetch::table::{InputFile, MdlTable};
+use mdl_fetch::fetch::decode::{decode_data, quote_non_finite, RunsData, ViewerData};
+use mdl_fetch::model::record::{RecordSink, RunRef};
+use mdl_fetch::model::select::{Pricing, Selector};
+use mdl_fetch::model::table::{InputFile, MdlTable};
+use mdl_fetch::read::export::{read_export_from, ExportStats};
 
 /// A fuzz target's checks.
 pub type Check = fn(&[u8]);
@@ -257,7 +257,7 @@ fn finite_from(bytes: &[u8]) -> f64 {
 /// (the plot without falling back to its error stub), the JSON must parse, the markdown
 /// table must hold a line per row.
 pub fn emitters(data: &[u8]) {
-    use mdl_fetch::mdl::Code;
+    use mdl_fetch::model::mdl::Code;
     let Some((knobs, runs)) = data.split_at_checked(4) else {
         return;
     };
@@ -332,7 +332,8 @@ pub fn emitters(data: &[u8]) {
             }
             "mdl-table.md" => {
                 let rows = table.best_rows().count();
-                let one_line = |g: &mdl_fetch::select::GroupResult| !g.activation.contains(['\n', '\r']);
+                let one_line =
+                    |g: &mdl_fetch::model::select::GroupResult| !g.activation.contains(['\n', '\r']);
                 if table.groups.iter().all(one_line) {
                     assert_eq!(text.lines().count(), rows + 2, "{text}");
                 }

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
+use crate::config::settings::{ExportSpec, FetchSettings};
 use crate::error::{fail, Error, Kind};
-use crate::settings::{ExportSpec, FetchSettings};
 
 pub const MANIFEST: &str = "cache-manifest.json";
 
@@ -141,7 +141,7 @@ pub struct StagedLayer {
 /// A temp file in the cache folder (created if needed) for one layer's export.
 pub fn temp_file(dir: &Path) -> anyhow::Result<NamedTempFile> {
     fs::create_dir_all(dir).map_err(|e| cache_error(dir, &e))?;
-    crate::output::shared_temp_file(".fetch-")
+    crate::store::staging::shared_temp_file(".fetch-")
         .tempfile_in(dir)
         .map_err(|e| cache_error(dir, &e))
 }
@@ -213,7 +213,7 @@ fn remove_unnamed(dir: &Path, manifest: &CacheManifest) {
 /// Hex sha256 of a file's bytes.
 pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
     let file = fs::File::open(path).map_err(|e| cache_error(path, &e))?;
-    let digest = crate::digest::digest_of(file).map_err(|e| cache_error(path, &e))?;
+    let digest = crate::store::digest::digest_of(file).map_err(|e| cache_error(path, &e))?;
     Ok(hex(&digest))
 }
 

@@ -4,11 +4,11 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::output::Staging;
-use crate::settings::Settings;
-use crate::skips::Skips;
-use crate::source::cache::{hex, sha256_of, CacheManifest};
-use crate::table::{InputFile, MdlTable};
+use crate::config::settings::Settings;
+use crate::model::skips::Skips;
+use crate::model::table::{InputFile, MdlTable};
+use crate::store::cache::{hex, sha256_of, CacheManifest};
+use crate::store::staging::Staging;
 
 pub const FILE_NAME: &str = "manifest.json";
 

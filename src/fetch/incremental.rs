@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::columns::{CacheLayout, CREATED, ID, STATE};
 use super::pager::{FetchContext, Fetched};
-use crate::source::cache;
+use crate::store::cache;
 
 /// How far before the newest cached run the "created since" filter starts, for runs the
 /// server had not yet made visible at the last fetch.

@@ -15,11 +15,11 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use crate::config::settings::{ExportSpec, Settings};
 use crate::error::{Error, Kind};
-use crate::record::RecordSink;
-use crate::settings::{ExportSpec, Settings};
-use crate::source::export::{finish_file, open_export, read_header, read_rows, ExportStats};
-use crate::source::rows::RowReader;
+use crate::model::record::RecordSink;
+use crate::read::export::{finish_file, open_export, read_header, read_rows, ExportStats};
+use crate::read::rows::RowReader;
 
 /// Files smaller than this are read whole: cutting them saves less than it costs.
 pub const PIECE_MIN_BYTES: u64 = 16 << 20;
@@ -158,7 +158,7 @@ pub fn read_piece(
         let mut stats = stats;
         stats.sha256_so_far = reader
             .digest_state()
-            .map_err(|e| crate::source::export::row_error(e, &file_name))?;
+            .map_err(|e| crate::read::export::row_error(e, &file_name))?;
         Ok(PieceEnd::Read(stats))
     }
 }
@@ -188,6 +188,6 @@ pub fn digest_rest(spec: &ExportSpec, mut so_far: Sha256, from: u64, len: u64) -
     };
     let mut file = open_export(spec)?;
     file.seek(SeekFrom::Start(from)).map_err(read_error)?;
-    crate::digest::feed(&mut so_far, file.take(len.saturating_sub(from))).map_err(read_error)?;
+    crate::store::digest::feed(&mut so_far, file.take(len.saturating_sub(from))).map_err(read_error)?;
     Ok(so_far.finalize().into())
 }

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::frontier::{Frontier, Priced};
-use crate::mdl::Code;
-use crate::record::{RecordSink, RunRef};
+use crate::model::frontier::{Frontier, Priced};
+use crate::model::mdl::Code;
+use crate::model::record::{RecordSink, RunRef};
 
 /// How runs are priced: the code, B, and D (a run's own, unless fixed).
 #[derive(Debug, Clone, Copy, PartialEq)]

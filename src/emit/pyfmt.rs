@@ -189,7 +189,7 @@ mod tests {
     /// (many of them exact ties), description lengths, random bit patterns, extremes.
     #[test]
     fn repr_and_general_match_python() {
-        let table = include_str!("../fixtures/pyfmt/floats.txt");
+        let table = include_str!("../../fixtures/pyfmt/floats.txt");
         let (mut ties, mut lines) = (0, 0);
         for line in table.lines() {
             let mut fields = line.split(' ');

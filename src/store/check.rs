@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::error::{fail, Kind};
-use crate::output::{Comparison, Staging};
+use crate::store::staging::{Comparison, Staging};
 
 /// `--check`: one line per artifact that differs, and exit 20 if any does.
 pub fn report(out_dir: &Path, staging: &Staging, quiet: bool) -> anyhow::Result<()> {

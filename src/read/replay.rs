@@ -15,16 +15,16 @@ use std::sync::{Condvar, Mutex};
 use sha2::Sha256;
 use tempfile::NamedTempFile;
 
-use crate::digest::DigestWriter;
+use crate::config::settings::{ExportSpec, Settings};
 use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
-use crate::output::Staging;
-use crate::record::{RecordSink, RunRef};
-use crate::select::{GroupResult, Pricing, Selector};
-use crate::settings::{ExportSpec, Settings};
-use crate::skips::Skips;
-use crate::source::export::ExportStats;
-use crate::source::pieces::{digest_rest, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
-use crate::table::InputFile;
+use crate::model::record::{RecordSink, RunRef};
+use crate::model::select::{GroupResult, Pricing, Selector};
+use crate::model::skips::Skips;
+use crate::model::table::InputFile;
+use crate::read::export::ExportStats;
+use crate::read::pieces::{digest_rest, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
+use crate::store::digest::DigestWriter;
+use crate::store::staging::Staging;
 
 /// Threads reading exports at once, at most.
 const MAX_THREADS: usize = 8;
@@ -187,7 +187,7 @@ pub fn replay_ahead(
     }
 
     let runs_path = staging.artifact_path(RUNS_CSV);
-    let write_error = |e: std::io::Error| crate::output::output_error(&runs_path, &e);
+    let write_error = |e: std::io::Error| crate::store::staging::output_error(&runs_path, &e);
     let runs_file = match settings.runs_csv {
         true => Some(staging.temp_file(RUNS_CSV)?),
         false => None,
@@ -251,13 +251,13 @@ pub fn replay_ahead(
             rows: stats.rows,
             runs: stats.records,
             skipped: stats.skips.count,
-            sha256: crate::source::cache::hex(&stats.sha256),
+            sha256: crate::store::cache::hex(&stats.sha256),
         });
     }
     let runs_csv = match (runs_file, runs) {
         (Some(file), Some(runs)) => {
             let (_, sha256) = runs.finish();
-            Some((file, crate::source::cache::hex(&sha256)))
+            Some((file, crate::store::cache::hex(&sha256)))
         }
         _ => None,
     };
@@ -383,7 +383,7 @@ fn read_one(
             let path = staging.artifact_path(RUNS_CSV);
             let file = part
                 .reopen()
-                .map_err(|e| crate::output::output_error(&path, &e))?;
+                .map_err(|e| crate::store::staging::output_error(&path, &e))?;
             Some(RunsCsv::without_header(file).reporting_as(path))
         }
         None => None,

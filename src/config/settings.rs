@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use crate::cli::TableArgs;
+use crate::config::cli::TableArgs;
+use crate::config::grammar::{LayerRule, NameGrammar};
+use crate::config::profile::Profile;
 use crate::error::{fail, Kind};
-use crate::grammar::{LayerRule, NameGrammar};
-use crate::mdl::Code;
-use crate::profile::Profile;
-use crate::select::Pricing;
+use crate::model::mdl::Code;
+use crate::model::select::Pricing;
 
 /// Defaults when neither profile, env nor flag says otherwise.
 pub const DEFAULT_BITS: f64 = 7.0;

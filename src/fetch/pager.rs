@@ -13,11 +13,11 @@ use super::decode::{decode_data, CountData, DecodeError};
 use super::incremental::{self, PreviousLayer};
 use super::page;
 use super::query::{layer_filter, PageRequest, COUNT_QUERY};
-use crate::digest::DigestWriter;
+use crate::config::settings::{ExportSpec, Settings};
 use crate::error::{fail, Error, Kind};
-use crate::progress::Progress;
-use crate::settings::{ExportSpec, Settings};
-use crate::source::cache::{self, StagedLayer};
+use crate::fetch::progress::Progress;
+use crate::store::cache::{self, StagedLayer};
+use crate::store::digest::DigestWriter;
 
 /// Everything the layer streams share.
 pub struct FetchContext<'a> {
@@ -362,16 +362,16 @@ fn describe_decode(error: DecodeError, what: &str, host: &str) -> Error {
 }
 
 #[cfg(test)]
-#[path = "../../../tests/support/fake_wandb/mod.rs"]
+#[path = "../../tests/support/fake_wandb/mod.rs"]
 mod fake_wandb;
 
 #[cfg(test)]
 mod tests {
     use super::fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
     use super::*;
-    use crate::cli::Cli;
-    use crate::source::wandb::query::runs_query;
-    use crate::source::wandb::secret::ApiKey;
+    use crate::config::cli::Cli;
+    use crate::fetch::query::runs_query;
+    use crate::fetch::secret::ApiKey;
     use clap::Parser;
 
     /// Pages through layer 6 of a 3-layer sweep (20 runs each) at 7 runs a page, with

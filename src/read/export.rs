@@ -4,11 +4,11 @@ use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
+use crate::config::settings::{ExportSpec, Settings};
 use crate::error::{fail, Kind};
-use crate::record::{RecordSink, RunRef};
-use crate::settings::{ExportSpec, Settings};
-use crate::skips::{shown, Skips};
-use crate::source::rows::{RowError, RowReader};
+use crate::model::record::{RecordSink, RunRef};
+use crate::model::skips::{shown, Skips};
+use crate::read::rows::{RowError, RowReader};
 
 /// Rows between two looks at whether SIGINT or SIGTERM asked the run to stop.
 const INTERRUPT_EVERY: u64 = 1 << 14;

@@ -181,7 +181,7 @@ impl Staging {
             let changed = !same_bytes(file.path(), &target)?;
             plan.push((file, name, target, changed));
         }
-        let is_seal = |name: &str| name == crate::manifest::FILE_NAME;
+        let is_seal = |name: &str| name == crate::store::manifest::FILE_NAME;
         // Stable: the others keep their order, the manifest goes last.
         plan.sort_by_key(|(_, name, _, _)| is_seal(name));
         let sealed = plan.iter().any(|(_, name, _, _)| is_seal(name));
@@ -201,12 +201,12 @@ fn rename_into_place(
     sealed: bool,
     retired: &[PathBuf],
 ) -> anyhow::Result<Vec<Written>> {
-    let is_seal = |name: &str| name == crate::manifest::FILE_NAME;
+    let is_seal = |name: &str| name == crate::store::manifest::FILE_NAME;
     let others_change = plan
         .iter()
         .any(|(_, name, _, changed)| *changed && !is_seal(name));
     if sealed && (!retired.is_empty() || others_change) {
-        let seal = dir.join(crate::manifest::FILE_NAME);
+        let seal = dir.join(crate::store::manifest::FILE_NAME);
         match fs::remove_file(&seal) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
             _ => sync_dir(dir),

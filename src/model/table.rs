@@ -1,9 +1,9 @@
 //! The finished tables every emitter formats: one entry per (layer, activation) group.
 
-use crate::frontier::Priced;
-use crate::mdl::dense_bits;
-use crate::select::{GroupResult, Pricing};
-use crate::skips::Skips;
+use crate::model::frontier::Priced;
+use crate::model::mdl::dense_bits;
+use crate::model::select::{GroupResult, Pricing};
+use crate::model::skips::Skips;
 
 /// One export that went into the table.
 #[derive(Debug, Clone, PartialEq, Eq)]

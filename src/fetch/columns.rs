@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::cells::cells;
 use super::decode::{cell_text, lookup, unwrap_config, RunNode};
 use super::query::Projection;
-use crate::settings::Settings;
+use crate::config::settings::Settings;
 
 /// The cache export's columns: metadata, then config keys, then summary keys.
 #[derive(Debug, Clone)]

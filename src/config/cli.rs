@@ -89,7 +89,7 @@ pub struct TableArgs {
 
     /// Description-length code: naive = L0*(B+log2 D) (the seed's), binomial = L0*B + log2 C(D,L0).
     #[arg(long, value_name = "CODE", env = "MDL_FETCH_CODE")]
-    pub code: Option<crate::mdl::Code>,
+    pub code: Option<crate::model::mdl::Code>,
 
     /// Also tabulate the paper's MDL at tolerance ε: per group, the smallest DL among runs
     /// with error <= ε. Repeat for several. Example: --tolerance 2e-4

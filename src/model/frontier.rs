@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::record::RunRecord;
+use crate::model::record::RunRecord;
 
 /// A run and its price, as the frontier and the tolerance rules see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -209,7 +209,7 @@ impl Frontier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Origin, RunRecord};
+    use crate::model::record::{Origin, RunRecord};
 
     fn point(error: f64, dl_bits: f64, line: u64) -> Priced {
         Priced {

@@ -7,17 +7,18 @@ pub mod decode;
 pub mod incremental;
 pub mod page;
 pub mod pager;
+pub mod progress;
 pub mod query;
 pub mod retry;
 pub mod secret;
 
 use futures::{StreamExt, TryStreamExt};
 
+use crate::config::settings::{ExportSpec, Settings};
 use crate::error::{fail, Error, Kind};
-use crate::lock::lock_dir;
-use crate::progress::Progress;
-use crate::settings::{ExportSpec, Settings};
-use crate::source::cache::{self, CacheManifest};
+use crate::fetch::progress::Progress;
+use crate::store::cache::{self, CacheManifest};
+use crate::store::lock::lock_dir;
 use client::{machine_of, parse_base_url, GraphQlClient};
 use columns::CacheLayout;
 use decode::{decode_data, ViewerData};

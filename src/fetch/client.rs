@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::retry::{backoff, base_wait, server_wait, status_is_transient};
 use super::secret::ApiKey;
+use crate::config::settings::FetchSettings;
 use crate::error::{fail, Error, Kind};
-use crate::settings::FetchSettings;
 
 /// Posts GraphQL requests to `{base}/graphql`, retrying what is worth retrying. Clones
 /// share the connection pool.

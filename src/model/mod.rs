@@ -1,0 +1,9 @@
+//! The pure core, no I/O: a run record, its description length, the selection of each
+//! group's runs, the Pareto frontier, and the finished table the emitters format.
+
+pub mod frontier;
+pub mod mdl;
+pub mod record;
+pub mod select;
+pub mod skips;
+pub mod table;

@@ -1,0 +1,8 @@
+//! Reading exports into records: CSV rows (a fast path for plain rows), a file cut into
+//! pieces read in parallel, and the replay that feeds every export to selection.
+
+pub mod export;
+pub mod pieces;
+mod plain_row;
+pub mod replay;
+pub mod rows;

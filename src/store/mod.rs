@@ -1,0 +1,9 @@
+//! What lands on disk: artifacts staged and committed atomically, the cache of fetched
+//! exports, the manifests, the folder lock, digests, and `--check`'s comparison.
+
+pub mod cache;
+pub mod check;
+pub mod digest;
+pub mod lock;
+pub mod manifest;
+pub mod staging;

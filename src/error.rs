@@ -51,6 +51,34 @@ impl Kind {
     }
 }
 
+impl Kind {
+    /// Every kind with a word for `--help`, in exit-code order: the one list of exit codes.
+    pub const ALL: [(Kind, &'static str); 12] = [
+        (Kind::Usage, "usage"),
+        (Kind::Input, "bad input"),
+        (Kind::Output, "cannot write"),
+        (Kind::Empty, "nothing to tabulate"),
+        (Kind::Auth, "auth"),
+        (Kind::NotFound, "project not found"),
+        (Kind::Network, "network"),
+        (Kind::Protocol, "protocol"),
+        (Kind::Incomplete, "runs lost"),
+        (Kind::Busy, "folder busy"),
+        (Kind::Stale, "--check: stale"),
+        (Kind::Interrupted(2), "SIGINT"),
+    ];
+}
+
+/// The exit codes as `--help` lists them, made from `Kind::ALL` (SIGTERM beside SIGINT).
+pub fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes: 0 ok");
+    for (kind, word) in Kind::ALL {
+        text.push_str(&format!(", {} {word}", kind.exit_code()));
+    }
+    text.push_str(&format!(", {} SIGTERM.", Kind::Interrupted(15).exit_code()));
+    text
+}
+
 /// A typed leaf error: a kind for the exit code and one line for the user.
 #[derive(Debug)]
 pub struct Error {
@@ -86,4 +114,49 @@ pub fn exit_code_of(error: &anyhow::Error) -> i32 {
         .chain()
         .find_map(|cause| cause.downcast_ref::<Error>())
         .map_or(1, |typed| typed.kind.exit_code())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_distinct_code_in_the_help() {
+        let help = exit_codes_help();
+        let mut codes: Vec<i32> = Kind::ALL.iter().map(|(kind, _)| kind.exit_code()).collect();
+        codes.push(Kind::Interrupted(15).exit_code());
+        for code in &codes {
+            assert!(help.contains(&format!(" {code} ")), "{code} missing from {help}");
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Kind::ALL.len() + 1);
+        assert!(
+            help.contains("11 folder busy") && help.contains("20 --check: stale"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn the_readme_table_lists_exactly_these_codes() {
+        let readme = include_str!("../README.md");
+        let table = readme
+            .split("## Exit codes")
+            .nth(1)
+            .expect("an Exit codes section");
+        let mut listed: Vec<i32> = (table.lines().skip(1))
+            .take_while(|line| line.is_empty() || line.starts_with('|'))
+            .filter_map(|line| line.split('|').nth(1))
+            .flat_map(|cell| {
+                cell.split(',')
+                    .filter_map(|code| code.trim().parse().ok())
+                    .collect::<Vec<i32>>()
+            })
+            .collect();
+        listed.sort_unstable();
+        let mut codes: Vec<i32> = Kind::ALL.iter().map(|(kind, _)| kind.exit_code()).collect();
+        codes.extend([0, Kind::Interrupted(15).exit_code()]);
+        codes.sort_unstable();
+        assert_eq!(listed, codes);
+    }
 }

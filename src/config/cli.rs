@@ -9,10 +9,7 @@ Examples:
   mdl-fetch --project sae-sweeps                 fetch layers 6-8 from W&B, write out/sae-sweeps/
   mdl-fetch --project sae-sweeps --offline       replay the cached (or bundled) exports, no network
   mdl-fetch --export 6=a.csv --export 7=b.csv    replay exports downloaded from the W&B web page
-  mdl-fetch dl --l0 65 --bits 7 --dict-size 25000
-
-Exit codes: 0 ok, 2 usage, 3 bad input, 4 cannot write, 5 nothing to tabulate,
-6 auth, 7 project not found, 8 network, 9 protocol, 10 runs lost, 130/143 interrupted.";
+  mdl-fetch dl --l0 65 --bits 7 --dict-size 25000";
 
 /// Turn W&B sweeps of sparse autoencoders into description-length (MDL) tables.
 ///
@@ -20,13 +17,24 @@ Exit codes: 0 ok, 2 usage, 3 bad input, 4 cannot write, 5 nothing to tabulate,
 /// activation the run with the smallest reconstruction error, computes its description
 /// length DL = L0 * (B + log2 D) and writes mdl-table.md, mdl-table.csv and runs.csv.
 #[derive(Debug, Parser)]
-#[command(name = "mdl-fetch", version, about, long_about, after_help = AFTER_HELP)]
+#[command(name = "mdl-fetch", version, about, long_about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
     #[command(flatten)]
     pub table: TableArgs,
+}
+
+impl Cli {
+    /// Parses the process's arguments, with the examples and the exit codes (listed from
+    /// `error::Kind`) after the help.
+    pub fn parse_with_help() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let after = format!("{AFTER_HELP}\n\n{}", crate::error::exit_codes_help());
+        let matches = Cli::command().after_help(after).get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
 }
 
 #[derive(Debug, Subcommand)]

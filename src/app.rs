@@ -109,7 +109,7 @@ fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
                 scope.spawn(move || {
                     test_hooks::pause("MDL_FETCH_TEST_RENDER_PAUSE_MS");
                     let text = emitter.render(table);
-                    let sha256 = manifest::sha256_hex(text.as_bytes());
+                    let sha256 = store::digest::sha256_hex(text.as_bytes());
                     (emitter.file_name(), text, sha256)
                 })
             })

@@ -6,6 +6,7 @@
 //! `store` puts artifacts, cache and manifests on disk atomically. `app` is the script
 //! that runs them in that order; `error` lists the exit codes.
 
+pub mod about;
 pub mod app;
 pub mod config;
 pub mod emit;

@@ -101,7 +101,7 @@ fn is_loopback(url: &Url) -> bool {
 impl GraphQlClient {
     pub fn new(settings: &FetchSettings, base: &Url, key: &ApiKey, verbose: u8) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
-            .user_agent(concat!("mdl-fetch/", env!("CARGO_PKG_VERSION")))
+            .user_agent(crate::about::USER_AGENT)
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .redirect(redirect_policy())

@@ -110,7 +110,7 @@ async fn fetch_all(
     drop(staged);
     handed()?;
     let manifest = CacheManifest {
-        tool: concat!("mdl-fetch ", env!("CARGO_PKG_VERSION")).into(),
+        tool: crate::about::TOOL.into(),
         fetched_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         host: machine,
         entity,

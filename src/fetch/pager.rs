@@ -125,7 +125,7 @@ fn stage(
         .map_err(|e| failed(e.into_error()))?
         .finish();
     // Best effort: a failure here shows again, reported, at the commit's sync.
-    Ok((file, rows.len() as u64, cache::hex(&sha256)))
+    Ok((file, rows.len() as u64, crate::store::digest::hex(&sha256)))
 }
 
 /// Incremental: fetch what is new or was unfinished, keep the rest from the cache, and

@@ -251,13 +251,13 @@ pub fn replay_ahead(
             rows: stats.rows,
             runs: stats.records,
             skipped: stats.skips.count,
-            sha256: crate::store::cache::hex(&stats.sha256),
+            sha256: crate::store::digest::hex(&stats.sha256),
         });
     }
     let runs_csv = match (runs_file, runs) {
         (Some(file), Some(runs)) => {
             let (_, sha256) = runs.finish();
-            Some((file, crate::store::cache::hex(&sha256)))
+            Some((file, crate::store::digest::hex(&sha256)))
         }
         _ => None,
     };

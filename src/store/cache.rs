@@ -141,7 +141,7 @@ pub struct StagedLayer {
 /// A temp file in the cache folder (created if needed) for one layer's export.
 pub fn temp_file(dir: &Path) -> anyhow::Result<NamedTempFile> {
     fs::create_dir_all(dir).map_err(|e| cache_error(dir, &e))?;
-    crate::store::staging::shared_temp_file(".fetch-")
+    super::fs::shared_temp_file(super::fs::CACHE_TEMP_PREFIX)
         .tempfile_in(dir)
         .map_err(|e| cache_error(dir, &e))
 }
@@ -210,15 +210,9 @@ fn remove_unnamed(dir: &Path, manifest: &CacheManifest) {
     }
 }
 
-/// Hex sha256 of a file's bytes.
+/// Hex sha256 of a file's bytes; a failure to read it is a cache error.
 pub fn sha256_of(path: &Path) -> anyhow::Result<String> {
-    let file = fs::File::open(path).map_err(|e| cache_error(path, &e))?;
-    let digest = crate::store::digest::digest_of(file).map_err(|e| cache_error(path, &e))?;
-    Ok(hex(&digest))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    super::digest::file_sha256_hex(path).map_err(|e| cache_error(path, &e))
 }
 
 /// A cache write failure (exit 4) naming the file or folder it was for.

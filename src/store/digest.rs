@@ -18,6 +18,27 @@ pub fn feed(digest: &mut Sha256, mut input: impl Read) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Lower-case hex of some bytes (a digest).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
+            let _ = write!(text, "{b:02x}");
+            text
+        })
+}
+
+/// Hex sha256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Hex sha256 of a file's bytes.
+pub fn file_sha256_hex(path: &std::path::Path) -> std::io::Result<String> {
+    Ok(hex(&digest_of(std::fs::File::open(path)?)?))
+}
+
 /// Passes writes to `inner`, digesting the bytes it accepted.
 pub struct DigestWriter<W> {
     inner: W,

@@ -36,10 +36,6 @@ pub fn sweep_locked_dirs() {
     }
 }
 
-/// Name prefixes of the temp files mdl-fetch writes into a locked folder: artifacts being
-/// staged (`output.rs`) and cache exports being fetched (`source/cache.rs`).
-const TEMP_PREFIXES: [&str; 2] = [".mdl-fetch-", ".fetch-"];
-
 /// Removes temp files a killed run left in `dir`. Only the lock's holder writes temp files
 /// there, so once it is ours every one of them is stale (best effort).
 fn sweep_temp_files(dir: &Path) {
@@ -47,7 +43,7 @@ fn sweep_temp_files(dir: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let ours = TEMP_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) && name.ends_with(".tmp");
+        let ours = super::fs::is_temp_name(&name);
         if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = fs::remove_file(entry.path());
         }

@@ -2,15 +2,15 @@
 //! their sha256, the API source, skipped runs, and the time. Never the key.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+use super::digest::sha256_hex;
 use crate::config::settings::Settings;
 use crate::model::skips::Skips;
 use crate::model::table::{InputFile, MdlTable};
-use crate::store::cache::{hex, sha256_of, CacheManifest};
+use crate::store::cache::{sha256_of, CacheManifest};
 use crate::store::staging::Staging;
 
-pub const FILE_NAME: &str = "manifest.json";
+pub const FILE_NAME: &str = super::staging::SEAL;
 
 /// How the inputs were obtained.
 #[derive(Debug, Clone)]
@@ -92,11 +92,6 @@ impl Source {
     }
 }
 
-/// Hex sha256 of some bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 /// The inputs that were read, with the digests taken as they were read.
 pub fn inputs(files: &[InputFile]) -> Vec<Input> {
     files
@@ -166,7 +161,7 @@ pub fn render(
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let document = Manifest {
-        tool: concat!("mdl-fetch ", env!("CARGO_PKG_VERSION")).into(),
+        tool: crate::about::TOOL.into(),
         generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         settings_sha256: sha256_hex(settings_json.to_string().as_bytes()),
         settings: settings_json,

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod check;
 pub mod digest;
+pub mod fs;
 pub mod lock;
 pub mod manifest;
 pub mod staging;

@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use tempfile::{NamedTempFile, TempDir};
 
+use super::fs::{shared_temp_file, sync_dir, ARTIFACT_TEMP_PREFIX};
 use crate::error::{Error, Kind};
+
+/// The artifact that vouches for the others (`manifest.json`): renamed into place last.
+pub const SEAL: &str = "manifest.json";
 
 /// Artifacts waiting to be committed (or compared).
 pub struct Staging {
@@ -84,7 +88,7 @@ impl Staging {
     /// A temp file beside the artifacts, for artifact `name` (or a part of it) streamed as
     /// it is made; a failure names the artifact.
     pub fn temp_file(&self, name: &str) -> anyhow::Result<NamedTempFile> {
-        shared_temp_file(".mdl-fetch-")
+        shared_temp_file(ARTIFACT_TEMP_PREFIX)
             .tempfile_in(self.temp_dir())
             .map_err(|e| output_error(&self.artifact_path(name), &e))
     }
@@ -181,7 +185,7 @@ impl Staging {
             let changed = !same_bytes(file.path(), &target)?;
             plan.push((file, name, target, changed));
         }
-        let is_seal = |name: &str| name == crate::store::manifest::FILE_NAME;
+        let is_seal = |name: &str| name == SEAL;
         // Stable: the others keep their order, the manifest goes last.
         plan.sort_by_key(|(_, name, _, _)| is_seal(name));
         let sealed = plan.iter().any(|(_, name, _, _)| is_seal(name));
@@ -201,12 +205,12 @@ fn rename_into_place(
     sealed: bool,
     retired: &[PathBuf],
 ) -> anyhow::Result<Vec<Written>> {
-    let is_seal = |name: &str| name == crate::store::manifest::FILE_NAME;
+    let is_seal = |name: &str| name == SEAL;
     let others_change = plan
         .iter()
         .any(|(_, name, _, changed)| *changed && !is_seal(name));
     if sealed && (!retired.is_empty() || others_change) {
-        let seal = dir.join(crate::store::manifest::FILE_NAME);
+        let seal = dir.join(SEAL);
         match fs::remove_file(&seal) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
             _ => sync_dir(dir),
@@ -253,27 +257,6 @@ fn sync_together(dir: &Path, files: &[Staged]) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-/// A temp file that will be renamed into an artifact or cache file: created with the
-/// permissions any file the user writes gets (0666 less the umask, so usually 0644), not
-/// the owner-only 0600 of a temp file, so that a team or a web server can read the tables.
-pub fn shared_temp_file(prefix: &str) -> tempfile::Builder<'_, 'static> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(fs::Permissions::from_mode(0o666));
-    }
-    builder
-}
-
-/// Makes renames in `dir` durable (best effort: not every platform can sync a folder).
-fn sync_dir(dir: &Path) {
-    if let Ok(folder) = fs::File::open(dir) {
-        let _ = folder.sync_all();
-    }
 }
 
 /// Lines present in one text and not the other (a multiset difference, both ways).

@@ -3,8 +3,10 @@
 pub mod cells;
 pub mod client;
 pub mod columns;
+pub mod cursor;
 pub mod decode;
 pub mod incremental;
+pub mod layer;
 pub mod page;
 pub mod pager;
 pub mod progress;
@@ -22,7 +24,8 @@ use crate::store::lock::lock_dir;
 use client::{machine_of, parse_base_url, GraphQlClient};
 use columns::CacheLayout;
 use decode::{decode_data, ViewerData};
-use pager::{fetch_layer, FetchContext};
+use layer::fetch_layer;
+use pager::FetchContext;
 use secret::{discover_key, KeySource};
 
 /// Fetches every layer (concurrently), commits the cache, and returns its exports. Each

@@ -1,23 +1,19 @@
-//! One layer's fetch: cursor by cursor into rows, checked for loss and loops, then sorted
-//! canonically and staged as a cache export (merged with the cache when incremental).
+//! The runs one filter matches, page by page: each page read on a blocking thread while
+//! the next is on its way, its runs de-duplicated by id, checked for loss against the
+//! server's count; `CursorWalk` decides what to ask next and when paging loops.
 
 use std::collections::HashSet;
-use std::io::BufWriter;
 use std::path::Path;
-
-use tempfile::NamedTempFile;
 
 use super::client::GraphQlClient;
 use super::columns::CacheLayout;
+use super::cursor::{CursorWalk, Next, PageFacts};
 use super::decode::{decode_data, CountData, DecodeError};
-use super::incremental::{self, PreviousLayer};
 use super::page;
-use super::query::{layer_filter, PageRequest, COUNT_QUERY};
+use super::query::{PageRequest, COUNT_QUERY};
 use crate::config::settings::{ExportSpec, Settings};
 use crate::error::{fail, Error, Kind};
 use crate::fetch::progress::Progress;
-use crate::store::cache::{self, StagedLayer};
-use crate::store::digest::DigestWriter;
 
 /// Everything the layer streams share.
 pub struct FetchContext<'a> {
@@ -33,9 +29,6 @@ pub struct FetchContext<'a> {
     pub staged: &'a (dyn Fn(usize, ExportSpec, std::fs::File) + Sync),
 }
 
-/// Pages without a single new run before the server is called endless.
-const MAX_EMPTY_PAGES: u32 = 3;
-
 /// The runs one filter matched, as cache rows, with the server's count of them.
 pub struct Fetched {
     pub rows: Vec<Vec<String>>,
@@ -43,118 +36,8 @@ pub struct Fetched {
     pub run_count: u64,
 }
 
-/// Fetches `layer`, the `index`-th (only what changed since the cache, with
-/// `--incremental`), stages it, and hands the staged export to `ctx.staged`.
-pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> anyhow::Result<StagedLayer> {
-    let settings = ctx.settings;
-    let filters = layer_filter(&settings.columns.layer, &[layer], &settings.fetch.states);
-    let previous = match settings.fetch.incremental {
-        true => incremental::previous_layer(ctx, layer, &filters)?,
-        false => None,
-    };
-    let (rows, run_count, reused) = match previous {
-        Some(previous) => refresh(ctx, layer, &filters, previous).await?,
-        None => {
-            let fetched = fetch_runs(ctx, layer, &filters).await?;
-            (fetched.rows, fetched.run_count, 0)
-        }
-    };
-    let file = cache::temp_file(ctx.cache_dir)?;
-    let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
-    // Off the async workers: sorting, writing and syncing a layer must not hold up the
-    // other layers' page requests.
-    let (file, runs, sha256) = tokio::task::spawn_blocking(move || stage(file, &header, rows))
-        .await
-        .map_err(|e| anyhow::anyhow!("staging layer {layer}: {e}"))??;
-    if settings.verbose >= 1 {
-        ctx.progress.println(&format!(
-            "layer {layer}: {runs} runs (server counted {run_count}; {reused} reused from the cache)"
-        ));
-    }
-    let committed = ctx.cache_dir.join(cache::file_name(layer, &sha256));
-    let to_sync = file
-        .reopen()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.path().display()))?;
-    (ctx.staged)(
-        index,
-        ExportSpec {
-            layer: Some(layer),
-            path: file.path().to_path_buf(),
-            label: Some(
-                cache::export_label(&settings.fetch, &committed)
-                    .unwrap_or_else(|| committed.display().to_string()),
-            ),
-        },
-        to_sync,
-    );
-    Ok(StagedLayer {
-        file,
-        layer,
-        filters,
-        runs,
-        run_count,
-        reused,
-        sha256,
-    })
-}
-
-/// Writes a layer's rows, in canonical order, to its temp file in the cache, digesting them
-/// on the way. Returns the file, its runs and its hex sha256.
-fn stage(
-    file: NamedTempFile,
-    header: &[String],
-    mut rows: Vec<Vec<String>>,
-) -> anyhow::Result<(NamedTempFile, u64, String)> {
-    rows.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
-    let failed = |e: std::io::Error| cache::cache_error(file.path(), &e);
-    let csv_failed = |e: csv::Error| match e.into_kind() {
-        csv::ErrorKind::Io(e) => failed(e),
-        other => anyhow::anyhow!("{}: cannot write the cache: {other:?}", file.path().display()),
-    };
-    let digested = DigestWriter::new(file.reopen().map_err(failed)?);
-    let mut writer = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(BufWriter::with_capacity(1 << 16, digested));
-    writer.write_record(header).map_err(csv_failed)?;
-    for row in &rows {
-        writer.write_record(row).map_err(csv_failed)?;
-    }
-    let buffered = writer.into_inner().map_err(|e| failed(e.into_error()))?;
-    let (_, sha256) = buffered
-        .into_inner()
-        .map_err(|e| failed(e.into_error()))?
-        .finish();
-    // Best effort: a failure here shows again, reported, at the commit's sync.
-    Ok((file, rows.len() as u64, crate::store::digest::hex(&sha256)))
-}
-
-/// Incremental: fetch what is new or was unfinished, keep the rest from the cache, and
-/// check the result against the server's full count (falling back to a full fetch).
-async fn refresh(
-    ctx: &FetchContext<'_>,
-    layer: i64,
-    filters: &str,
-    previous: PreviousLayer,
-) -> anyhow::Result<(Vec<Vec<String>>, u64, u64)> {
-    let refresh_filter = previous.refresh_filter(filters)?;
-    let fetched = fetch_runs(ctx, layer, &refresh_filter).await?;
-    let total = count_runs(ctx, layer, filters).await?;
-    let (rows, reused) = previous.merge(fetched);
-    if rows.len() as u64 == total {
-        return Ok((rows, total, reused));
-    }
-    if ctx.settings.verbose >= 1 {
-        ctx.progress.println(&format!(
-            "layer {layer}: the cache and the changes make {} runs but the server counts {total}; fetching the layer in full",
-            rows.len()
-        ));
-    }
-    let full = fetch_runs(ctx, layer, filters).await?;
-    Ok((full.rows, full.run_count, 0))
-}
-
 /// How many runs match `filters` right now.
-async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<u64> {
+pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<u64> {
     let what = format!("layer {layer} count");
     let variables = serde_json::json!({
         "entity": ctx.entity,
@@ -209,12 +92,7 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         )
     };
     let describe = |error, what: &str| describe_decode(error, what, &ctx.client.host());
-    let mut cursors: HashSet<String> = HashSet::new();
-    let mut cursor: Option<String> = None;
-    let mut counted = false;
-    let mut edge_cursors = false;
-    let mut repeating = false;
-    let mut empty_pages = 0;
+    let mut walk = CursorWalk::default();
     let mut in_flight = Some(request(1, None, true, false));
     // The previous page's rows, made while this page was on its way, and which to keep.
     let mut making: Option<(String, page::RowsTask, Vec<bool>)> = None;
@@ -237,53 +115,27 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         let Some(head) = head else {
             return not_found(ctx);
         };
-        if !counted {
+        if page == 1 {
             fetched.run_count = head.run_count.unwrap_or(0);
             bar.set_length(fetched.run_count);
-            counted = true;
         }
         let before = fetched.ids.len();
         let keep: Vec<bool> = (head.names.into_iter())
             .map(|name| fetched.ids.insert(name))
             .collect();
         bar.set_position(fetched.ids.len() as u64);
-        if head.page_info.has_next_page {
-            if head.page_info.end_cursor.is_none() && !edge_cursors {
-                // A server without `endCursor`: ask this page again, with each edge's cursor.
-                edge_cursors = true;
-                repeating = true;
-            } else {
-                empty_pages = if repeating {
-                    empty_pages // the runs of a page asked again are not new, and not a loop either
-                } else if fetched.ids.len() == before {
-                    empty_pages + 1
-                } else {
-                    0
-                };
-                repeating = false;
-                if empty_pages >= MAX_EMPTY_PAGES {
-                    return fail(
-                        Kind::Protocol,
-                        format!("{what}: the server keeps saying more pages follow but sends no new runs; it may be misbehaving: try later"),
-                    );
-                }
-                let Some(next) = head.page_info.end_cursor.or(head.last_cursor) else {
-                    return fail(
-                        Kind::Protocol,
-                        format!("{what}: the server says more pages follow but gives no cursor"),
-                    );
-                };
-                if cursor.as_deref() == Some(next.as_str()) || !cursors.insert(next.clone()) {
-                    return fail(
-                        Kind::Protocol,
-                        format!(
-                            "{what}: the server sent a cursor it had sent before; paging would never end: try later"
-                        ),
-                    );
-                }
-                cursor = Some(next);
+        let facts = PageFacts {
+            has_next_page: head.page_info.has_next_page,
+            end_cursor: head.page_info.end_cursor,
+            last_cursor: head.last_cursor,
+            new_runs: fetched.ids.len() > before,
+        };
+        match walk.after_page(facts) {
+            Ok(Next::Done) => {}
+            Ok(Next::Ask { cursor, edge_cursors }) => {
+                in_flight = Some(request(page + 1, cursor.as_deref(), false, edge_cursors));
             }
-            in_flight = Some(request(page + 1, cursor.as_deref(), false, edge_cursors));
+            Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
         }
         making = Some((what, rows, keep));
     }
@@ -370,7 +222,7 @@ mod tests {
     use super::fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
     use super::*;
     use crate::config::cli::Cli;
-    use crate::fetch::query::runs_query;
+    use crate::fetch::query::{layer_filter, runs_query};
     use crate::fetch::secret::ApiKey;
     use clap::Parser;
 

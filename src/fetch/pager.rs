@@ -66,52 +66,30 @@ fn not_found<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
 /// soon as its head is decoded the next page is asked for, and its rows are made during
 /// that round trip.
 pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<Fetched> {
-    let settings = ctx.settings;
     let bar = ctx.progress.layer(layer);
     let mut fetched = Fetched {
         rows: Vec::new(),
         ids: HashSet::new(),
         run_count: 0,
     };
-    let request = |page: u32, cursor: Option<&str>, with_count: bool, edge_cursors: bool| {
-        let variables = PageRequest {
-            entity: ctx.entity,
-            project: &settings.project,
-            filters,
-            cursor,
-            per_page: settings.fetch.page_size,
-            with_count,
-            edge_cursors,
-        }
-        .variables();
-        InFlight::send(
-            ctx.client,
-            ctx.query,
-            variables,
-            format!("layer {layer} page {page}"),
-        )
-    };
-    let describe = |error, what: &str| describe_decode(error, what, &ctx.client.host());
+    let asker = Asker { ctx, layer, filters };
     let mut walk = CursorWalk::default();
-    let mut in_flight = Some(request(1, None, true, false));
+    let mut in_flight = Some(asker.send(1, None, true, false));
     // The previous page's rows, made while this page was on its way, and which to keep.
-    let mut making: Option<(String, page::RowsTask, Vec<bool>)> = None;
+    let mut making: Option<PendingRows> = None;
     for page in 1.. {
         let Some(answer) = in_flight.take() else {
             break;
         };
         let what = format!("layer {layer} page {page}");
-        let body = answer.wait().await?;
-        let (head, rows) = page::read(body, ctx.layout.clone());
-        if let Some((what, rows, keep)) = making.take() {
-            fetched
-                .rows
-                .extend(kept_rows(rows, keep).await.map_err(|e| describe(e, &what))?);
+        let (head, rows) = page::read(answer.wait().await?, ctx.layout.clone());
+        if let Some(pending) = making.take() {
+            fetched.rows.extend(pending.rows(ctx).await?);
         }
         let head = head
             .await
             .map_err(|_| anyhow::anyhow!("{what}: reading the page failed"))?
-            .map_err(|e| describe(e, &what))?;
+            .map_err(|e| describe_decode(e, &what, &ctx.client.host()))?;
         let Some(head) = head else {
             return not_found(ctx);
         };
@@ -133,18 +111,63 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         match walk.after_page(facts) {
             Ok(Next::Done) => {}
             Ok(Next::Ask { cursor, edge_cursors }) => {
-                in_flight = Some(request(page + 1, cursor.as_deref(), false, edge_cursors));
+                in_flight = Some(asker.send(page + 1, cursor.as_deref(), false, edge_cursors));
             }
             Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
         }
-        making = Some((what, rows, keep));
+        making = Some(PendingRows { what, rows, keep });
     }
-    if let Some((what, rows, keep)) = making.take() {
-        fetched
-            .rows
-            .extend(kept_rows(rows, keep).await.map_err(|e| describe(e, &what))?);
+    if let Some(pending) = making.take() {
+        fetched.rows.extend(pending.rows(ctx).await?);
     }
     bar.finish();
+    check_complete(layer, fetched)
+}
+
+/// Sends one layer's page requests.
+struct Asker<'a> {
+    ctx: &'a FetchContext<'a>,
+    layer: i64,
+    filters: &'a str,
+}
+
+impl Asker<'_> {
+    /// Asks for page `page` (after `cursor`), with the run count on the first.
+    fn send(&self, page: u32, cursor: Option<&str>, with_count: bool, edge_cursors: bool) -> InFlight {
+        let settings = self.ctx.settings;
+        let variables = PageRequest {
+            entity: self.ctx.entity,
+            project: &settings.project,
+            filters: self.filters,
+            cursor,
+            per_page: settings.fetch.page_size,
+            with_count,
+            edge_cursors,
+        }
+        .variables();
+        let what = format!("layer {} page {page}", self.layer);
+        InFlight::send(self.ctx.client, self.ctx.query, variables, what)
+    }
+}
+
+/// A page's rows being made, and which of them to keep.
+struct PendingRows {
+    what: String,
+    rows: page::RowsTask,
+    keep: Vec<bool>,
+}
+
+impl PendingRows {
+    async fn rows(self, ctx: &FetchContext<'_>) -> anyhow::Result<Vec<Vec<String>>> {
+        let host = ctx.client.host();
+        Ok(kept_rows(self.rows, self.keep)
+            .await
+            .map_err(|e| describe_decode(e, &self.what, &host))?)
+    }
+}
+
+/// Fails when fewer runs arrived than the server counted.
+fn check_complete(layer: i64, fetched: Fetched) -> anyhow::Result<Fetched> {
     let received = fetched.ids.len() as u64;
     if received < fetched.run_count {
         return fail(

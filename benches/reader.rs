@@ -17,7 +17,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use mdl_fetch::config::cli::Cli;
-use mdl_fetch::config::settings::{ExportSpec, Settings};
+use mdl_fetch::config::export_spec::ExportSpec;
+use mdl_fetch::config::settings::Settings;
 use mdl_fetch::emit::runs_csv::RunsCsv;
 use mdl_fetch::model::record::{RecordSink, RunRef};
 use mdl_fetch::model::select::Selector;
@@ -82,29 +83,35 @@ fn main() {
         args.push(format!("{layer}={}", path.display()));
     }
     let cli = Cli::try_parse_from(&args).unwrap();
-    let settings: Settings = Settings::resolve(&cli.table).unwrap();
-    let exports = settings.exports.clone();
+    let settings: Settings = Settings::load(&cli.table, &mdl_fetch::config::resolve::Env::process()).unwrap();
+    let exports = settings.inputs.exports.clone();
     let bytes: u64 = paths.iter().map(|p| p.metadata().unwrap().len()).sum();
-    let pricing = settings.pricing();
-    let new_selector = || Selector::new(&settings.layers, &settings.tolerances, pricing);
+    let pricing = settings.table.pricing;
+    let new_selector = || Selector::new(&settings.table.layers, &settings.table.tolerances, pricing);
 
     let base = median("csv floor", bytes, || floor(&exports));
     let read = median("read", bytes, || {
         for (i, spec) in exports.iter().enumerate() {
-            read_export(spec, i as u32, &settings, &mut Drop).unwrap();
+            read_export(spec, i as u32, &settings.rules, &mut Drop).unwrap();
         }
     });
     let select = median("read+select", bytes, || {
         let mut selector = new_selector();
         for (i, spec) in exports.iter().enumerate() {
-            read_export(spec, i as u32, &settings, &mut selector).unwrap();
+            read_export(spec, i as u32, &settings.rules, &mut selector).unwrap();
         }
     });
     let all = median("read+select+runs.csv", bytes, || {
         let mut selector = new_selector();
         let mut runs = RunsCsv::new(std::io::sink()).unwrap();
         for (i, spec) in exports.iter().enumerate() {
-            read_export(spec, i as u32, &settings, &mut Both(&mut selector, &mut runs)).unwrap();
+            read_export(
+                spec,
+                i as u32,
+                &settings.rules,
+                &mut Both(&mut selector, &mut runs),
+            )
+            .unwrap();
         }
         runs.finish().unwrap();
     });

@@ -3,11 +3,14 @@
 use std::io::Write;
 
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
-use crate::config::settings::{ExportSpec, Settings};
+use crate::config::export_spec::ExportSpec;
+use crate::config::resolve::Env;
+use crate::config::settings::{Mode, Settings};
 use crate::error::{fail, Kind};
 use crate::model::mdl;
 use crate::model::table::MdlTable;
-use crate::read::replay;
+use crate::read::replay::{Replay, Replayer};
+use crate::store::cache::CacheSite;
 use crate::store::{check, lock, manifest, staging::Staging};
 use crate::{emit, fetch, interrupt, store, test_hooks};
 
@@ -31,70 +34,80 @@ fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
 
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
-    let mut settings = Settings::resolve(args)?;
-    // `--check` writes nothing: not the artifacts, not the cache, not even a lock file;
-    // a fetch it makes lands in a cache folder that is removed when the check ends.
-    let fetching = !settings.offline && settings.exports.is_empty();
-    let _scratch_cache = if settings.check && fetching {
-        let dir = tempfile::tempdir()?;
-        let real_root = std::mem::replace(&mut settings.fetch.cache_root, dir.path().to_path_buf());
-        settings.fetch.real_cache_root = Some(real_root);
-        Some(dir)
-    } else {
-        None
+    let settings = Settings::load(args, &Env::process())?;
+    let checking = settings.output.mode == Mode::Check;
+    // `--check` writes nothing: not the artifacts, not the cache, not even a lock file; a
+    // fetch it makes lands in a cache folder that is removed when the check ends.
+    let scratch = (checking && fetches(&settings))
+        .then(tempfile::tempdir)
+        .transpose()?;
+    let site = match &scratch {
+        Some(dir) => CacheSite::stand_in(dir.path(), &settings.fetch.cache_root),
+        None => CacheSite::real(&settings.fetch.cache_root),
     };
-    let _lock = if settings.check {
-        None
-    } else {
-        Some(lock::lock_dir(
-            &settings.out_dir,
-            settings.lock_wait,
-            settings.quiet,
-        )?)
+    let output = &settings.output;
+    let _lock = match checking {
+        true => None,
+        false => Some(lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?),
     };
-    let mut staging = if settings.check {
-        Staging::detached(&settings.out_dir)?
-    } else {
-        Staging::new(&settings.out_dir)?
+    let mut staging = match checking {
+        true => Staging::detached(&output.out_dir)?,
+        false => Staging::new(&output.out_dir)?,
     };
-    let pricing = settings.pricing();
-    // A fetch hands over each layer's export as soon as it is in the cache, to be read
-    // while the other layers are still on the network.
-    let ahead = replay::ReadAhead::default();
-    let read_ahead = |index: usize, spec: ExportSpec| ahead.read(index, &spec, &settings, pricing, &staging);
-    let (exports, provenance) = choose_exports(&settings, &read_ahead)?;
-    let replayed = replay::replay_ahead(&exports, ahead, &settings, pricing, &staging)?;
+    let replayer = Replayer::new(&settings, &staging);
+    let (exports, provenance) = choose_exports(&settings, &site, &replayer)?;
+    let replayed = replayer.finish(&exports)?;
     interrupt::check("the artifacts are unchanged")?;
-    let table = MdlTable {
-        groups: replayed.groups.clone(),
-        pricing,
-        d_model: settings.d_model,
-        tolerances: settings.tolerances.clone(),
-        layers: settings.layers.clone(),
-        inputs: replayed.files.clone(),
-        skips: replayed.skips.clone(),
-    };
+    let table = table_of(&settings, &replayed);
     report_skips(&settings, &replayed, &table);
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
     }
-    for (name, text, sha256) in render_artifacts(&table) {
-        interrupt::check("the artifacts are unchanged")?;
-        staging.add_digested_bytes(name, text.as_bytes(), sha256)?;
-    }
-    match replayed.runs_csv {
-        Some((file, sha256)) => staging.add_digested_file(emit::runs_csv::FILE_NAME, file, sha256),
-        None => staging.retire(emit::runs_csv::FILE_NAME),
-    }
-    if settings.check {
-        return check::report(&settings.out_dir, &staging, settings.quiet);
+    stage_artifacts(&mut staging, &table, replayed.runs_csv)?;
+    if checking {
+        return check::report(&output.out_dir, &staging, settings.quiet);
     }
     let manifest = manifest::render(&settings, &table, &provenance, &staging)?;
     interrupt::check("the artifacts are unchanged")?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     staging.commit()?;
-    if !settings.quiet {
-        print_stdout(&emit::Emitter::render(&emit::markdown::Markdown, &table))?;
+    match settings.quiet {
+        true => Ok(()),
+        false => print_stdout(&emit::Emitter::render(&emit::markdown::Markdown, &table)),
+    }
+}
+
+/// Whether the inputs come from a fetch (no `--export`, not `--offline`).
+fn fetches(settings: &Settings) -> bool {
+    !settings.inputs.offline && settings.inputs.exports.is_empty()
+}
+
+/// The finished table: the replay's groups priced under the settings.
+fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
+    MdlTable {
+        groups: replayed.groups.clone(),
+        pricing: settings.table.pricing,
+        d_model: settings.table.d_model,
+        tolerances: settings.table.tolerances.clone(),
+        layers: settings.table.layers.clone(),
+        inputs: replayed.files.clone(),
+        skips: replayed.skips.clone(),
+    }
+}
+
+/// Renders every table artifact into staging, with runs.csv (or its removal).
+fn stage_artifacts(
+    staging: &mut Staging,
+    table: &MdlTable,
+    runs_csv: Option<(tempfile::NamedTempFile, String)>,
+) -> anyhow::Result<()> {
+    for (name, text, sha256) in render_artifacts(table) {
+        interrupt::check("the artifacts are unchanged")?;
+        staging.add_digested_bytes(name, text.as_bytes(), sha256)?;
+    }
+    match runs_csv {
+        Some((file, sha256)) => staging.add_digested_file(emit::runs_csv::FILE_NAME, file, sha256),
+        None => staging.retire(emit::runs_csv::FILE_NAME),
     }
     Ok(())
 }
@@ -121,20 +134,19 @@ fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
 }
 
 /// `--export` files; else offline the project's cache, or its bundled exports; else a fetch
-/// (which hands each layer's export to `fetched` as soon as it is staged).
+/// (whose layers `replayer` reads as soon as each is staged).
 fn choose_exports(
     settings: &Settings,
-    fetched: &(dyn Fn(usize, ExportSpec) + Sync),
+    site: &CacheSite,
+    replayer: &Replayer<'_>,
 ) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
     use manifest::Provenance;
-    if !settings.exports.is_empty() {
-        return Ok((settings.exports.clone(), Provenance::Exports));
+    let inputs = &settings.inputs;
+    if !inputs.exports.is_empty() {
+        return Ok((inputs.exports.clone(), Provenance::Exports));
     }
-    if !settings.offline {
-        let (cache, mut exports) = fetch::fetch(settings, fetched)?;
-        for spec in &mut exports {
-            spec.label = store::cache::export_label(&settings.fetch, &spec.path);
-        }
+    if !inputs.offline {
+        let (cache, exports) = fetch::fetch(settings, site, replayer)?;
         return Ok((exports, Provenance::Fetched(cache)));
     }
     let root = &settings.fetch.cache_root;
@@ -145,14 +157,14 @@ fn choose_exports(
         let (cache, exports) = store::cache::load(&dir)?;
         return Ok((exports, Provenance::Cache(cache)));
     }
-    if !settings.bundled_exports.is_empty() {
+    if !inputs.bundled_exports.is_empty() {
         if settings.verbose > 0 {
             eprintln!(
                 "no cache under {}: replaying the profile's bundled exports",
                 root.display()
             );
         }
-        return Ok((settings.bundled_exports.clone(), Provenance::Bundled));
+        return Ok((inputs.bundled_exports.clone(), Provenance::Bundled));
     }
     fail(
         Kind::Usage,
@@ -164,7 +176,7 @@ fn choose_exports(
     )
 }
 
-fn report_skips(settings: &Settings, replay: &replay::Replay, table: &MdlTable) {
+fn report_skips(settings: &Settings, replay: &Replay, table: &MdlTable) {
     if settings.quiet {
         return;
     }
@@ -174,13 +186,13 @@ fn report_skips(settings: &Settings, replay: &replay::Replay, table: &MdlTable) 
     for group in table.empty_groups() {
         eprintln!(
             "warning: layer {} activation {:?}: none of its {} run(s) has a usable {}; the group is left out",
-            group.layer, group.activation, group.runs, settings.columns.error
+            group.layer, group.activation, group.runs, settings.rules.columns.error
         );
     }
 }
 
 /// Why the table is empty, pointing at the first skipped run when there is one.
-fn nothing_to_tabulate(settings: &Settings, replay: &replay::Replay) -> String {
+fn nothing_to_tabulate(settings: &Settings, replay: &Replay) -> String {
     let rows: u64 = replay.files.iter().map(|input| input.rows).sum();
     if let Some(first) = replay.skips.examples.first() {
         return format!(
@@ -196,7 +208,7 @@ fn nothing_to_tabulate(settings: &Settings, replay: &replay::Replay) -> String {
     }
     format!(
         "nothing to tabulate: {rows} run(s) read, none in layers {:?} with a usable {}; check --layers and the exports",
-        settings.layers, settings.columns.error
+        settings.table.layers, settings.rules.columns.error
     )
 }
 

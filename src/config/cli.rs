@@ -118,6 +118,11 @@ pub struct TableArgs {
     #[arg(long)]
     pub check: bool,
 
+    /// Threads reading exports (a large export is cut into as many pieces); 1 reads each
+    /// file whole, in order. For tests and benchmarks. [default: cores, at most 8]
+    #[arg(long, value_name = "N", hide = true)]
+    pub jobs: Option<usize>,
+
     /// How long to wait for another mdl-fetch writing the same folder. Example: --lock-wait 60
     #[arg(long, value_name = "SECS", default_value_t = 600.0)]
     pub lock_wait: f64,

@@ -1,7 +1,9 @@
 //! What to do: the command line, the profile file, the name grammar, and the settings
-//! resolved from them.
+//! resolved from them by role.
 
 pub mod cli;
+pub mod export_spec;
 pub mod grammar;
 pub mod profile;
+pub mod resolve;
 pub mod settings;

@@ -23,7 +23,7 @@ pub const CREATED: usize = 3;
 
 impl CacheLayout {
     pub fn new(settings: &Settings) -> CacheLayout {
-        let columns = &settings.columns;
+        let columns = &settings.rules.columns;
         let mut config_keys = vec![columns.layer.clone(), columns.dict_size.clone()];
         for key in &settings.fetch.config_keys {
             if !config_keys.contains(key) {

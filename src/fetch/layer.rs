@@ -9,7 +9,7 @@ use super::columns::CacheLayout;
 use super::incremental::{self, PreviousLayer};
 use super::pager::{count_runs, fetch_runs, FetchContext};
 use super::query::layer_filter;
-use crate::config::settings::ExportSpec;
+use crate::config::export_spec::ExportSpec;
 use crate::store::cache::{self, StagedLayer};
 use crate::store::digest::DigestWriter;
 
@@ -17,7 +17,7 @@ use crate::store::digest::DigestWriter;
 /// `--incremental`), stages it, and hands the staged export to `ctx.staged`.
 pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> anyhow::Result<StagedLayer> {
     let settings = ctx.settings;
-    let filters = layer_filter(&settings.columns.layer, &[layer], &settings.fetch.states);
+    let filters = layer_filter(&settings.rules.columns.layer, &[layer], &settings.fetch.states);
     let previous = match settings.fetch.incremental {
         true => incremental::previous_layer(ctx, layer, &filters)?,
         false => None,
@@ -50,10 +50,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
         ExportSpec {
             layer: Some(layer),
             path: file.path().to_path_buf(),
-            label: Some(
-                cache::export_label(&settings.fetch, &committed)
-                    .unwrap_or_else(|| committed.display().to_string()),
-            ),
+            label: Some(ctx.site.label(&committed)),
         },
         to_sync,
     );

@@ -16,10 +16,12 @@ pub mod secret;
 
 use futures::{StreamExt, TryStreamExt};
 
-use crate::config::settings::{ExportSpec, Settings};
+use crate::config::export_spec::ExportSpec;
+use crate::config::settings::Settings;
 use crate::error::{fail, Error, Kind};
 use crate::fetch::progress::Progress;
-use crate::store::cache::{self, CacheManifest};
+use crate::read::replay::Replayer;
+use crate::store::cache::{self, CacheManifest, CacheSite};
 use crate::store::lock::lock_dir;
 use client::{machine_of, parse_base_url, GraphQlClient};
 use columns::CacheLayout;
@@ -28,15 +30,16 @@ use layer::fetch_layer;
 use pager::FetchContext;
 use secret::{discover_key, KeySource};
 
-/// Fetches every layer (concurrently), commits the cache, and returns its exports. Each
-/// layer's export is handed to `staged` (with its position among the exports, on a thread
-/// of its own) as soon as it is written, before the cache is committed, under the name it
-/// will have there; that thread then syncs it to disk, off the critical path (syncing
-/// before the read would leave its access time for the commit's fsync to journal).
-/// SIGINT or SIGTERM abandons the fetch, leaving the previous cache as it was.
+/// Fetches every layer (concurrently) into the cache at `site`, commits it, and returns its
+/// exports. Each layer's export goes to `replayer` (with its position among the exports,
+/// on a thread of its own) as soon as it is written, before the cache is committed, under
+/// the name it will have there; that thread then syncs it to disk, off the critical path
+/// (syncing before the read would leave its access time for the commit's fsync to
+/// journal). SIGINT or SIGTERM abandons the fetch, leaving the previous cache as it was.
 pub fn fetch(
     settings: &Settings,
-    staged: &(dyn Fn(usize, ExportSpec) + Sync),
+    site: &CacheSite,
+    replayer: &Replayer<'_>,
 ) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -46,7 +49,7 @@ pub fn fetch(
         let (sender, receiver) = std::sync::mpsc::channel::<(usize, ExportSpec, std::fs::File)>();
         let handler = scope.spawn(move || {
             for (index, spec, file) in receiver {
-                staged(index, spec);
+                replayer.read_now(index, &spec);
                 // Best effort: a failure shows again, reported, at the commit's sync.
                 let _ = file.sync_all();
             }
@@ -58,7 +61,7 @@ pub fn fetch(
         };
         runtime.block_on(async {
             tokio::select! {
-                result = fetch_all(settings, sender, handed) => result,
+                result = fetch_all(settings, site, sender, handed) => result,
                 signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
             }
         })
@@ -69,28 +72,18 @@ pub fn fetch(
 /// `handed` says every staged layer was handled.
 async fn fetch_all(
     settings: &Settings,
+    site: &CacheSite,
     staged: std::sync::mpsc::Sender<(usize, ExportSpec, std::fs::File)>,
     handed: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
-    let base = parse_base_url(&settings.fetch.base_url)?;
-    let machine = machine_of(&base);
-    let (key, source) = discover_key(&machine)?;
-    if settings.verbose >= 1 {
-        match source {
-            KeySource::Env => eprintln!("using the API key from WANDB_API_KEY for {machine}"),
-            KeySource::Netrc(path) => eprintln!("using the API key from {} for {machine}", path.display()),
-        }
-    }
-    let client = GraphQlClient::new(&settings.fetch, &base, &key, settings.verbose)?;
+    let (client, machine) = connect(settings)?;
     let entity = match &settings.fetch.entity {
         Some(entity) => entity.clone(),
         None => viewer_entity(&client).await?,
     };
-    let cache_dir = cache::project_dir(&settings.fetch.cache_root, &entity, &settings.project)?;
-    let _cache_lock = lock_dir(&cache_dir, settings.lock_wait, settings.quiet)?;
+    let cache_dir = cache::project_dir(&site.root, &entity, &settings.project)?;
+    let _cache_lock = lock_dir(&cache_dir, settings.output.lock_wait, settings.quiet)?;
     let layout = CacheLayout::new(settings);
-    let query = query::runs_query(&layout.projection());
-    let progress = Progress::new(settings.quiet);
     let hand_over = |index: usize, spec: ExportSpec, file: std::fs::File| {
         // The handler only stops when this fetch is dropped.
         let _ = staged.send((index, spec, file));
@@ -99,13 +92,14 @@ async fn fetch_all(
         client: &client,
         settings,
         layout: &layout,
-        query: &query,
+        query: &query::runs_query(&layout.projection()),
         entity: &entity,
         cache_dir: &cache_dir,
-        progress: &progress,
+        site,
+        progress: &Progress::new(settings.quiet),
         staged: &hand_over,
     };
-    let layers = futures::stream::iter(settings.layers.iter().copied().enumerate())
+    let layers = futures::stream::iter(settings.table.layers.iter().copied().enumerate())
         .map(|(index, layer)| fetch_layer(&context, index, layer))
         .buffered(settings.fetch.concurrency)
         .try_collect::<Vec<_>>()
@@ -120,7 +114,27 @@ async fn fetch_all(
         project: settings.project.clone(),
         layers: Vec::new(),
     };
-    cache::commit(&cache_dir, manifest, layers)
+    let (manifest, mut exports) = cache::commit(&cache_dir, manifest, layers)?;
+    for spec in &mut exports {
+        spec.label = Some(site.label(&spec.path));
+    }
+    Ok((manifest, exports))
+}
+
+/// The client for the base URL with the key found for its host (which `-v` names), and
+/// that host's `host[:port]`.
+fn connect(settings: &Settings) -> anyhow::Result<(GraphQlClient, String)> {
+    let base = parse_base_url(&settings.fetch.base_url)?;
+    let machine = machine_of(&base);
+    let (key, source) = discover_key(&machine)?;
+    if settings.verbose >= 1 {
+        match source {
+            KeySource::Env => eprintln!("using the API key from WANDB_API_KEY for {machine}"),
+            KeySource::Netrc(path) => eprintln!("using the API key from {} for {machine}", path.display()),
+        }
+    }
+    let client = GraphQlClient::new(&settings.fetch, &base, &key, settings.verbose)?;
+    Ok((client, machine))
 }
 
 /// The key's default entity (`viewer { entity }`).

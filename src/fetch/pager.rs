@@ -11,7 +11,8 @@ use super::cursor::{CursorWalk, Next, PageFacts};
 use super::decode::{decode_data, CountData, DecodeError};
 use super::page;
 use super::query::{PageRequest, COUNT_QUERY};
-use crate::config::settings::{ExportSpec, Settings};
+use crate::config::export_spec::ExportSpec;
+use crate::config::settings::Settings;
 use crate::error::{fail, Error, Kind};
 use crate::fetch::progress::Progress;
 
@@ -23,6 +24,8 @@ pub struct FetchContext<'a> {
     pub query: &'a str,
     pub entity: &'a str,
     pub cache_dir: &'a Path,
+    /// How the cache's files are named.
+    pub site: &'a crate::store::cache::CacheSite,
     pub progress: &'a Progress,
     /// Called with each layer's export (its position, and its file to sync once it has
     /// been read) as soon as it is staged.
@@ -269,7 +272,7 @@ mod tests {
             "-q",
         ])
         .unwrap();
-        let settings = Settings::resolve(&cli.table).unwrap();
+        let settings = Settings::load(&cli.table, &crate::config::resolve::Env::process()).unwrap();
         let base = reqwest::Url::parse(&server.base_url()).unwrap();
         let client = GraphQlClient::new(&settings.fetch, &base, &ApiKey::new(server.api_key()), 0).unwrap();
         let layout = CacheLayout::new(&settings);
@@ -282,6 +285,7 @@ mod tests {
             query: &query,
             entity: "fake-entity",
             cache_dir: Path::new("unused"),
+            site: &crate::store::cache::CacheSite::real(Path::new("unused")),
             progress: &progress,
             staged: &|_, _, _| {},
         };

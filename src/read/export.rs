@@ -4,7 +4,8 @@ use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 
-use crate::config::settings::{ExportSpec, Settings};
+use crate::config::export_spec::ExportSpec;
+use crate::config::settings::RecordRules;
 use crate::error::{fail, Kind};
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::skips::{shown, Skips};
@@ -23,9 +24,6 @@ pub struct ExportStats {
     pub skips: Skips,
     /// sha256 of the file's bytes, read as they were parsed.
     pub sha256: [u8; 32],
-    /// For the first piece of a file read in pieces: the sha256 of its bytes, unfinished,
-    /// which the bytes of the pieces after it go on from (`pieces::digest_rest`).
-    pub sha256_so_far: Option<sha2::Sha256>,
 }
 
 /// Positions of the columns a record is built from.
@@ -54,12 +52,12 @@ pub fn open_export(spec: &ExportSpec) -> anyhow::Result<File> {
 pub fn read_export(
     spec: &ExportSpec,
     source: u32,
-    settings: &Settings,
+    rules: &RecordRules,
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
     let file_name: Arc<str> = spec.label().into();
     let file = open_export(spec)?;
-    read_export_from(file, &file_name, spec.layer, source, settings, sink)
+    read_export_from(file, &file_name, spec.layer, source, rules, sink)
 }
 
 /// Reads an export from any byte stream; `file` names it in messages.
@@ -68,12 +66,12 @@ pub fn read_export_from(
     file: &Arc<str>,
     layer: Option<i64>,
     source: u32,
-    settings: &Settings,
+    rules: &RecordRules,
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
     let mut reader = RowReader::new(input).with_digest();
-    let header = read_header(&mut reader, file, settings)?;
-    let stats = read_rows(&mut reader, &header, file, layer, source, settings, sink)?;
+    let header = read_header(&mut reader, file, rules)?;
+    let stats = read_rows(&mut reader, &header, file, layer, source, rules, sink)?;
     finish_file(&mut reader, stats, file)
 }
 
@@ -105,7 +103,7 @@ pub struct Header {
 pub fn read_header<R: Read>(
     reader: &mut RowReader<R>,
     file: &str,
-    settings: &Settings,
+    rules: &RecordRules,
 ) -> anyhow::Result<Header> {
     if next_row(reader, file)?.is_none() {
         return fail(
@@ -114,7 +112,7 @@ pub fn read_header<R: Read>(
         );
     }
     Ok(Header {
-        columns: index_columns(reader, file, settings)?,
+        columns: index_columns(reader, file, rules)?,
         width: reader.field_count(),
     })
 }
@@ -127,7 +125,7 @@ pub fn read_rows<R: Read>(
     file: &Arc<str>,
     layer: Option<i64>,
     source: u32,
-    settings: &Settings,
+    rules: &RecordRules,
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
     let Header { columns, width } = header;
@@ -150,20 +148,15 @@ pub fn read_rows<R: Read>(
             );
         }
         let place = || format!("{file}:{line}");
-        let name = text(
-            reader.text_field(columns.name),
-            file,
-            line,
-            &settings.columns.name,
-        )?;
-        let l0 = number(reader.field(columns.l0), file, line, &settings.columns.l0)?;
-        let error = number(reader.field(columns.error), file, line, &settings.columns.error)?;
-        let parsed = match settings.grammar.parse(name) {
+        let name = text(reader.text_field(columns.name), file, line, &rules.columns.name)?;
+        let l0 = number(reader.field(columns.l0), file, line, &rules.columns.l0)?;
+        let error = number(reader.field(columns.error), file, line, &rules.columns.error)?;
+        let parsed = match rules.grammar.parse(name) {
             Ok(parsed) => parsed,
             Err(reason) => {
                 skip(
                     &mut stats.skips,
-                    settings,
+                    rules,
                     place(),
                     name,
                     &format!("name does not parse: {reason}"),
@@ -172,16 +165,16 @@ pub fn read_rows<R: Read>(
             }
         };
         let layer_field = columns.layer.map(|index| reader.field(index));
-        let layer = match layer_of(layer, layer_field, name, file, line, settings)? {
+        let layer = match layer_of(layer, layer_field, name, file, line, rules)? {
             Some(layer) => layer,
             None => {
                 let reason = "no layer: pass --export LAYER=PATH, add a layer column, or set name.layer_regex in the profile";
-                skip(&mut stats.skips, settings, place(), name, reason)?;
+                skip(&mut stats.skips, rules, place(), name, reason)?;
                 continue;
             }
         };
         let dict_size = match columns.dict_size {
-            Some(index) => integer_field(reader.field(index), file, line, &settings.columns.dict_size)?
+            Some(index) => integer_field(reader.field(index), file, line, &rules.columns.dict_size)?
                 .and_then(|d| u64::try_from(d).ok()),
             None => None,
         }
@@ -206,12 +199,12 @@ pub fn read_rows<R: Read>(
 /// A skipped run is reported, or with `--strict` stops the run.
 fn skip(
     skips: &mut Skips,
-    settings: &Settings,
+    rules: &RecordRules,
     place: String,
     name: &str,
     reason: &str,
 ) -> anyhow::Result<()> {
-    if settings.strict {
+    if rules.strict {
         return fail(
             Kind::Input,
             format!("{place}: run {}: {reason} (--strict)", shown(name)),
@@ -238,7 +231,7 @@ pub fn row_error(error: RowError, file: &str) -> anyhow::Error {
 fn index_columns<R: Read>(
     header: &RowReader<R>,
     file: &str,
-    settings: &Settings,
+    rules: &RecordRules,
 ) -> anyhow::Result<ColumnIndex> {
     // Grown as columns pass, not sized up front: a header of millions of empty columns
     // fails at its second one without first reserving hundreds of megabytes.
@@ -280,11 +273,11 @@ fn index_columns<R: Read>(
         })
     };
     Ok(ColumnIndex {
-        name: require(&settings.columns.name, "name")?,
-        l0: require(&settings.columns.l0, "l0")?,
-        error: require(&settings.columns.error, "error")?,
-        layer: find(&settings.columns.layer),
-        dict_size: find(&settings.columns.dict_size),
+        name: require(&rules.columns.name, "name")?,
+        l0: require(&rules.columns.l0, "l0")?,
+        error: require(&rules.columns.error, "error")?,
+        layer: find(&rules.columns.layer),
+        dict_size: find(&rules.columns.dict_size),
     })
 }
 
@@ -370,17 +363,17 @@ fn layer_of(
     name: &str,
     file: &str,
     line: u64,
-    settings: &Settings,
+    rules: &RecordRules,
 ) -> anyhow::Result<Option<i64>> {
     if given.is_some() {
         return Ok(given);
     }
     if let Some(bytes) = layer_field {
-        if let Some(layer) = integer_field(bytes, file, line, &settings.columns.layer)? {
+        if let Some(layer) = integer_field(bytes, file, line, &rules.columns.layer)? {
             return Ok(Some(layer));
         }
     }
-    Ok(settings.layer_rule.as_ref().and_then(|rule| rule.layer_of(name)))
+    Ok(rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name)))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! pieces read in parallel, and the replay that feeds every export to selection.
 
 pub mod export;
+pub mod parallel;
 pub mod pieces;
 mod plain_row;
 pub mod replay;

@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::config::settings::{ExportSpec, Settings};
+use crate::config::export_spec::ExportSpec;
+use crate::config::settings::RecordRules;
 use crate::error::{Error, Kind};
 use crate::model::record::RecordSink;
 use crate::read::export::{finish_file, open_export, read_header, read_rows, ExportStats};
@@ -46,7 +47,13 @@ impl Piece {
 
 /// How reading a piece ended.
 pub enum PieceEnd {
-    Read(ExportStats),
+    /// Read to its end. `so_far` is, for a first piece that is not the whole file, the
+    /// sha256 of its bytes, unfinished, which the bytes of the pieces after it go on from
+    /// (`digest_rest`).
+    Read {
+        stats: ExportStats,
+        so_far: Option<Sha256>,
+    },
     /// The piece ended inside a quoted field: its end was no row end, so the pieces after it
     /// began mid-row. Read the file whole.
     InsideQuotes,
@@ -117,7 +124,7 @@ pub fn read_piece(
     spec: &ExportSpec,
     piece: Piece,
     source: u32,
-    settings: &Settings,
+    rules: &RecordRules,
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<PieceEnd> {
     let file_name: Arc<str> = spec.label().into();
@@ -130,9 +137,9 @@ pub fn read_piece(
     let (header, mut reader) = if piece.begin == 0 {
         // The first piece (or the whole file) is digested as it is read.
         let mut reader = RowReader::new((&file).take(take)).with_digest();
-        (read_header(&mut reader, &file_name, settings)?, reader)
+        (read_header(&mut reader, &file_name, rules)?, reader)
     } else {
-        let header = read_header(&mut RowReader::new(&file), &file_name, settings)?;
+        let header = read_header(&mut RowReader::new(&file), &file_name, rules)?;
         let lines_before = count_line_breaks(&file, piece.begin).map_err(read_error)?;
         let mut input = &file;
         input.seek(SeekFrom::Start(piece.begin)).map_err(read_error)?;
@@ -141,25 +148,19 @@ pub fn read_piece(
             RowReader::continuing(input.take(take), 1 + lines_before, None),
         )
     };
-    let stats = read_rows(
-        &mut reader,
-        &header,
-        &file_name,
-        spec.layer,
-        source,
-        settings,
-        sink,
-    )?;
+    let stats = read_rows(&mut reader, &header, &file_name, spec.layer, source, rules, sink)?;
     if piece.last {
-        Ok(PieceEnd::Read(finish_file(&mut reader, stats, &file_name)?))
+        Ok(PieceEnd::Read {
+            stats: finish_file(&mut reader, stats, &file_name)?,
+            so_far: None,
+        })
     } else if reader.open_quote_line().is_some() {
         Ok(PieceEnd::InsideQuotes)
     } else {
-        let mut stats = stats;
-        stats.sha256_so_far = reader
+        let so_far = reader
             .digest_state()
             .map_err(|e| crate::read::export::row_error(e, &file_name))?;
-        Ok(PieceEnd::Read(stats))
+        Ok(PieceEnd::Read { stats, so_far })
     }
 }
 

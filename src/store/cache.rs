@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
-use crate::config::settings::{ExportSpec, FetchSettings};
+use crate::config::export_spec::ExportSpec;
 use crate::error::{fail, Error, Kind};
 
 pub const MANIFEST: &str = "cache-manifest.json";
@@ -118,12 +118,39 @@ pub fn file_name(layer: i64, sha256: &str) -> String {
     format!("layer-{layer}-{}.csv", &sha256[..12])
 }
 
-/// How messages and artifacts name a cache file: by its path (`None`), but under `--check`,
-/// which fetches into a throwaway folder, by the path it has in the real cache.
-pub fn export_label(fetch: &FetchSettings, path: &Path) -> Option<String> {
-    let real_root = fetch.real_cache_root.as_ref()?;
-    let relative = path.strip_prefix(&fetch.cache_root).unwrap_or(path);
-    Some(real_root.join(relative).display().to_string())
+/// Where a fetch writes the cache, and how messages and artifacts name its files: the same
+/// folder, except under `--check`, which writes a throwaway stand-in named as the real one.
+#[derive(Debug, Clone)]
+pub struct CacheSite {
+    /// Where the files go.
+    pub root: PathBuf,
+    /// The cache root they are named under.
+    pub shown: PathBuf,
+}
+
+impl CacheSite {
+    /// The cache root itself.
+    pub fn real(root: &Path) -> CacheSite {
+        CacheSite {
+            root: root.to_path_buf(),
+            shown: root.to_path_buf(),
+        }
+    }
+
+    /// `stand_in`, whose files are named as if they were under `shown`.
+    pub fn stand_in(stand_in: &Path, shown: &Path) -> CacheSite {
+        CacheSite {
+            root: stand_in.to_path_buf(),
+            shown: shown.to_path_buf(),
+        }
+    }
+
+    /// How messages and artifacts name the cache file at `path`: the one place an export's
+    /// label is made.
+    pub fn label(&self, path: &Path) -> String {
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        self.shown.join(relative).display().to_string()
+    }
 }
 
 /// A layer's export being written, to be committed with the others.

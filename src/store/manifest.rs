@@ -114,6 +114,31 @@ pub fn skipped(skips: &Skips) -> SkippedRuns {
     }
 }
 
+/// The settings that shape the artifacts, as the manifest records them (and digests them).
+fn settings_json(settings: &Settings) -> serde_json::Value {
+    let (table, rules) = (&settings.table, &settings.rules);
+    serde_json::json!({
+        "project": settings.project,
+        "layers": table.layers,
+        "code": table.pricing.code.name(),
+        "bits": table.pricing.bits,
+        "dict_size": table.pricing.dict_size,
+        "fixed_dict_size": table.pricing.fixed_dict_size,
+        "d_model": table.d_model,
+        "tolerances": table.tolerances,
+        "columns": {
+            "name": rules.columns.name,
+            "l0": rules.columns.l0,
+            "error": rules.columns.error,
+            "layer": rules.columns.layer,
+            "dict_size": rules.columns.dict_size,
+        },
+        "name_rule": format!("{:?}", rules.grammar),
+        "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
+        "strict": rules.strict,
+    })
+}
+
 /// The provenance record written beside the artifacts.
 pub fn render(
     settings: &Settings,
@@ -121,26 +146,7 @@ pub fn render(
     provenance: &Provenance,
     staging: &Staging,
 ) -> anyhow::Result<String> {
-    let settings_json = serde_json::json!({
-        "project": settings.project,
-        "layers": settings.layers,
-        "code": settings.code.name(),
-        "bits": settings.bits,
-        "dict_size": settings.dict_size,
-        "fixed_dict_size": settings.fixed_dict_size,
-        "d_model": settings.d_model,
-        "tolerances": settings.tolerances,
-        "columns": {
-            "name": settings.columns.name,
-            "l0": settings.columns.l0,
-            "error": settings.columns.error,
-            "layer": settings.columns.layer,
-            "dict_size": settings.columns.dict_size,
-        },
-        "name_rule": format!("{:?}", settings.grammar),
-        "layer_rule": settings.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
-        "strict": settings.strict,
-    });
+    let settings_json = settings_json(settings);
     let profile = match &settings.profile_path {
         Some(path) => Some(FileDigest {
             file: path.display().to_string(),

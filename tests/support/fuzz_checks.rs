@@ -47,7 +47,7 @@ fn base_settings() -> &'static Settings {
     static SETTINGS: OnceLock<Settings> = OnceLock::new();
     SETTINGS.get_or_init(|| {
         let cli = Cli::try_parse_from(["mdl-fetch", "--export", "6=fuzz.csv"]).unwrap();
-        Settings::resolve(&cli.table).unwrap()
+        Settings::load(&cli.table, &mdl_fetch::config::resolve::Env::process()).unwrap()
     })
 }
 
@@ -137,15 +137,15 @@ pub fn export_reader(data: &[u8]) {
     let Some((&knobs, csv)) = data.split_first() else {
         return;
     };
-    let mut settings = base_settings().clone();
-    settings.strict = knobs & 1 != 0;
+    let mut rules = base_settings().rules.clone();
+    rules.strict = knobs & 1 != 0;
     if knobs & 2 != 0 {
         let pattern =
             r"^(?:blocks\.(?P<layer>\d+)\.)?.*_(?P<activation>[^_]*)_(?P<k>[^_]*)_(?P<dict_size>[^_]*)$";
-        settings.grammar = NameGrammar::Pattern(regex::Regex::new(pattern).unwrap());
+        rules.grammar = NameGrammar::Pattern(regex::Regex::new(pattern).unwrap());
     }
     if knobs & 4 != 0 {
-        settings.layer_rule = Some(LayerRule(regex::Regex::new(r"^blocks\.(\d+)\.").unwrap()));
+        rules.layer_rule = Some(LayerRule(regex::Regex::new(r"^blocks\.(\d+)\.").unwrap()));
     }
     let given_layer = (knobs & 8 != 0).then_some(6);
     let file: Arc<str> = "fuzz.csv".into();
@@ -155,7 +155,7 @@ pub fn export_reader(data: &[u8]) {
     let mut runs_csv = RunsCsv::new(Vec::new()).unwrap();
     let result = {
         let mut tee = Tee(vec![&mut whole, &mut selector, &mut runs_csv]);
-        read_export_from(csv, &file, given_layer, 0, &settings, &mut tee)
+        read_export_from(csv, &file, given_layer, 0, &rules, &mut tee)
     };
     let mut trickled = Collect::default();
     let trickle = Trickle {
@@ -163,7 +163,7 @@ pub fn export_reader(data: &[u8]) {
         sizes: &data[..data.len().min(16)],
         turn: 0,
     };
-    let again = read_export_from(trickle, &file, given_layer, 0, &settings, &mut trickled);
+    let again = read_export_from(trickle, &file, given_layer, 0, &rules, &mut trickled);
     let summary = |r: &anyhow::Result<ExportStats>| match r {
         Ok(stats) => Ok((stats.rows, stats.records, stats.skips.clone())),
         Err(e) => Err(format!("{e:#}")),
@@ -517,7 +517,7 @@ pub fn profile(data: &[u8]) {
     std::fs::write(file, text).unwrap();
     let config = file.display().to_string();
     let cli = Cli::try_parse_from(["mdl-fetch", "--config", &config, "--export", "6=fuzz.csv"]).unwrap();
-    if let Err(e) = Settings::resolve(&cli.table) {
+    if let Err(e) = Settings::load(&cli.table, &mdl_fetch::config::resolve::Env::process()) {
         assert_one_line("settings", &format!("{e:#}"));
     }
 }

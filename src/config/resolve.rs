@@ -1,0 +1,307 @@
+//! Resolves every setting once: built-in defaults < profile < `MDL_FETCH_*` env < flags.
+//! Loading the profile reads a file; the rest is pure, with the environment passed in.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+
+use crate::config::cli::TableArgs;
+use crate::config::export_spec::ExportSpec;
+use crate::config::grammar::{LayerRule, NameGrammar};
+use crate::config::profile::Profile;
+use crate::config::settings::*;
+use crate::error::{fail, Kind};
+use crate::model::select::Pricing;
+
+/// Threads reading exports at once, at most.
+const MAX_JOBS: usize = 8;
+
+/// What resolution may know of the process: its environment variables and its cores.
+pub struct Env<'a> {
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+    pub cores: usize,
+}
+
+impl Env<'_> {
+    /// This process's environment.
+    pub fn process() -> Env<'static> {
+        Env {
+            var: &|key| std::env::var(key).ok(),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    fn var(&self, key: &str) -> Option<String> {
+        (self.var)(key)
+    }
+}
+
+impl Settings {
+    /// Finds and reads the profile, then resolves the settings against it.
+    pub fn load(args: &TableArgs, env: &Env) -> anyhow::Result<Settings> {
+        let (profile, profile_path) = find_profile(args, env)?;
+        Settings::resolve(args, &profile, profile_path, env)
+    }
+
+    /// Merges flags (with their env fallbacks), the profile and the defaults; pure.
+    pub fn resolve(
+        args: &TableArgs,
+        profile: &Profile,
+        profile_path: Option<PathBuf>,
+        env: &Env,
+    ) -> anyhow::Result<Settings> {
+        let inputs = resolve_inputs(args, profile, env)?;
+        let project = args
+            .project
+            .clone()
+            .or_else(|| profile.project.clone())
+            .or_else(|| profile_path.as_deref().and_then(file_stem))
+            .or_else(|| (!inputs.exports.is_empty()).then(|| "exports".to_string()));
+        let Some(project) = project else {
+            return fail(
+                Kind::Usage,
+                "say what to tabulate: --project NAME (e.g. --project sae-sweeps) or --export LAYER=PATH",
+            );
+        };
+        Ok(Settings {
+            inputs,
+            rules: resolve_rules(args, profile, profile_path.as_deref())?,
+            table: resolve_table(args, profile)?,
+            fetch: resolve_fetch(args, profile, env)?,
+            output: resolve_output(args, profile, &project)?,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            profile_path,
+            project,
+        })
+    }
+}
+
+fn resolve_inputs(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Result<InputSettings> {
+    let exports = (args.export.iter())
+        .map(|text| ExportSpec::parse(text))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let bundled_exports = (profile.exports.iter())
+        .map(|entry| ExportSpec {
+            layer: entry.layer,
+            path: entry.path.clone(),
+            label: None,
+        })
+        .collect();
+    let jobs = args.jobs.unwrap_or(env.cores.min(MAX_JOBS));
+    if jobs == 0 {
+        return fail(Kind::Usage, "--jobs 0: give at least 1");
+    }
+    Ok(InputSettings {
+        exports,
+        bundled_exports,
+        offline: args.offline,
+        jobs,
+    })
+}
+
+fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSettings> {
+    let bits = args.bits.or(profile.bits).unwrap_or(DEFAULT_BITS);
+    if !(bits.is_finite() && bits >= 0.0) {
+        return fail(
+            Kind::Usage,
+            format!("--bits {bits}: B must be a finite number >= 0"),
+        );
+    }
+    let dict_size = args.dict_size.or(profile.dict_size).unwrap_or(DEFAULT_DICT_SIZE);
+    if dict_size == 0 {
+        return fail(Kind::Usage, "--dict-size 0: D must be at least 1");
+    }
+    for eps in &args.tolerance {
+        if !(eps.is_finite() && *eps >= 0.0) {
+            return fail(
+                Kind::Usage,
+                format!("--tolerance {eps}: ε must be a finite number >= 0"),
+            );
+        }
+    }
+    Ok(TableSettings {
+        layers: (args.layers.clone())
+            .or_else(|| profile.layers.clone())
+            .unwrap_or_else(|| DEFAULT_LAYERS.to_vec()),
+        tolerances: args.tolerance.clone(),
+        d_model: profile.d_model.unwrap_or(DEFAULT_D_MODEL),
+        pricing: Pricing {
+            code: args.code.unwrap_or_default(),
+            bits,
+            dict_size,
+            fixed_dict_size: args.fixed_dict_size,
+        },
+    })
+}
+
+fn resolve_output(args: &TableArgs, profile: &Profile, project: &str) -> anyhow::Result<OutputSettings> {
+    Ok(OutputSettings {
+        out_dir: (args.out.clone())
+            .or_else(|| profile.out_dir.clone())
+            .unwrap_or_else(|| Path::new("out").join(project)),
+        runs_csv: !args.no_runs_csv,
+        lock_wait: seconds(args.lock_wait, "--lock-wait")?,
+        mode: if args.check { Mode::Check } else { Mode::Write },
+    })
+}
+
+fn file_stem(path: &Path) -> Option<String> {
+    path.file_stem().map(|stem| stem.to_string_lossy().into_owned())
+}
+
+/// `--config PATH`, else `config/<project>.toml` when it exists, else no profile.
+fn find_profile(args: &TableArgs, env: &Env) -> anyhow::Result<(Profile, Option<PathBuf>)> {
+    if let Some(path) = &args.config {
+        if !path.is_file() {
+            return fail(Kind::Usage, format!("--config {}: no such file", path.display()));
+        }
+        return Ok((Profile::load(path)?, Some(path.clone())));
+    }
+    if let Some(project) = &args.project {
+        let dir = env
+            .var("MDL_FETCH_CONFIG_DIR")
+            .map_or_else(|| PathBuf::from("config"), PathBuf::from);
+        let path = dir.join(format!("{project}.toml"));
+        if path.is_file() {
+            return Ok((Profile::load(&path)?, Some(path)));
+        }
+    }
+    Ok((Profile::default(), None))
+}
+
+fn resolve_rules(
+    args: &TableArgs,
+    profile: &Profile,
+    profile_path: Option<&Path>,
+) -> anyhow::Result<RecordRules> {
+    Ok(RecordRules {
+        columns: resolve_columns(profile),
+        grammar: resolve_grammar(profile, profile_path)?,
+        layer_rule: resolve_layer_rule(profile, profile_path)?,
+        strict: args.strict,
+    })
+}
+
+fn resolve_columns(profile: &Profile) -> ColumnNames {
+    let defaults = ColumnNames::default();
+    let columns = &profile.columns;
+    ColumnNames {
+        name: columns.name.clone().unwrap_or(defaults.name),
+        l0: columns.l0.clone().unwrap_or(defaults.l0),
+        error: columns.error.clone().unwrap_or(defaults.error),
+        layer: columns.layer.clone().unwrap_or(defaults.layer),
+        dict_size: columns.dict_size.clone().unwrap_or(defaults.dict_size),
+    }
+}
+
+fn where_(profile_path: Option<&Path>) -> String {
+    profile_path.map_or_else(|| "profile".into(), |path| path.display().to_string())
+}
+
+fn compile(pattern: &str, key: &str, profile_path: Option<&Path>) -> anyhow::Result<Regex> {
+    Regex::new(pattern).or_else(|e| {
+        let reason = e.to_string().replace('\n', " ");
+        fail(
+            Kind::Input,
+            format!(
+                "{}: name.{key} is not a valid regex: {reason}",
+                where_(profile_path)
+            ),
+        )
+    })
+}
+
+fn resolve_grammar(profile: &Profile, profile_path: Option<&Path>) -> anyhow::Result<NameGrammar> {
+    let rule = &profile.name;
+    if let Some(pattern) = &rule.regex {
+        let regex = compile(pattern, "regex", profile_path)?;
+        let groups: Vec<_> = regex.capture_names().flatten().collect();
+        if !groups.contains(&"activation") || !groups.contains(&"k") {
+            return fail(
+                Kind::Input,
+                format!(
+                    "{}: name.regex needs named groups (?P<activation>...) and (?P<k>...)",
+                    where_(profile_path)
+                ),
+            );
+        }
+        return Ok(NameGrammar::Pattern(regex));
+    }
+    let separator = rule.separator.clone().unwrap_or_else(|| "_".into());
+    if separator.is_empty() {
+        return fail(
+            Kind::Input,
+            format!("{}: name.separator must not be empty", where_(profile_path)),
+        );
+    }
+    Ok(NameGrammar::Split {
+        separator,
+        activation: rule.activation.unwrap_or(-3),
+        k: rule.k.unwrap_or(-2),
+        dict_size: rule.dict_size,
+    })
+}
+
+fn resolve_layer_rule(profile: &Profile, profile_path: Option<&Path>) -> anyhow::Result<Option<LayerRule>> {
+    let pattern = profile.name.layer_regex.as_deref().or_else(|| {
+        profile
+            .name
+            .regex
+            .as_deref()
+            .filter(|pattern| pattern.contains("?P<layer>"))
+    });
+    pattern
+        .map(|pattern| compile(pattern, "layer_regex", profile_path).map(LayerRule))
+        .transpose()
+}
+
+fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
+    Duration::try_from_secs_f64(value).or_else(|_| {
+        fail(
+            Kind::Usage,
+            format!("{flag} {value}: give a number of seconds >= 0"),
+        )
+    })
+}
+
+fn resolve_fetch(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Result<FetchSettings> {
+    let wandb = &profile.wandb;
+    let flags = &args.fetch;
+    let base_url = env
+        .var("WANDB_BASE_URL")
+        .filter(|url| !url.is_empty())
+        .or_else(|| wandb.base_url.clone())
+        .unwrap_or_else(|| DEFAULT_BASE_URL.into());
+    let page_size = flags.page_size.or(wandb.page_size).unwrap_or(1000);
+    let concurrency = flags.concurrency.or(wandb.concurrency).unwrap_or(4);
+    if page_size == 0 || concurrency == 0 {
+        return fail(Kind::Usage, "--page-size and --concurrency must be at least 1");
+    }
+    let max_attempts = flags.max_attempts.or(wandb.max_attempts).unwrap_or(8).max(1);
+    Ok(FetchSettings {
+        base_url: base_url.trim_end_matches('/').to_string(),
+        entity: flags
+            .entity
+            .clone()
+            .filter(|e| !e.is_empty())
+            .or_else(|| profile.entity.clone()),
+        states: wandb.states.clone().unwrap_or_default(),
+        page_size,
+        concurrency,
+        timeout: seconds(flags.timeout.or(wandb.timeout_secs).unwrap_or(30.0), "--timeout")?,
+        max_attempts,
+        deadline: seconds(
+            flags.deadline.or(wandb.deadline_secs).unwrap_or(900.0),
+            "--deadline",
+        )?,
+        config_keys: wandb.config_keys.clone().unwrap_or_default(),
+        cache_root: flags
+            .cache_dir
+            .clone()
+            .or_else(|| wandb.cache_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("cache")),
+        incremental: flags.incremental,
+    })
+}

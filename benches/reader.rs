@@ -22,7 +22,7 @@ use mdl_fetch::config::settings::Settings;
 use mdl_fetch::emit::runs_csv::RunsCsv;
 use mdl_fetch::model::record::{RecordSink, RunRef};
 use mdl_fetch::model::select::Selector;
-use mdl_fetch::read::export::read_export;
+use mdl_fetch::read::pieces::read_whole;
 
 struct Drop;
 
@@ -92,20 +92,20 @@ fn main() {
     let base = median("csv floor", bytes, || floor(&exports));
     let read = median("read", bytes, || {
         for (i, spec) in exports.iter().enumerate() {
-            read_export(spec, i as u32, &settings.rules, &mut Drop).unwrap();
+            read_whole(spec, i as u32, &settings.rules, &mut Drop).unwrap();
         }
     });
     let select = median("read+select", bytes, || {
         let mut selector = new_selector();
         for (i, spec) in exports.iter().enumerate() {
-            read_export(spec, i as u32, &settings.rules, &mut selector).unwrap();
+            read_whole(spec, i as u32, &settings.rules, &mut selector).unwrap();
         }
     });
     let all = median("read+select+runs.csv", bytes, || {
         let mut selector = new_selector();
         let mut runs = RunsCsv::new(std::io::sink()).unwrap();
         for (i, spec) in exports.iter().enumerate() {
-            read_export(
+            read_whole(
                 spec,
                 i as u32,
                 &settings.rules,

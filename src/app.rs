@@ -45,15 +45,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
         Some(dir) => CacheSite::stand_in(dir.path(), &settings.fetch.cache_root),
         None => CacheSite::real(&settings.fetch.cache_root),
     };
-    let output = &settings.output;
-    let _lock = match checking {
-        true => None,
-        false => Some(lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?),
-    };
-    let mut staging = match checking {
-        true => Staging::detached(&output.out_dir)?,
-        false => Staging::new(&output.out_dir)?,
-    };
+    let (_lock, mut staging) = lock_and_stage(&settings)?;
     let replayer = Replayer::new(&settings, &staging);
     let (exports, provenance) = choose_exports(&settings, &site, &replayer)?;
     let replayed = replayer.finish(&exports)?;
@@ -65,7 +57,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     }
     stage_artifacts(&mut staging, &table, replayed.runs_csv)?;
     if checking {
-        return check::report(&output.out_dir, &staging, settings.quiet);
+        return check::report(&settings.output.out_dir, &staging, settings.quiet);
     }
     let manifest = manifest::render(&settings, &table, &provenance, &staging)?;
     interrupt::check("the artifacts are unchanged")?;
@@ -75,6 +67,17 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
         true => Ok(()),
         false => print_stdout(&emit::Emitter::render(&emit::markdown::Markdown, &table)),
     }
+}
+
+/// The output folder locked and staged into; under `--check`, no lock and a staging
+/// folder of its own, so that nothing in the output folder changes.
+fn lock_and_stage(settings: &Settings) -> anyhow::Result<(Option<lock::DirLock>, Staging)> {
+    let output = &settings.output;
+    if settings.output.mode == Mode::Check {
+        return Ok((None, Staging::detached(&output.out_dir)?));
+    }
+    let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?;
+    Ok((Some(lock), Staging::new(&output.out_dir)?))
 }
 
 /// Whether the inputs come from a fetch (no `--export`, not `--offline`).

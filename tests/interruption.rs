@@ -378,6 +378,9 @@ fn sigkill_at_any_moment_leaves_the_last_good_state_readable() {
 /// A signal after the fetch, while a large export is being read, still stops the run.
 #[test]
 fn sigint_while_replaying_a_large_export_stops_with_130_and_writes_nothing() {
+    if !has_test_hooks("sigint_while_replaying_a_large_export_stops_with_130_and_writes_nothing") {
+        return;
+    }
     let work = Workdir::new();
     let mut text = String::from("\"Name\",\"l0_norm\",\"l2_loss\"");
     for i in 0..150_000 {
@@ -420,6 +423,9 @@ fn sigint_while_replaying_a_large_export_stops_with_130_and_writes_nothing() {
 /// plot once was by an extreme value) still ends within two seconds of SIGTERM or SIGINT,
 /// with one error line, the previous artifacts untouched and no temp file left.
 fn interrupt_a_stuck_render(signal: &str, code: i32) {
+    if !has_test_hooks("interrupt_a_stuck_render") {
+        return;
+    }
     let work = Workdir::new();
     let export = work.write(
         "layer6.csv",

@@ -48,18 +48,6 @@ pub fn open_export(spec: &ExportSpec) -> anyhow::Result<File> {
     })
 }
 
-/// Reads one export, handing every run to `sink` in file order.
-pub fn read_export(
-    spec: &ExportSpec,
-    source: u32,
-    rules: &RecordRules,
-    sink: &mut dyn RecordSink,
-) -> anyhow::Result<ExportStats> {
-    let file_name: Arc<str> = spec.label().into();
-    let file = open_export(spec)?;
-    read_export_from(file, &file_name, spec.layer, source, rules, sink)
-}
-
 /// Reads an export from any byte stream; `file` names it in messages.
 pub fn read_export_from(
     input: impl Read,

@@ -119,6 +119,20 @@ fn line_break_after(file: &File, from: u64) -> Option<u64> {
     None
 }
 
+/// Reads a whole export, handing every run to `sink` in file order: `read_piece` on the
+/// whole file, the path every export takes when it is not cut.
+pub fn read_whole(
+    spec: &ExportSpec,
+    source: u32,
+    rules: &RecordRules,
+    sink: &mut dyn RecordSink,
+) -> anyhow::Result<ExportStats> {
+    match read_piece(spec, Piece::WHOLE, source, rules, sink)? {
+        PieceEnd::Read { stats, .. } => Ok(stats),
+        PieceEnd::InsideQuotes => unreachable!("the whole file is its own last piece"),
+    }
+}
+
 /// Reads one piece of an export, handing its runs to `sink` in file order.
 pub fn read_piece(
     spec: &ExportSpec,

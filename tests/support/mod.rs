@@ -109,3 +109,12 @@ pub fn seed_export_args(paths: &[PathBuf; 3]) -> Vec<String> {
         .flat_map(|(layer, path)| ["--export".to_string(), format!("{layer}={}", path.display())])
         .collect()
 }
+
+/// Whether the binary has its debug builds' test hooks (`MDL_FETCH_TEST_*`: pauses, forced
+/// pieces, a forced panic); says so on stderr when it has not (`cargo test --release`).
+pub fn has_test_hooks(test: &str) -> bool {
+    if !cfg!(debug_assertions) {
+        eprintln!("skipping {test}: it needs the MDL_FETCH_TEST_* hooks of a debug build");
+    }
+    cfg!(debug_assertions)
+}

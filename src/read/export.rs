@@ -135,53 +135,71 @@ pub fn read_rows<R: Read>(
                 format!("{file}:{line}: row has {} fields but the header has {width}; the export is cut short or was edited by hand (an unterminated quote does this too): download it again", reader.field_count()),
             );
         }
-        let place = || format!("{file}:{line}");
-        let name = text(reader.text_field(columns.name), file, line, &rules.columns.name)?;
-        let l0 = number(reader.field(columns.l0), file, line, &rules.columns.l0)?;
-        let error = number(reader.field(columns.error), file, line, &rules.columns.error)?;
-        let parsed = match rules.grammar.parse(name) {
-            Ok(parsed) => parsed,
-            Err(reason) => {
-                skip(
-                    &mut stats.skips,
-                    rules,
-                    place(),
-                    name,
-                    &format!("name does not parse: {reason}"),
-                )?;
-                continue;
-            }
-        };
-        let layer_field = columns.layer.map(|index| reader.field(index));
-        let layer = match layer_of(layer, layer_field, name, file, line, rules)? {
-            Some(layer) => layer,
-            None => {
-                let reason = "no layer: pass --export LAYER=PATH, add a layer column, or set name.layer_regex in the profile";
-                skip(&mut stats.skips, rules, place(), name, reason)?;
-                continue;
-            }
-        };
-        let dict_size = match columns.dict_size {
-            Some(index) => integer_field(reader.field(index), file, line, &rules.columns.dict_size)?
-                .and_then(|d| u64::try_from(d).ok()),
-            None => None,
-        }
-        .or(parsed.dict_size);
-        stats.records += 1;
-        sink.accept(&RunRef {
-            name,
-            layer,
-            activation: parsed.activation,
-            k: parsed.k,
-            l0,
-            error,
-            dict_size,
+        let here = Here {
             file,
-            source,
             line,
-        })?;
+            layer,
+            source,
+        };
+        match run_of(reader, columns, &here, rules)? {
+            Ok(run) => {
+                stats.records += 1;
+                sink.accept(&run)?;
+            }
+            Err((name, reason)) => skip(&mut stats.skips, rules, format!("{file}:{line}"), name, &reason)?,
+        }
     }
     Ok(stats)
+}
+
+/// Where a row stands: its file and line, the layer its export was given, its source.
+struct Here<'a> {
+    file: &'a Arc<str>,
+    line: u64,
+    layer: Option<i64>,
+    source: u32,
+}
+
+/// The run a row holds, or the run's name and why it is skipped.
+#[inline]
+fn run_of<'r, R: Read>(
+    reader: &'r RowReader<R>,
+    columns: &ColumnIndex,
+    here: &Here<'r>,
+    rules: &RecordRules,
+) -> anyhow::Result<Result<RunRef<'r>, (&'r str, String)>> {
+    let Here { file, line, .. } = *here;
+    let name = text(reader.text_field(columns.name), file, line, &rules.columns.name)?;
+    let l0 = number(reader.field(columns.l0), file, line, &rules.columns.l0)?;
+    let error = number(reader.field(columns.error), file, line, &rules.columns.error)?;
+    let parsed = match rules.grammar.parse(name) {
+        Ok(parsed) => parsed,
+        Err(reason) => return Ok(Err((name, format!("name does not parse: {reason}")))),
+    };
+    let layer_field = columns.layer.map(|index| reader.field(index));
+    let Some(layer) = layer_of(here.layer, layer_field, name, file, line, rules)? else {
+        let reason =
+            "no layer: pass --export LAYER=PATH, add a layer column, or set name.layer_regex in the profile";
+        return Ok(Err((name, reason.to_string())));
+    };
+    let dict_size = match columns.dict_size {
+        Some(index) => integer_field(reader.field(index), file, line, &rules.columns.dict_size)?
+            .and_then(|d| u64::try_from(d).ok()),
+        None => None,
+    }
+    .or(parsed.dict_size);
+    Ok(Ok(RunRef {
+        name,
+        layer,
+        activation: parsed.activation,
+        k: parsed.k,
+        l0,
+        error,
+        dict_size,
+        file,
+        source: here.source,
+        line,
+    }))
 }
 
 /// A skipped run is reported, or with `--strict` stops the run.

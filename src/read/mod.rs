@@ -1,6 +1,7 @@
 //! Reading exports into records: CSV rows (a fast path for plain rows), a file cut into
 //! pieces read in parallel, and the replay that feeds every export to selection.
 
+pub mod cells;
 pub mod export;
 pub mod parallel;
 pub mod pieces;

@@ -19,7 +19,7 @@ use crate::config::export_spec::ExportSpec;
 use crate::config::settings::RecordRules;
 use crate::error::{Error, Kind};
 use crate::model::record::RecordSink;
-use crate::read::export::{finish_file, open_export, read_header, read_rows, ExportStats};
+use crate::read::export::{finish_file, open_export, read_export_from, read_header, read_rows, ExportStats};
 use crate::read::rows::RowReader;
 
 /// Files smaller than this are read whole: cutting them saves less than it costs.
@@ -143,6 +143,11 @@ pub fn read_piece(
 ) -> anyhow::Result<PieceEnd> {
     let file_name: Arc<str> = spec.label().into();
     let file = open_export(spec)?;
+    if piece == Piece::WHOLE {
+        // The entry point every whole read takes, fuzzed with any byte stream.
+        let stats = read_export_from(file, &file_name, spec.layer, source, rules, sink)?;
+        return Ok(PieceEnd::Read { stats, so_far: None });
+    }
     let read_error = |e: std::io::Error| -> anyhow::Error {
         Error::new(Kind::Input, format!("{file_name}: cannot read: {e}")).into()
     };

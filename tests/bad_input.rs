@@ -339,6 +339,23 @@ fn bad_cases() -> Vec<Bad> {
             EMPTY,
             &["nothing to tabulate", "[9]"],
         ),
+        bad(
+            "a layer-7 export given as layer 6, by the names",
+            &[
+                ("l7.csv", &export(&[&GOOD_ROW.replace("blocks.6.", "blocks.7.")])),
+                ("p.toml", b"[name]\nlayer_regex = '^blocks\\.(\\d+)\\.'\n"),
+            ],
+            &["--config", "p.toml", "--export", "6=l7.csv"],
+            INPUT,
+            &["l7.csv:2:", "layer 7 by its name", "given as layer 6", "--export 7=PATH"],
+        ),
+        bad(
+            "a layer-7 export given as layer 6, by a layer column",
+            &[("c7.csv", b"\"Name\",\"l0_norm\",\"l2_loss\",\"layer\"\n\"a_12288_topk_64_0\",\"10\",\"0.5\",\"6\"\n\"b_12288_topk_64_0\",\"10\",\"0.5\",\"7.0\"\n")],
+            &["--export", "6=c7.csv"],
+            INPUT,
+            &["c7.csv:3:", "layer 7 by its layer column", "given as layer 6"],
+        ),
     ]
 }
 

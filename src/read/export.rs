@@ -288,7 +288,9 @@ fn index_columns<R: Read>(
     })
 }
 
-/// The layer, in order: the one given with the file, the layer column, the name rule.
+/// The layer, in order: the one given with the file, the layer column, the name rule. A
+/// layer given with the file that the run's own column or name contradicts is an error:
+/// the wrong export given for a layer must not be tabulated as that layer.
 fn layer_of(
     given: Option<i64>,
     layer_field: Option<&[u8]>,
@@ -297,13 +299,26 @@ fn layer_of(
     line: u64,
     rules: &RecordRules,
 ) -> anyhow::Result<Option<i64>> {
-    if given.is_some() {
-        return Ok(given);
+    let column = match layer_field {
+        Some(bytes) => integer_field(bytes, file, line, &rules.columns.layer)?,
+        None => None,
+    };
+    let Some(given) = given else {
+        return Ok(column.or_else(|| rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name))));
+    };
+    let named = || rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name));
+    let said = match column {
+        Some(layer) => Some((layer, format!("its {} column", rules.columns.layer))),
+        None => named().map(|layer| (layer, "its name (name.layer_regex)".to_string())),
+    };
+    match said {
+        Some((layer, by)) if layer != given => fail(
+            Kind::Input,
+            format!(
+                "{file}:{line}: run {} is in layer {layer} by {by}, but the export was given as layer {given}; give each layer its own export (--export {layer}=PATH), or leave LAYER= out to take the runs' own layers",
+                shown(name)
+            ),
+        ),
+        _ => Ok(Some(given)),
     }
-    if let Some(bytes) = layer_field {
-        if let Some(layer) = integer_field(bytes, file, line, &rules.columns.layer)? {
-            return Ok(Some(layer));
-        }
-    }
-    Ok(rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name)))
 }

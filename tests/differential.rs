@@ -170,9 +170,12 @@ fn gen_case(seed: u64) -> Case {
             _ => rng.usize(12..40),
         };
         let mut runs = Vec::new();
+        // Most files given a layer hold only that layer's runs; the others, any layers
+        // (which their layer column or names may then contradict: an error).
+        let consistent = given_layer.filter(|_| rng.u32(0..10) < 8);
         for _ in 0..rows {
             id += 1;
-            let row_layer = layer(&mut rng);
+            let row_layer = consistent.unwrap_or_else(|| layer(&mut rng));
             let name_layer = (rng.u32(0..10) < 8).then_some(row_layer);
             let layer_cell = has_layer_column.then(|| match rng.u32(0..10) {
                 0..=5 => (row_layer.to_string(), Some(row_layer)),
@@ -338,6 +341,9 @@ struct Expected {
     skipped: usize,
     /// (layer, activation, runs) of groups with no usable l2.
     empty_groups: Vec<(i64, String, usize)>,
+    /// `file:line:` of the first run whose layer column or name contradicts the layer its
+    /// file was given: the run must fail there (exit 3).
+    conflict: Option<String>,
 }
 
 /// `blocks.N.` at the start of a name, as the sae-sweeps profile's layer_regex reads it.
@@ -358,7 +364,7 @@ fn oracle(case: &Case) -> Expected {
     // (layer, activation) -> (runs seen, best so far)
     let mut groups: BTreeMap<(i64, String), (usize, Option<Row>)> = BTreeMap::new();
     for export in &case.exports {
-        for run in &export.runs {
+        for (row, run) in export.runs.iter().enumerate() {
             let parts: Vec<&str> = run.name.split('_').collect();
             if parts.len() < 3 {
                 expected.skipped += 1;
@@ -369,16 +375,19 @@ fn oracle(case: &Case) -> Expected {
                 expected.skipped += 1;
                 continue;
             };
-            let layer = export
-                .given_layer
-                .or_else(|| run.layer_cell.as_ref().and_then(|cell| cell.1))
-                .or_else(|| {
-                    if case.sae_profile {
-                        layer_from_name(&run.name)
-                    } else {
-                        None
-                    }
-                });
+            let said = run.layer_cell.as_ref().and_then(|cell| cell.1).or_else(|| {
+                if case.sae_profile {
+                    layer_from_name(&run.name)
+                } else {
+                    None
+                }
+            });
+            if let Some(given) = export.given_layer {
+                if said.is_some_and(|said| said != given) && expected.conflict.is_none() {
+                    expected.conflict = Some(format!("{}:{}:", export.file, row + 2));
+                }
+            }
+            let layer = export.given_layer.or(said);
             let Some(layer) = layer else {
                 expected.skipped += 1;
                 continue;
@@ -503,6 +512,17 @@ fn check(case: &Case) -> Result<(), String> {
     let expected = oracle(case);
     if err.contains("panicked") {
         return Err(format!("panicked: {err}"));
+    }
+    if let Some(place) = &expected.conflict {
+        let given = err
+            .lines()
+            .any(|l| l.starts_with(&format!("error: {place}")) && l.contains("given as layer"));
+        return match output.status.code() {
+            Some(3) if given && !work.join("out/mdl-table.csv").exists() => Ok(()),
+            code => Err(format!(
+                "expected exit 3 at {place} (a layer contradicting LAYER=), got {code:?}: {err}"
+            )),
+        };
     }
     let skipped = format!("warning: skipped {} run(s)", expected.skipped);
     if expected.skipped > 0 && !err.lines().any(|line| line == skipped) {

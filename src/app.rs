@@ -160,13 +160,29 @@ fn choose_exports(
         let (cache, exports) = store::cache::load(&dir)?;
         return Ok((exports, Provenance::Cache(cache)));
     }
-    if !inputs.bundled_exports.is_empty() {
-        if settings.verbose > 0 {
-            eprintln!(
-                "no cache under {}: replaying the profile's bundled exports",
+    if settings.fetch.named_a_cache {
+        return fail(
+            Kind::Input,
+            format!(
+                "no cache of project {:?}{} under {}; check --entity and --cache-dir, or fetch once without --offline",
+                settings.project,
+                settings.fetch.entity.as_deref().map(|e| format!(" for entity {e:?}")).unwrap_or_default(),
                 root.display()
-            );
-        }
+            ),
+        );
+    }
+    if !inputs.bundled_exports.is_empty() {
+        // Said every time, --quiet or not: these are the profile's sample runs.
+        eprintln!(
+            "note: no cache under {}: replaying the profile's bundled exports ({})",
+            root.display(),
+            inputs
+                .bundled_exports
+                .iter()
+                .map(ExportSpec::label)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         return Ok((inputs.bundled_exports.clone(), Provenance::Bundled));
     }
     fail(

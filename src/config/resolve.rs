@@ -280,13 +280,13 @@ fn resolve_fetch(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Resu
         return fail(Kind::Usage, "--page-size and --concurrency must be at least 1");
     }
     let max_attempts = flags.max_attempts.or(wandb.max_attempts).unwrap_or(8).max(1);
+    let entity = (flags.entity.clone())
+        .filter(|e| !e.is_empty())
+        .or_else(|| profile.entity.clone());
     Ok(FetchSettings {
         base_url: base_url.trim_end_matches('/').to_string(),
-        entity: flags
-            .entity
-            .clone()
-            .filter(|e| !e.is_empty())
-            .or_else(|| profile.entity.clone()),
+        named_a_cache: entity.is_some() || flags.cache_dir.is_some() || wandb.cache_dir.is_some(),
+        entity,
         states: wandb.states.clone().unwrap_or_default(),
         page_size,
         concurrency,

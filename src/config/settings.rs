@@ -84,6 +84,9 @@ pub struct FetchSettings {
     pub deadline: Duration,
     pub config_keys: Vec<String>,
     pub cache_root: PathBuf,
+    /// Whether the user named the entity or the cache folder (flag, env or profile): then
+    /// `--offline` replays that cache or fails, never the profile's bundled exports.
+    pub named_a_cache: bool,
     /// Reuse the cache's finished runs and fetch only what changed.
     pub incremental: bool,
 }

@@ -936,7 +936,7 @@ fn check(case: &Case) -> Vec<String> {
         .iter()
         .map(|a| a.replace("{corpus}", &corpus).replace("{gen}", &generated))
         .collect();
-    args.extend(["--out", "out", "--cache-dir", "cache", "--lock-wait", "0"].map(String::from));
+    args.extend(["--out", "out", "--lock-wait", "0"].map(String::from));
     let ran = run_limited(&work, &args, case.time);
     let mut faults = Vec::new();
     let err = &ran.stderr;

@@ -8,6 +8,7 @@ use crate::config::resolve::Env;
 use crate::config::settings::{Mode, Settings};
 use crate::error::{fail, Kind};
 use crate::model::mdl;
+use crate::model::notes::DataNote;
 use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
 use crate::store::cache::CacheSite;
@@ -51,7 +52,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let replayed = replayer.finish(&exports)?;
     interrupt::check("the artifacts are unchanged")?;
     let table = table_of(&settings, &replayed);
-    report_skips(&settings, &replayed, &table);
+    report_notes(&settings, &table)?;
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
     }
@@ -195,18 +196,19 @@ fn choose_exports(
     )
 }
 
-fn report_skips(settings: &Settings, replay: &Replay, table: &MdlTable) {
-    if settings.quiet {
-        return;
+/// Prints the data notes on stderr, `--quiet` or not: lost data is never silent. Under
+/// `--strict` a group or layer left without a row is an error (exit 5); skipped runs
+/// already stopped the read there.
+fn report_notes(settings: &Settings, table: &MdlTable) -> anyhow::Result<()> {
+    let notes = DataNote::of(table, &settings.rules.columns.error, settings.table.layers_asked);
+    for note in &notes {
+        eprintln!("warning: {note}");
     }
-    if !replay.skips.is_empty() {
-        eprintln!("warning: {}", replay.skips);
-    }
-    for group in table.empty_groups() {
-        eprintln!(
-            "warning: layer {} activation {:?}: none of its {} run(s) has a usable {}; the group is left out",
-            group.layer, group.activation, group.runs, settings.rules.columns.error
-        );
+    match notes.first() {
+        Some(note) if settings.rules.strict && !table.is_empty() => {
+            fail(Kind::Empty, format!("--strict: {note}"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -52,6 +52,9 @@ pub struct RecordRules {
 #[derive(Debug, Clone)]
 pub struct TableSettings {
     pub layers: Vec<i64>,
+    /// Whether `layers` was asked for (`--layers`, the profile), not the built-in default:
+    /// only then is a layer without runs worth a note.
+    pub layers_asked: bool,
     /// ε values for the tolerance tables, in the order given.
     pub tolerances: Vec<f64>,
     pub d_model: u64,

@@ -3,6 +3,7 @@
 
 pub mod frontier;
 pub mod mdl;
+pub mod notes;
 pub mod record;
 pub mod select;
 pub mod skips;

@@ -7,10 +7,6 @@
 //! each against its own server in its own folder, at `-vv` with a recognisable key that
 //! must then appear nowhere: not on stdout or stderr, not in any file the run left.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeMap;
@@ -21,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use fake_wandb::*;
+use support::disk;
 use support::*;
 
 const PROJECT: &str = "fake-project";

@@ -7,10 +7,6 @@
 //! cache manifest names files that exist with the recorded sha256, and the next run sweeps
 //! away the temp files the killed one left.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeMap;
@@ -22,6 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use fake_wandb::*;
 use sha2::{Digest, Sha256};
+use support::disk;
 use support::*;
 
 const PROJECT: &str = "fake-project";

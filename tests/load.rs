@@ -6,8 +6,6 @@
 //! 10,000 runs by default; `MDL_FETCH_LOAD_RUNS=100000 cargo test --release --test load`
 //! runs the full size.
 
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::{BTreeMap, HashSet};

@@ -1,10 +1,6 @@
 //! Unattended regeneration: deterministic bytes, `--check`, quiet writes, the manifest,
 //! one writer per folder, and an incremental refresh that equals a full fetch.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeMap;
@@ -12,9 +8,9 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use disk::snapshot;
 use fake_wandb::*;
 use sha2::{Digest, Sha256};
+use support::disk::snapshot;
 use support::*;
 
 const PROJECT: &str = "fake-project";

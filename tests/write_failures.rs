@@ -4,8 +4,6 @@
 //! and a folder the user cannot write (EACCES). Mounts are made in a private user and mount
 //! namespace (`unshare -rm`); where the kernel refuses one, those tests say so and skip.
 
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeSet;

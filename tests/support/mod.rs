@@ -1,6 +1,8 @@
 //! Shared test harness: run the real binary in a scrubbed environment inside a temp folder.
 #![allow(dead_code)]
 
+pub mod disk;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -170,11 +170,9 @@ fn server(faults: Vec<FaultRule>) -> FakeWandb {
 
 /// The binary against `server` in `work`, fast backoff, at `-vv`.
 fn fetch(work: &Workdir, server: &FakeWandb, timeout_secs: u32) -> Output {
-    work.command()
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("WANDB_API_KEY", KEY)
+    fetch_command(work, server)
         .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q", "-vv"])
+        .args(["-q", "-vv"])
         .args(["--timeout", &timeout_secs.to_string()])
         .args(["--max-attempts", &MAX_ATTEMPTS.to_string()])
         .output()

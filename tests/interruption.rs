@@ -47,21 +47,10 @@ fn server(seed: u64) -> FakeWandb {
 fn command(work: &Workdir, server: &FakeWandb, log: &str, extra_env: &[(&str, &str)]) -> Command {
     let logs = work.join("logs");
     std::fs::create_dir_all(&logs).unwrap();
-    let mut command = work.command();
+    let mut command = fetch_command(work, server);
     command
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("WANDB_API_KEY", KEY)
         .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
-        .args([
-            "--project",
-            PROJECT,
-            "--entity",
-            ENTITY,
-            "-q",
-            "-vv",
-            "--timeout",
-            "60",
-        ])
+        .args(["-q", "-vv", "--timeout", "60"])
         .stdin(Stdio::null())
         .stdout(File::create(logs.join(format!("{log}.stdout"))).unwrap())
         .stderr(File::create(logs.join(format!("{log}.stderr"))).unwrap());

@@ -440,10 +440,8 @@ fn the_deadline_cuts_requests_in_flight() {
     });
     let work = Workdir::new();
     let run = |extra: &[&str]| {
-        work.command()
-            .env("WANDB_BASE_URL", server.base_url())
-            .env("WANDB_API_KEY", DEFAULT_KEY)
-            .args(["--project", "fake-project", "--entity", "fake-entity", "-q"])
+        fetch_command(&work, &server)
+            .arg("-q")
             .args(extra)
             .output()
             .unwrap()

@@ -44,10 +44,8 @@ fn sweep(runs: usize, states: &[&str]) -> Dataset {
 }
 
 fn fetch(work: &Workdir, server: &FakeWandb, extra: &[&str]) -> Output {
-    work.command()
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("WANDB_API_KEY", DEFAULT_KEY)
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
+    fetch_command(work, server)
+        .arg("-q")
         .args(extra)
         .output()
         .unwrap()
@@ -297,13 +295,7 @@ fn a_second_run_on_the_same_folder_waits_or_says_why_it_cannot() {
     let fake = server(sweep(60, &["finished"]), 2);
     fake.set_latency(Duration::from_millis(400));
     let work = Workdir::new();
-    let mut first = work
-        .command()
-        .env("WANDB_BASE_URL", fake.base_url())
-        .env("WANDB_API_KEY", DEFAULT_KEY)
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
-        .spawn()
-        .unwrap();
+    let mut first = fetch_command(&work, &fake).arg("-q").spawn().unwrap();
     std::thread::sleep(Duration::from_millis(600));
     let busy = work.run(&["--project", PROJECT, "--offline", "--lock-wait", "0", "-q"]);
     assert_eq!(busy.status.code(), Some(11), "{}", stderr(&busy));

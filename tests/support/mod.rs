@@ -6,6 +6,8 @@ pub mod disk;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use fake_wandb::FakeWandb;
+
 /// The artifacts that depend only on the runs and settings: byte-identical however the
 /// runs were obtained (online, offline, after transient faults). The manifest records
 /// the time and is left out.
@@ -93,6 +95,17 @@ impl Workdir {
     pub fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().unwrap()
     }
+}
+
+/// The binary in `work` against the fake W&B server: its URL and key in the environment,
+/// `--project fake-project --entity fake-entity` (the fake's defaults) on the command line.
+pub fn fetch_command(work: &Workdir, server: &FakeWandb) -> Command {
+    let mut command = work.command();
+    command
+        .env("WANDB_BASE_URL", server.base_url())
+        .env("WANDB_API_KEY", server.api_key())
+        .args(["--project", "fake-project", "--entity", "fake-entity"]);
+    command
 }
 
 pub fn stdout(output: &Output) -> String {

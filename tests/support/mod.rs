@@ -3,6 +3,7 @@
 
 pub mod disk;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -26,7 +27,8 @@ pub fn root() -> PathBuf {
 }
 
 /// The seed's three exports in layer order, or `None` (a skip) when `../shared` is absent;
-/// with `MDL_FETCH_REQUIRE_SEED=1` (as CI sets) their absence fails the test.
+/// with `MDL_FETCH_REQUIRE_SEED=1` (as CI sets) their absence fails the test. A skip says
+/// so on stderr past the test harness's capture, so it shows in a passing run too.
 pub fn seed_exports() -> Option<[PathBuf; 3]> {
     let dir = root().join("../shared/seed/exports");
     let names = [
@@ -38,11 +40,21 @@ pub fn seed_exports() -> Option<[PathBuf; 3]> {
     if paths.iter().all(|p| p.is_file()) {
         return Some(paths);
     }
+    let test = current_test();
     if std::env::var("MDL_FETCH_REQUIRE_SEED").as_deref() == Ok("1") {
-        panic!("seed exports not found under {}", dir.display());
+        panic!(
+            "{test}: ../shared/seed not found (seed exports looked for under {}) and MDL_FETCH_REQUIRE_SEED=1",
+            dir.display()
+        );
     }
-    eprintln!("skipping: seed exports not found under {}", dir.display());
+    // `eprintln!` would be captured and shown only if the test failed.
+    let _ = writeln!(std::io::stderr(), "skipping {test}: ../shared/seed not found");
     None
+}
+
+/// The running test's name: the test harness names each test's thread after it.
+fn current_test() -> String {
+    std::thread::current().name().unwrap_or("a test").to_string()
 }
 
 pub fn seed_expected_table() -> String {

@@ -11,9 +11,6 @@
 //! requests, runs pages, and bytes received and sent (body before and after gzip, and all
 //! bytes on the wire) since start or the last `GET /__stats/reset`, as JSON.
 
-#[path = "../tests/support/fake_wandb/mod.rs"]
-mod fake_wandb;
-
 use std::io::Write;
 use std::time::Duration;
 

@@ -1,9 +1,6 @@
 //! Self-tests of the fake W&B server that the fetcher's integration tests run against:
 //! if the fake drifts from W&B's behaviour, the fetcher's tests prove nothing.
 
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
-
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::time::Duration;

@@ -7,10 +7,6 @@
 //! each against its own server in its own folder, at `-vv` with a recognisable key that
 //! must then appear nowhere: not on stdout or stderr, not in any file the run left.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeMap;
@@ -21,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use fake_wandb::*;
+use support::disk;
 use support::*;
 
 const PROJECT: &str = "fake-project";
@@ -173,11 +170,9 @@ fn server(faults: Vec<FaultRule>) -> FakeWandb {
 
 /// The binary against `server` in `work`, fast backoff, at `-vv`.
 fn fetch(work: &Workdir, server: &FakeWandb, timeout_secs: u32) -> Output {
-    work.command()
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("WANDB_API_KEY", KEY)
+    fetch_command(work, server)
         .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q", "-vv"])
+        .args(["-q", "-vv"])
         .args(["--timeout", &timeout_secs.to_string()])
         .args(["--max-attempts", &MAX_ATTEMPTS.to_string()])
         .output()

@@ -7,10 +7,6 @@
 //! cache manifest names files that exist with the recorded sha256, and the next run sweeps
 //! away the temp files the killed one left.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeMap;
@@ -22,6 +18,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use fake_wandb::*;
 use sha2::{Digest, Sha256};
+use support::disk;
 use support::*;
 
 const PROJECT: &str = "fake-project";
@@ -50,21 +47,10 @@ fn server(seed: u64) -> FakeWandb {
 fn command(work: &Workdir, server: &FakeWandb, log: &str, extra_env: &[(&str, &str)]) -> Command {
     let logs = work.join("logs");
     std::fs::create_dir_all(&logs).unwrap();
-    let mut command = work.command();
+    let mut command = fetch_command(work, server);
     command
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("WANDB_API_KEY", KEY)
         .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
-        .args([
-            "--project",
-            PROJECT,
-            "--entity",
-            ENTITY,
-            "-q",
-            "-vv",
-            "--timeout",
-            "60",
-        ])
+        .args(["-q", "-vv", "--timeout", "60"])
         .stdin(Stdio::null())
         .stdout(File::create(logs.join(format!("{log}.stdout"))).unwrap())
         .stderr(File::create(logs.join(format!("{log}.stderr"))).unwrap());

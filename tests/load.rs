@@ -6,8 +6,6 @@
 //! 10,000 runs by default; `MDL_FETCH_LOAD_RUNS=100000 cargo test --release --test load`
 //! runs the full size.
 
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::{BTreeMap, HashSet};
@@ -106,12 +104,9 @@ fn a_big_fetch_through_a_flaky_server_loses_nothing_and_stays_small() {
 
     let work = Workdir::new();
     let layer_list = layers.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    let mut child = work
-        .command()
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("WANDB_API_KEY", server.api_key())
+    let mut child = fetch_command(&work, &server)
         .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q", "-v"])
+        .args(["-q", "-v"])
         .args(["--layers", &layer_list, "--page-size", "1000"])
         .args(["--timeout", "60", "--max-attempts", "5"])
         .stdout(Stdio::null())

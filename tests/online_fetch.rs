@@ -1,10 +1,6 @@
 //! The real binary against the fake W&B server: paging, projections, filters, the cache and
 //! its offline replay, transient and permanent faults, and a key that never leaks.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeMap;
@@ -13,8 +9,8 @@ use std::process::Output;
 use std::time::Duration;
 
 use base64::Engine;
-use disk::snapshot;
 use fake_wandb::*;
+use support::disk::{self, snapshot};
 use support::*;
 
 const PROJECT: &str = "fake-project";
@@ -444,10 +440,8 @@ fn the_deadline_cuts_requests_in_flight() {
     });
     let work = Workdir::new();
     let run = |extra: &[&str]| {
-        work.command()
-            .env("WANDB_BASE_URL", server.base_url())
-            .env("WANDB_API_KEY", DEFAULT_KEY)
-            .args(["--project", "fake-project", "--entity", "fake-entity", "-q"])
+        fetch_command(&work, &server)
+            .arg("-q")
             .args(extra)
             .output()
             .unwrap()

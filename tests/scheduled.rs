@@ -1,10 +1,6 @@
 //! Unattended regeneration: deterministic bytes, `--check`, quiet writes, the manifest,
 //! one writer per folder, and an incremental refresh that equals a full fetch.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeMap;
@@ -12,9 +8,9 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use disk::snapshot;
 use fake_wandb::*;
 use sha2::{Digest, Sha256};
+use support::disk::snapshot;
 use support::*;
 
 const PROJECT: &str = "fake-project";
@@ -48,10 +44,8 @@ fn sweep(runs: usize, states: &[&str]) -> Dataset {
 }
 
 fn fetch(work: &Workdir, server: &FakeWandb, extra: &[&str]) -> Output {
-    work.command()
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("WANDB_API_KEY", DEFAULT_KEY)
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
+    fetch_command(work, server)
+        .arg("-q")
         .args(extra)
         .output()
         .unwrap()
@@ -301,13 +295,7 @@ fn a_second_run_on_the_same_folder_waits_or_says_why_it_cannot() {
     let fake = server(sweep(60, &["finished"]), 2);
     fake.set_latency(Duration::from_millis(400));
     let work = Workdir::new();
-    let mut first = work
-        .command()
-        .env("WANDB_BASE_URL", fake.base_url())
-        .env("WANDB_API_KEY", DEFAULT_KEY)
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
-        .spawn()
-        .unwrap();
+    let mut first = fetch_command(&work, &fake).arg("-q").spawn().unwrap();
     std::thread::sleep(Duration::from_millis(600));
     let busy = work.run(&["--project", PROJECT, "--offline", "--lock-wait", "0", "-q"]);
     assert_eq!(busy.status.code(), Some(11), "{}", stderr(&busy));

@@ -2,16 +2,13 @@
 //! arrives there without it, plain `http://` is refused off loopback unless the user opts
 //! in, and a netrc that other users can read draws a warning.
 
-#[path = "support/disk.rs"]
-mod disk;
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::net::TcpListener;
 use std::process::Output;
 
 use fake_wandb::*;
+use support::disk;
 use support::*;
 
 const PROJECT: &str = "fake-project";

@@ -4,8 +4,6 @@
 //! and a folder the user cannot write (EACCES). Mounts are made in a private user and mount
 //! namespace (`unshare -rm`); where the kernel refuses one, those tests say so and skip.
 
-#[path = "support/fake_wandb/mod.rs"]
-mod fake_wandb;
 mod support;
 
 use std::collections::BTreeSet;
@@ -77,9 +75,14 @@ fn namespaces_work(work: &Workdir) -> bool {
         &[("DIR", &dir)],
     );
     if !probe.status.success() {
-        eprintln!(
-            "skipping: cannot mount a tmpfs in a user namespace here: {}",
-            stderr(&probe)
+        // `eprintln!` would be captured and shown only if the test failed.
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr(),
+            format_args!(
+                "skipping {}: cannot mount a tmpfs in a user namespace here: {}\n",
+                std::thread::current().name().unwrap_or("a test"),
+                stderr(&probe).trim()
+            ),
         );
     }
     probe.status.success()

@@ -240,17 +240,13 @@ fn describe_decode(error: DecodeError, what: &str, host: &str) -> Error {
 }
 
 #[cfg(test)]
-#[path = "../../tests/support/fake_wandb/mod.rs"]
-mod fake_wandb;
-
-#[cfg(test)]
 mod tests {
-    use super::fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
     use super::*;
     use crate::config::cli::Cli;
     use crate::fetch::query::{layer_filter, runs_query};
     use crate::fetch::secret::ApiKey;
     use clap::Parser;
+    use fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
 
     /// Pages through layer 6 of a 3-layer sweep (20 runs each) at 7 runs a page, with
     /// `faults` armed; returns the run count and the edge cursors asked per page.

@@ -1,6 +1,5 @@
 //! What a run left on disk: snapshots to compare before and after, leftover temp files, and
-//! a search of everything for a secret. Reach it with
-//! `#[path = "support/disk.rs"] mod disk;`.
+//! a search of everything for a secret: `support::disk` in a test that has `mod support;`.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;

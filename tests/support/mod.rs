@@ -1,8 +1,13 @@
 //! Shared test harness: run the real binary in a scrubbed environment inside a temp folder.
 #![allow(dead_code)]
 
+pub mod disk;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use fake_wandb::FakeWandb;
 
 /// The artifacts that depend only on the runs and settings: byte-identical however the
 /// runs were obtained (online, offline, after transient faults). The manifest records
@@ -22,7 +27,8 @@ pub fn root() -> PathBuf {
 }
 
 /// The seed's three exports in layer order, or `None` (a skip) when `../shared` is absent;
-/// with `MDL_FETCH_REQUIRE_SEED=1` (as CI sets) their absence fails the test.
+/// with `MDL_FETCH_REQUIRE_SEED=1` (as CI sets) their absence fails the test. A skip says
+/// so on stderr past the test harness's capture, so it shows in a passing run too.
 pub fn seed_exports() -> Option<[PathBuf; 3]> {
     let dir = root().join("../shared/seed/exports");
     let names = [
@@ -34,11 +40,21 @@ pub fn seed_exports() -> Option<[PathBuf; 3]> {
     if paths.iter().all(|p| p.is_file()) {
         return Some(paths);
     }
+    let test = current_test();
     if std::env::var("MDL_FETCH_REQUIRE_SEED").as_deref() == Ok("1") {
-        panic!("seed exports not found under {}", dir.display());
+        panic!(
+            "{test}: ../shared/seed not found (seed exports looked for under {}) and MDL_FETCH_REQUIRE_SEED=1",
+            dir.display()
+        );
     }
-    eprintln!("skipping: seed exports not found under {}", dir.display());
+    // `eprintln!` would be captured and shown only if the test failed.
+    let _ = writeln!(std::io::stderr(), "skipping {test}: ../shared/seed not found");
     None
+}
+
+/// The running test's name: the test harness names each test's thread after it.
+fn current_test() -> String {
+    std::thread::current().name().unwrap_or("a test").to_string()
 }
 
 pub fn seed_expected_table() -> String {
@@ -93,6 +109,17 @@ impl Workdir {
     }
 }
 
+/// The binary in `work` against the fake W&B server: its URL and key in the environment,
+/// `--project fake-project --entity fake-entity` (the fake's defaults) on the command line.
+pub fn fetch_command(work: &Workdir, server: &FakeWandb) -> Command {
+    let mut command = work.command();
+    command
+        .env("WANDB_BASE_URL", server.base_url())
+        .env("WANDB_API_KEY", server.api_key())
+        .args(["--project", "fake-project", "--entity", "fake-entity"]);
+    command
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -114,7 +141,11 @@ pub fn seed_export_args(paths: &[PathBuf; 3]) -> Vec<String> {
 /// pieces, a forced panic); says so on stderr when it has not (`cargo test --release`).
 pub fn has_test_hooks(test: &str) -> bool {
     if !cfg!(debug_assertions) {
-        eprintln!("skipping {test}: it needs the MDL_FETCH_TEST_* hooks of a debug build");
+        // `eprintln!` would be captured and shown only if the test failed.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipping {test}: it needs the MDL_FETCH_TEST_* hooks of a debug build"
+        );
     }
     cfg!(debug_assertions)
 }

@@ -1,9 +1,8 @@
 //! A fake W&B GraphQL server on 127.0.0.1 for integration tests and benchmarks: real
 //! HTTP/1.1 on a real socket, W&B's schema subset, a generated dataset, injectable faults.
 //!
-//! Reach it from a test file with
-//! `#[path = "support/fake_wandb/mod.rs"] mod fake_wandb;`.
-#![allow(dead_code, unused_imports)]
+//! A dev-dependency of mdl-fetch: its integration tests, the fetcher's unit tests and
+//! `examples/fake_wandb.rs` reach it as `use fake_wandb::...`.
 
 mod dataset;
 mod faults;

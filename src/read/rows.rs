@@ -124,7 +124,6 @@ impl<R: Read> RowReader<R> {
 
     /// The next row; `Ok(Some(line it starts on))`, or `Ok(None)` at the end of the input.
     pub fn next_row(&mut self) -> Result<Option<u64>, RowError> {
-        let mut out_len = 0;
         self.field_count = 0;
         self.row_start = self.pos;
         if self.started && self.plain_rows {
@@ -134,6 +133,13 @@ impl<R: Read> RowReader<R> {
         }
         self.in_place = false;
         self.ascii = false;
+        self.read_with_core()
+    }
+
+    /// The row at `pos` read by `csv_core`, with more bytes read as it needs them: the first
+    /// row, a row that is not plain (see `plain_row`), or one not whole in the buffer.
+    fn read_with_core(&mut self) -> Result<Option<u64>, RowError> {
+        let mut out_len = 0;
         // Line breaks before the row (the LF of a CRLF, empty lines) are not part of it.
         let mut line = None;
         loop {
@@ -142,11 +148,7 @@ impl<R: Read> RowReader<R> {
             }
             let input = &self.buf[self.pos..self.filled];
             if line.is_none() {
-                let blank = input.iter().take_while(|&&b| b == b'\r' || b == b'\n');
-                let (skipped, breaks) = blank.fold((0, 0), |(n, lf), &b| (n + 1, lf + u64::from(b == b'\n')));
-                if skipped < input.len() {
-                    line = Some(self.core.line() + breaks);
-                }
+                line = self.line_after_blanks(input);
             }
             let (result, read, written, ended) = self.core.read_record(
                 input,
@@ -158,30 +160,12 @@ impl<R: Read> RowReader<R> {
             out_len += written;
             self.field_count += ended;
             match result {
-                csv_core::ReadRecordResult::InputEmpty => {
-                    if self.pos - self.row_start > MAX_ROW_BYTES {
-                        return Err(self.overlong(line, format!(
-                            "runs past {} MiB without ending; this is not a W&B runs-table export, or a quote in it never closes",
-                            MAX_ROW_BYTES >> 20
-                        )));
-                    }
-                }
+                csv_core::ReadRecordResult::InputEmpty => self.check_length(line)?,
                 csv_core::ReadRecordResult::OutputFull => {
                     let grown = self.fields.len() * 2;
                     self.fields.resize(grown, 0);
                 }
-                csv_core::ReadRecordResult::OutputEndsFull => {
-                    if self.ends.len() >= MAX_ROW_FIELDS {
-                        return Err(self.overlong(
-                            line,
-                            format!(
-                                "has more than {MAX_ROW_FIELDS} fields; this is not a W&B runs-table export"
-                            ),
-                        ));
-                    }
-                    let grown = self.ends.len() * 2;
-                    self.ends.resize(grown, 0);
-                }
+                csv_core::ReadRecordResult::OutputEndsFull => self.grow_ends(line)?,
                 csv_core::ReadRecordResult::Record => {
                     self.started = true;
                     if self.eof && self.pos == self.filled {
@@ -192,6 +176,41 @@ impl<R: Read> RowReader<R> {
                 csv_core::ReadRecordResult::End => return Ok(None),
             }
         }
+    }
+
+    /// The line the row starts on, past the line breaks at the start of `input`; `None`
+    /// while `input` holds nothing else.
+    fn line_after_blanks(&self, input: &[u8]) -> Option<u64> {
+        let blank = input.iter().take_while(|&&b| b == b'\r' || b == b'\n');
+        let (skipped, breaks) = blank.fold((0, 0), |(n, lf), &b| (n + 1, lf + u64::from(b == b'\n')));
+        (skipped < input.len()).then(|| self.core.line() + breaks)
+    }
+
+    /// Refuses a row that has outgrown `MAX_ROW_BYTES` without ending.
+    fn check_length(&self, line: Option<u64>) -> Result<(), RowError> {
+        if self.pos - self.row_start <= MAX_ROW_BYTES {
+            return Ok(());
+        }
+        Err(self.overlong(
+            line,
+            format!(
+                "runs past {} MiB without ending; this is not a W&B runs-table export, or a quote in it never closes",
+                MAX_ROW_BYTES >> 20
+            ),
+        ))
+    }
+
+    /// Makes room for more field ends, up to `MAX_ROW_FIELDS`.
+    fn grow_ends(&mut self, line: Option<u64>) -> Result<(), RowError> {
+        if self.ends.len() >= MAX_ROW_FIELDS {
+            return Err(self.overlong(
+                line,
+                format!("has more than {MAX_ROW_FIELDS} fields; this is not a W&B runs-table export"),
+            ));
+        }
+        let grown = self.ends.len() * 2;
+        self.ends.resize(grown, 0);
+        Ok(())
     }
 
     /// The fast path for the common row: a plain row (see `plain_row`) that the buffer holds

@@ -164,14 +164,7 @@ mod tests {
             d_model: 768,
             tolerances: Vec::new(),
             layers: vec![6],
-            inputs: vec![InputFile {
-                file: "layer-6.csv".into(),
-                layer: Some(6),
-                rows: 3,
-                runs: 2,
-                skipped: 1,
-                sha256: "ab12".into(),
-            }],
+            inputs: vec![InputFile::example()],
             skips: Skips {
                 count: 1,
                 examples: vec!["layer-6.csv:3: run \"x\": no k".into()],

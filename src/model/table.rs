@@ -23,6 +23,21 @@ pub struct InputFile {
     pub skipped: u64,
 }
 
+#[cfg(test)]
+impl InputFile {
+    /// An input for the tests of how it is written.
+    pub(crate) fn example() -> InputFile {
+        InputFile {
+            file: "layer-6.csv".into(),
+            layer: Some(6),
+            rows: 3,
+            runs: 2,
+            skipped: 1,
+            sha256: "ab12".into(),
+        }
+    }
+}
+
 /// Everything selection found, with the settings that priced it; emitters never compute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MdlTable {

@@ -144,12 +144,8 @@ mod tests {
     #[test]
     fn inputs_and_skips_are_written_with_the_digest_in_place() {
         let inputs = [InputFile {
-            file: "layer-6.csv".into(),
             layer: None,
-            rows: 3,
-            runs: 2,
-            skipped: 1,
-            sha256: "ab12".into(),
+            ..InputFile::example()
         }];
         let skips = Skips {
             count: 7,

@@ -44,65 +44,86 @@ impl NameGrammar {
                 activation,
                 k,
                 dict_size,
-            } => {
-                // The usual grammar counts from the end: cut the last parts once, not per part.
-                let deepest = [Some(*activation), Some(*k), *dict_size]
-                    .into_iter()
-                    .flatten()
-                    .map(|index| {
-                        if index < 0 {
-                            index.unsigned_abs()
-                        } else {
-                            usize::MAX
-                        }
-                    })
-                    .max()
-                    .unwrap_or(0);
-                let tail = LastParts::of(name, separator, deepest);
-                let nth = |index: isize| match &tail {
-                    Some(tail) if index < 0 => tail.get(index.unsigned_abs()),
-                    _ => nth_part(name, separator, index),
-                };
-                let part = |index: isize, what: &str| {
-                    nth(index).ok_or_else(|| {
-                        let parts = name.split(separator.as_str()).count();
-                        format!(
-                            "{parts} '{separator}'-separated parts, too few for the {what} at index {index}"
-                        )
-                    })
-                };
-                let activation = part(*activation, "activation")?;
-                let k = parse_int(part(*k, "k")?)
-                    .ok_or_else(|| format!("k part {:?} is not an integer", part(*k, "k").unwrap_or("")))?;
-                // Optional, like a non-numeric one: a name without that part still parses.
-                let dict_size = dict_size.and_then(nth).and_then(|part| part.trim().parse().ok());
-                Ok(ParsedName {
-                    activation,
-                    k,
-                    dict_size,
-                })
-            }
-            NameGrammar::Pattern(regex) => {
-                let caps = regex
-                    .captures(name)
-                    .ok_or_else(|| format!("does not match the name regex {}", regex.as_str()))?;
-                let activation = caps
-                    .name("activation")
-                    .map(|m| m.as_str())
-                    .ok_or("the regex matched no activation")?;
-                let k_text = caps.name("k").map(|m| m.as_str()).unwrap_or("");
-                let k = parse_int(k_text).ok_or_else(|| format!("k {k_text:?} is not an integer"))?;
-                let dict_size = caps
-                    .name("dict_size")
-                    .and_then(|m| m.as_str().trim().parse().ok());
-                Ok(ParsedName {
-                    activation,
-                    k,
-                    dict_size,
-                })
-            }
+            } => parse_split(name, separator, *activation, *k, *dict_size),
+            NameGrammar::Pattern(regex) => parse_pattern(name, regex),
         }
     }
+}
+
+/// The `Split` grammar: the parts at Python-style indices (run once per row, so inlined).
+#[inline]
+fn parse_split<'a>(
+    name: &'a str,
+    separator: &str,
+    activation: isize,
+    k: isize,
+    dict_size: Option<isize>,
+) -> Result<ParsedName<'a>, String> {
+    // The usual grammar counts from the end: cut the last parts once, not per part.
+    let deepest = parts_from_end([Some(activation), Some(k), dict_size]);
+    let tail = LastParts::of(name, separator, deepest);
+    let nth = |index: isize| match &tail {
+        Some(tail) if index < 0 => tail.get(index.unsigned_abs()),
+        _ => nth_part(name, separator, index),
+    };
+    let part =
+        |index: isize, what: &str| nth(index).ok_or_else(|| too_few_parts(name, separator, index, what));
+    let activation = part(activation, "activation")?;
+    let k_part = part(k, "k")?;
+    let k = parse_int(k_part).ok_or_else(|| format!("k part {k_part:?} is not an integer"))?;
+    // Optional, like a non-numeric one: a name without that part still parses.
+    let dict_size = dict_size.and_then(nth).and_then(|part| part.trim().parse().ok());
+    Ok(ParsedName {
+        activation,
+        k,
+        dict_size,
+    })
+}
+
+/// How many parts from the end the indices reach; `usize::MAX` when one counts from the
+/// start (then `LastParts` does not apply).
+#[inline]
+fn parts_from_end(indices: [Option<isize>; 3]) -> usize {
+    indices
+        .into_iter()
+        .flatten()
+        .map(|index| {
+            if index < 0 {
+                index.unsigned_abs()
+            } else {
+                usize::MAX
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Why a name has no part at `index`.
+#[cold]
+fn too_few_parts(name: &str, separator: &str, index: isize, what: &str) -> String {
+    let parts = name.split(separator).count();
+    format!("{parts} '{separator}'-separated parts, too few for the {what} at index {index}")
+}
+
+/// The `Pattern` grammar: the regex's named groups.
+fn parse_pattern<'a>(name: &'a str, regex: &Regex) -> Result<ParsedName<'a>, String> {
+    let caps = regex
+        .captures(name)
+        .ok_or_else(|| format!("does not match the name regex {}", regex.as_str()))?;
+    let activation = caps
+        .name("activation")
+        .map(|m| m.as_str())
+        .ok_or("the regex matched no activation")?;
+    let k_text = caps.name("k").map(|m| m.as_str()).unwrap_or("");
+    let k = parse_int(k_text).ok_or_else(|| format!("k {k_text:?} is not an integer"))?;
+    let dict_size = caps
+        .name("dict_size")
+        .and_then(|m| m.as_str().trim().parse().ok());
+    Ok(ParsedName {
+        activation,
+        k,
+        dict_size,
+    })
 }
 
 /// The last few parts of a name split on a one-byte separator, cut in one pass from the end.
@@ -264,6 +285,33 @@ mod tests {
         assert_eq!(nth_part("a___b", "__", -1), Some("_b"));
         assert_eq!(nth_part("a_b", "_", isize::MIN), None);
         assert_eq!(nth_part("a__b", "__", isize::MIN), None);
+    }
+
+    #[test]
+    fn errors_say_which_part_is_missing_or_wrong() {
+        let split = NameGrammar::default();
+        assert_eq!(
+            split.parse("topk_64").unwrap_err(),
+            "2 '_'-separated parts, too few for the activation at index -3"
+        );
+        assert_eq!(
+            split.parse("a_topk_x_1").unwrap_err(),
+            "k part \"x\" is not an integer"
+        );
+        let pattern = NameGrammar::Pattern(Regex::new(r"^(?P<activation>[a-z]+)-(?P<k>\w+)$").unwrap());
+        assert_eq!(
+            pattern.parse("topk-64").unwrap(),
+            ParsedName {
+                activation: "topk",
+                k: 64,
+                dict_size: None
+            }
+        );
+        assert_eq!(pattern.parse("topk-x").unwrap_err(), "k \"x\" is not an integer");
+        assert!(pattern
+            .parse("topk")
+            .unwrap_err()
+            .starts_with("does not match the name regex"));
     }
 
     #[test]

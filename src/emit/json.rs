@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Emitter;
 use crate::model::frontier::Priced;
-use crate::model::table::MdlTable;
+use crate::model::skips::Skips;
+use crate::model::table::{InputFile, MdlTable};
 
 pub const SCHEMA: &str = "mdl-fetch/mdl-table/v1";
 
@@ -25,8 +26,9 @@ pub const SCHEMA: &str = "mdl-fetch/mdl-table/v1";
 pub struct JsonTable {
     pub schema: String,
     pub settings: JsonSettings,
-    pub inputs: Vec<JsonInput>,
-    pub skipped: JsonSkipped,
+    /// Without their sha256, which the manifest keeps.
+    pub inputs: Vec<InputFile>,
+    pub skipped: Skips,
     pub groups: Vec<JsonGroup>,
 }
 
@@ -40,21 +42,6 @@ pub struct JsonSettings {
     pub dense_bits: f64,
     pub layers: Vec<i64>,
     pub tolerances: Vec<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct JsonInput {
-    pub file: String,
-    pub layer: Option<i64>,
-    pub rows: u64,
-    pub runs: u64,
-    pub skipped: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct JsonSkipped {
-    pub count: u64,
-    pub examples: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -125,18 +112,12 @@ impl Json {
             inputs: table
                 .inputs
                 .iter()
-                .map(|input| JsonInput {
-                    file: input.file.clone(),
-                    layer: input.layer,
-                    rows: input.rows,
-                    runs: input.runs,
-                    skipped: input.skipped,
+                .map(|input| InputFile {
+                    sha256: String::new(),
+                    ..input.clone()
                 })
                 .collect(),
-            skipped: JsonSkipped {
-                count: table.skips.count,
-                examples: table.skips.examples.clone(),
-            },
+            skipped: table.skips.clone(),
             groups: table
                 .groups
                 .iter()
@@ -168,5 +149,50 @@ impl Emitter for Json {
 
     fn render(&self, table: &MdlTable) -> String {
         serde_json::to_string_pretty(&Json::document(table)).expect("plain data serializes") + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::select::Pricing;
+
+    fn table() -> MdlTable {
+        MdlTable {
+            groups: Vec::new(),
+            pricing: Pricing::seed(),
+            d_model: 768,
+            tolerances: Vec::new(),
+            layers: vec![6],
+            inputs: vec![InputFile::example()],
+            skips: Skips {
+                count: 1,
+                examples: vec!["layer-6.csv:3: run \"x\": no k".into()],
+            },
+        }
+    }
+
+    #[test]
+    fn inputs_and_skips_keep_their_v1_fields_without_the_digest() {
+        let text = Json.render(&table());
+        let expected = r#"  "inputs": [
+    {
+      "file": "layer-6.csv",
+      "layer": 6,
+      "rows": 3,
+      "runs": 2,
+      "skipped": 1
+    }
+  ],
+  "skipped": {
+    "count": 1,
+    "examples": [
+      "layer-6.csv:3: run \"x\": no k"
+    ]
+  },
+"#;
+        assert!(text.contains(expected), "{text}");
+        let parsed: JsonTable = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, Json::document(&table()));
     }
 }

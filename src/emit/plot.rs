@@ -1,9 +1,11 @@
 //! `frontier.svg`: per layer, DL against error on log axes, one series per activation, the
 //! selected (smallest-error) runs marked, and the dense baseline drawn.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::Emitter;
+use crate::model::select::GroupResult;
 use crate::model::table::MdlTable;
 
 pub struct FrontierPlot;
@@ -116,17 +118,38 @@ fn log_point(error: f64, dl_bits: f64) -> Option<(f64, f64)> {
     Some((log10_of(error)?, log10_of(dl_bits)?))
 }
 
-fn draw_layer(
-    table: &MdlTable,
-    layer: i64,
-    activations: &[&str],
-    panel: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
-) -> DrawResult {
-    let groups: Vec<_> = table.groups.iter().filter(|g| g.layer == layer).collect();
+type Panel<'b> = DrawingArea<SVGBackend<'b>, plotters::coord::Shift>;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn draw_layer(table: &MdlTable, layer: i64, activations: &[&str], panel: &Panel<'_>) -> DrawResult {
+    let groups: Vec<&GroupResult> = table.groups.iter().filter(|g| g.layer == layer).collect();
     let dense = table.dense_bits();
     let points = || groups.iter().flat_map(|g| g.frontier.iter().chain(g.best.iter()));
     let x_axis = LogAxis::over(points().map(|p| p.run.error));
     let y_axis = LogAxis::over(points().map(|p| p.dl_bits).chain([dense]));
+    let mut chart = chart_with_mesh(panel, layer, &x_axis, &y_axis)?;
+    for group in &groups {
+        draw_frontier(&mut chart, group, activations)?;
+    }
+    draw_selected(&mut chart, &groups)?;
+    draw_baseline(&mut chart, dense, &x_axis)?;
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    Ok(())
+}
+
+/// The layer's panel: caption, log10 axes with power-of-ten ticks, no grid lines.
+fn chart_with_mesh<'a, 'b>(
+    panel: &'a Panel<'b>,
+    layer: i64,
+    x_axis: &LogAxis,
+    y_axis: &LogAxis,
+) -> Result<Chart<'a, 'b>, Box<dyn std::error::Error>> {
     let mut chart = ChartBuilder::on(panel)
         .caption(format!("layer {layer}"), ("sans-serif", 20))
         .margin(12)
@@ -145,21 +168,29 @@ fn draw_layer(
         .y_label_formatter(&|y| power_label(*y, 1e7))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
-    for group in &groups {
-        let index = activations
-            .iter()
-            .position(|a| *a == group.activation)
-            .unwrap_or(0);
-        let color = PALETTE[index % PALETTE.len()];
-        let line: Vec<(f64, f64)> = (group.frontier.iter())
-            .filter_map(|p| log_point(p.run.error, p.dl_bits))
-            .collect();
-        chart
-            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
-            .label(xml_text(&group.activation))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
-        chart.draw_series(line.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
-    }
+    Ok(chart)
+}
+
+/// One activation's frontier: a line with its points, in the activation's colour.
+fn draw_frontier(chart: &mut Chart<'_, '_>, group: &GroupResult, activations: &[&str]) -> DrawResult {
+    let index = activations
+        .iter()
+        .position(|a| *a == group.activation)
+        .unwrap_or(0);
+    let color = PALETTE[index % PALETTE.len()];
+    let line: Vec<(f64, f64)> = (group.frontier.iter())
+        .filter_map(|p| log_point(p.run.error, p.dl_bits))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))?
+        .label(xml_text(&group.activation))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+    chart.draw_series(line.iter().map(|p| Circle::new(*p, 3, color.filled())))?;
+    Ok(())
+}
+
+/// Rings around each group's selected (smallest-error) run.
+fn draw_selected(chart: &mut Chart<'_, '_>, groups: &[&GroupResult]) -> DrawResult {
     let selected: Vec<(f64, f64)> = groups
         .iter()
         .filter_map(|g| g.best.as_ref())
@@ -169,6 +200,11 @@ fn draw_layer(
         .draw_series(selected.iter().map(|p| Circle::new(*p, 7, BLACK.stroke_width(2))))?
         .label("selected (smallest error)")
         .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.stroke_width(2)));
+    Ok(())
+}
+
+/// The dense baseline, dashed across the panel (in the legend even when it cannot be drawn).
+fn draw_baseline(chart: &mut Chart<'_, '_>, dense: f64, x_axis: &LogAxis) -> DrawResult {
     let baseline = match log10_of(dense) {
         Some(y) => vec![(x_axis.low, y), (x_axis.high, y)],
         None => Vec::new(),
@@ -182,13 +218,6 @@ fn draw_layer(
         ))?
         .label("dense baseline (d_model × B)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.mix(0.6)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(("sans-serif", 13))
-        .draw()?;
     Ok(())
 }
 

@@ -51,12 +51,29 @@ pub fn push_repr(buf: &mut Vec<u8>, x: f64) {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
     };
+    let mut digits = [0u8; 40];
+    let (sig, e10) = significant_digits(text, &mut digits);
+    if negative {
+        buf.push(b'-');
+    }
+    if sig == b"0" {
+        buf.extend_from_slice(b"0.0");
+    } else if (-4..16).contains(&e10) {
+        push_fixed(buf, sig, e10);
+    } else {
+        push_scientific(buf, sig, e10);
+    }
+}
+
+/// The significant digits of an unsigned `ryu` text (`0.00123`, `1.5e-7`), copied into
+/// `digits` without the point or the zeros around them (`0` for zero), and the decimal
+/// exponent of the first one.
+#[inline]
+fn significant_digits<'d>(text: &[u8], digits: &'d mut [u8; 40]) -> (&'d [u8], i32) {
     let (mantissa, exp) = match text.iter().position(|&b| b == b'e' || b == b'E') {
         Some(at) => (&text[..at], parse_exponent(&text[at + 1..])),
         None => (text, 0),
     };
-    // The digits without the point, and the decimal exponent of the first significant one.
-    let mut digits = [0u8; 40];
     let mut n = 0;
     let mut point = None;
     for &b in mantissa {
@@ -76,44 +93,45 @@ pub fn push_repr(buf: &mut Vec<u8>, x: f64) {
     while end > lead + 1 && digits[end - 1] == b'0' {
         end -= 1;
     }
-    let sig = &digits[lead..end];
-    let e10 = exp + int_digits - 1 - lead as i32;
-    if negative {
-        buf.push(b'-');
+    (&digits[lead..end], exp + int_digits - 1 - lead as i32)
+}
+
+/// `sig` with its point placed for a decimal exponent of -4 to 15: `0.00015`, `120.0`, `1.5`.
+#[inline]
+fn push_fixed(buf: &mut Vec<u8>, sig: &[u8], e10: i32) {
+    if e10 < 0 {
+        buf.extend_from_slice(b"0.");
+        buf.resize(buf.len() + (-e10 - 1) as usize, b'0');
+        buf.extend_from_slice(sig);
+        return;
     }
-    if sig == b"0" {
-        buf.extend_from_slice(b"0.0");
-    } else if (-4..16).contains(&e10) {
-        if e10 < 0 {
-            buf.extend_from_slice(b"0.");
-            buf.resize(buf.len() + (-e10 - 1) as usize, b'0');
-            buf.extend_from_slice(sig);
-        } else {
-            let whole = e10 as usize + 1;
-            if sig.len() <= whole {
-                buf.extend_from_slice(sig);
-                buf.resize(buf.len() + (whole - sig.len()), b'0');
-                buf.extend_from_slice(b".0");
-            } else {
-                buf.extend_from_slice(&sig[..whole]);
-                buf.push(b'.');
-                buf.extend_from_slice(&sig[whole..]);
-            }
-        }
+    let whole = e10 as usize + 1;
+    if sig.len() <= whole {
+        buf.extend_from_slice(sig);
+        buf.resize(buf.len() + (whole - sig.len()), b'0');
+        buf.extend_from_slice(b".0");
     } else {
-        buf.push(sig[0]);
-        if sig.len() > 1 {
-            buf.push(b'.');
-            buf.extend_from_slice(&sig[1..]);
-        }
-        buf.push(b'e');
-        buf.push(if e10 < 0 { b'-' } else { b'+' });
-        let magnitude = e10.unsigned_abs();
-        if magnitude < 10 {
-            buf.push(b'0');
-        }
-        buf.extend_from_slice(itoa::Buffer::new().format(magnitude).as_bytes());
+        buf.extend_from_slice(&sig[..whole]);
+        buf.push(b'.');
+        buf.extend_from_slice(&sig[whole..]);
     }
+}
+
+/// `sig` as Python writes other exponents: `1.5e-05`, `1e+16`.
+#[inline]
+fn push_scientific(buf: &mut Vec<u8>, sig: &[u8], e10: i32) {
+    buf.push(sig[0]);
+    if sig.len() > 1 {
+        buf.push(b'.');
+        buf.extend_from_slice(&sig[1..]);
+    }
+    buf.push(b'e');
+    buf.push(if e10 < 0 { b'-' } else { b'+' });
+    let magnitude = e10.unsigned_abs();
+    if magnitude < 10 {
+        buf.push(b'0');
+    }
+    buf.extend_from_slice(itoa::Buffer::new().format(magnitude).as_bytes());
 }
 
 fn parse_exponent(text: &[u8]) -> i32 {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 /// How many examples a report keeps.
 const EXAMPLES: usize = 5;
 
@@ -15,7 +17,8 @@ pub fn shown(text: &str) -> String {
     }
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// The skipped runs, as `manifest.json` and `mdl-table.json` write them under `skipped`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skips {
     pub count: u64,
     /// `file:line: run "name": reason`, for the first few.

@@ -1,21 +1,41 @@
 //! The finished tables every emitter formats: one entry per (layer, activation) group.
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::frontier::Priced;
 use crate::model::mdl::dense_bits;
 use crate::model::select::{GroupResult, Pricing};
 use crate::model::skips::Skips;
 
-/// One export that went into the table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One export that went into the table, as `manifest.json` and `mdl-table.json` list it
+/// (fields in this order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputFile {
     pub file: String,
     /// The layer given with it, if any.
     pub layer: Option<i64>,
+    /// Hex sha256 of the bytes read; empty when not kept, and then not written (the
+    /// manifest has it, `mdl-table.json` leaves it to the manifest).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sha256: String,
     pub rows: u64,
     pub runs: u64,
     pub skipped: u64,
-    /// Hex sha256 of the bytes read.
-    pub sha256: String,
+}
+
+#[cfg(test)]
+impl InputFile {
+    /// An input for the tests of how it is written.
+    pub(crate) fn example() -> InputFile {
+        InputFile {
+            file: "layer-6.csv".into(),
+            layer: Some(6),
+            rows: 3,
+            runs: 2,
+            skipped: 1,
+            sha256: "ab12".into(),
+        }
+    }
 }
 
 /// Everything selection found, with the settings that priced it; emitters never compute.

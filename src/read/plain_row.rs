@@ -39,28 +39,17 @@ pub fn split(
     let mut quotes_before_block = 0;
     let (mut field_start, mut quotes_before_field) = (0, 0);
     while block < input.len() && block <= max_bytes {
-        let Masks {
-            quotes,
-            commas,
-            breaks,
-            high,
-        } = masks(input, block);
-        let inside = prefix_xor(quotes) ^ carry;
-        let broken = breaks & inside;
-        let mut ends = (commas | breaks) & !inside;
+        let mask = masks(input, block);
+        let inside = prefix_xor(mask.quotes) ^ carry;
+        let broken = mask.breaks & inside;
+        let mut ends = (mask.commas | mask.breaks) & !inside;
         while ends != 0 {
             let offset = ends.trailing_zeros();
             ends &= ends - 1;
             let at = block + offset as usize;
             let below = (1u64 << offset) - 1;
-            let quotes_to_end = quotes_before_block + (quotes & below).count_ones();
-            let field = match quotes_to_end - quotes_before_field {
-                0 => (field_start, at),
-                2 if input[field_start] == b'"' && input[at - 1] == b'"' && at - 1 > field_start => {
-                    (field_start + 1, at - 1)
-                }
-                _ => return None,
-            };
+            let quotes_to_end = quotes_before_block + (mask.quotes & below).count_ones();
+            let field = plain_field(input, field_start, at, quotes_to_end - quotes_before_field)?;
             if spans.len() == max_fields {
                 return None;
             }
@@ -75,22 +64,41 @@ pub fn split(
                 return None;
             }
             // (The row's bytes in this block are those below its line break: a CR or LF.)
-            let ascii = (high_before | (high & below)) == 0;
-            return match (input[at], input.get(at + 1)) {
-                (b'\n', _) => Some(PlainRow { len: at + 1, ascii }),
-                (_, Some(b'\n')) => Some(PlainRow { len: at + 2, ascii }),
-                _ => None,
-            };
+            let ascii = (high_before | (mask.high & below)) == 0;
+            let len = row_len(input, at)?;
+            return Some(PlainRow { len, ascii });
         }
         if broken != 0 {
             return None;
         }
         carry = 0u64.wrapping_sub(inside >> 63);
-        quotes_before_block += quotes.count_ones();
-        high_before |= high;
+        quotes_before_block += mask.quotes.count_ones();
+        high_before |= mask.high;
         block += 64;
     }
     None
+}
+
+/// The field from `start` to `at` (a comma or line break), its quotes excluded, when it is
+/// plain: no quote in it, or just the two around it.
+#[inline(always)]
+fn plain_field(input: &[u8], start: usize, at: usize, quotes: u32) -> Option<(usize, usize)> {
+    match quotes {
+        0 => Some((start, at)),
+        2 if input[start] == b'"' && input[at - 1] == b'"' && at - 1 > start => Some((start + 1, at - 1)),
+        _ => None,
+    }
+}
+
+/// The length of a row whose line break is at `at`: through an LF, or a CR and the LF after
+/// it; `None` for a lone CR.
+#[inline(always)]
+fn row_len(input: &[u8], at: usize) -> Option<usize> {
+    match (input[at], input.get(at + 1)) {
+        (b'\n', _) => Some(at + 1),
+        (_, Some(b'\n')) => Some(at + 2),
+        _ => None,
+    }
 }
 
 /// Bit i of each mask is set when byte `at + i` is a quote, a comma, a CR or LF, or a byte

@@ -61,20 +61,11 @@ pub fn lock_path(dir: &Path) -> std::path::PathBuf {
 /// Locks `dir` (creating it), waiting up to `wait` for another mdl-fetch to finish; the
 /// lock belongs to the folder's canonical path, however `dir` spells it.
 pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLock> {
-    fs::create_dir_all(dir).map_err(|e| {
-        Error::new(
-            Kind::Output,
-            format!("{}: cannot create the folder: {e}", dir.display()),
-        )
-    })?;
+    fs::create_dir_all(dir).map_err(|e| output_error(dir, "cannot create the folder", e))?;
     // Locked and swept by its real path: `out`, `./out`, its absolute path and a symlink to
     // it are one folder, with one lock.
-    let canonical = fs::canonicalize(dir).map_err(|e| {
-        Error::new(
-            Kind::Output,
-            format!("{}: cannot resolve the folder's path: {e}", dir.display()),
-        )
-    })?;
+    let canonical =
+        fs::canonicalize(dir).map_err(|e| output_error(dir, "cannot resolve the folder's path", e))?;
     let dir = canonical.as_path();
     let path = lock_path(dir);
     let file = OpenOptions::new()
@@ -82,29 +73,24 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| {
-            Error::new(
-                Kind::Output,
-                format!("{}: cannot open the lock: {e}", path.display()),
-            )
-        })?;
+        .map_err(|e| output_error(&path, "cannot open the lock", e))?;
+    wait_for_lock(&file, dir, &path, wait, quiet)?;
+    sweep_temp_files(dir);
+    let dir = dir.to_path_buf();
+    LOCKED.lock().unwrap_or_else(|e| e.into_inner()).push(dir.clone());
+    Ok(DirLock { _file: file, dir })
+}
+
+/// Takes the lock on `file` (at `path`, for `dir`), trying every 50 ms for up to `wait`, and
+/// saying once that it waits unless `quiet`.
+fn wait_for_lock(file: &File, dir: &Path, path: &Path, wait: Duration, quiet: bool) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut told = false;
     loop {
         match file.try_lock() {
-            Ok(()) => {
-                sweep_temp_files(dir);
-                let dir = dir.to_path_buf();
-                LOCKED.lock().unwrap_or_else(|e| e.into_inner()).push(dir.clone());
-                return Ok(DirLock { _file: file, dir });
-            }
+            Ok(()) => return Ok(()),
             Err(TryLockError::WouldBlock) => {}
-            Err(TryLockError::Error(e)) => {
-                return fail(
-                    Kind::Output,
-                    format!("{}: cannot take the lock: {e}", path.display()),
-                )
-            }
+            Err(TryLockError::Error(e)) => return Err(output_error(path, "cannot take the lock", e).into()),
         }
         if started.elapsed() >= wait {
             return fail(
@@ -122,6 +108,11 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// `path: what: error`, an output failure.
+fn output_error(path: &Path, what: &str, error: std::io::Error) -> Error {
+    Error::new(Kind::Output, format!("{}: {what}: {error}", path.display()))
 }
 
 #[cfg(test)]
@@ -145,6 +136,32 @@ mod tests {
         }
         drop(held);
         lock_dir(&root.path().join("clink"), Duration::ZERO, true).unwrap();
+    }
+
+    #[test]
+    fn a_held_lock_is_waited_for_then_refused_as_busy() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        let _held = lock_dir(&dir, Duration::ZERO, true).unwrap();
+        let started = Instant::now();
+        let error = lock_dir(&dir, Duration::from_millis(120), true).unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(120));
+        assert_eq!(crate::error::exit_code_of(&error), 11);
+        let canonical = fs::canonicalize(&dir).unwrap();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: another mdl-fetch is still writing here after 0s; wait for it, or raise --lock-wait",
+                canonical.display()
+            )
+        );
+        let file = root.path().join("file");
+        fs::write(&file, "x").unwrap();
+        let error = lock_dir(&file.join("out"), Duration::ZERO, true).unwrap_err();
+        assert!(
+            error.to_string().contains(": cannot create the folder: "),
+            "{error}"
+        );
     }
 
     #[test]

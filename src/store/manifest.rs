@@ -26,7 +26,7 @@ pub enum Provenance {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Manifest {
+pub struct Manifest<'a> {
     pub tool: String,
     pub generated_at: String,
     pub settings: serde_json::Value,
@@ -34,9 +34,10 @@ pub struct Manifest {
     pub settings_sha256: String,
     pub profile: Option<FileDigest>,
     pub source: Source,
-    pub inputs: Vec<Input>,
+    /// The inputs that were read, with the digests taken as they were read.
+    pub inputs: &'a [InputFile],
     pub outputs: Vec<FileDigest>,
-    pub skipped: SkippedRuns,
+    pub skipped: &'a Skips,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,22 +52,6 @@ pub struct Source {
 pub struct FileDigest {
     pub file: String,
     pub sha256: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Input {
-    pub file: String,
-    pub layer: Option<i64>,
-    pub sha256: String,
-    pub rows: u64,
-    pub runs: u64,
-    pub skipped: u64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SkippedRuns {
-    pub count: u64,
-    pub examples: Vec<String>,
 }
 
 impl Source {
@@ -89,28 +74,6 @@ impl Source {
                 api: Some(manifest.clone()),
             },
         }
-    }
-}
-
-/// The inputs that were read, with the digests taken as they were read.
-pub fn inputs(files: &[InputFile]) -> Vec<Input> {
-    files
-        .iter()
-        .map(|input| Input {
-            file: input.file.clone(),
-            layer: input.layer,
-            sha256: input.sha256.clone(),
-            rows: input.rows,
-            runs: input.runs,
-            skipped: input.skipped,
-        })
-        .collect()
-}
-
-pub fn skipped(skips: &Skips) -> SkippedRuns {
-    SkippedRuns {
-        count: skips.count,
-        examples: skips.examples.clone(),
     }
 }
 
@@ -173,9 +136,34 @@ pub fn render(
         settings: settings_json,
         profile,
         source: Source::of(provenance),
-        inputs: inputs(&table.inputs),
+        inputs: &table.inputs,
         outputs,
-        skipped: skipped(&table.skips),
+        skipped: &table.skips,
     };
     Ok(serde_json::to_string_pretty(&document)? + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_and_skips_are_written_with_the_digest_in_place() {
+        let inputs = [InputFile {
+            layer: None,
+            ..InputFile::example()
+        }];
+        let skips = Skips {
+            count: 7,
+            examples: vec!["a".into()],
+        };
+        assert_eq!(
+            serde_json::to_string(&inputs[..]).unwrap(),
+            r#"[{"file":"layer-6.csv","layer":null,"sha256":"ab12","rows":3,"runs":2,"skipped":1}]"#
+        );
+        assert_eq!(
+            serde_json::to_string(&skips).unwrap(),
+            r#"{"count":7,"examples":["a"]}"#
+        );
+    }
 }

@@ -82,16 +82,14 @@ fn best_table(table: &MdlTable) -> String {
     let rows: Vec<Vec<Cell>> = table
         .best_rows()
         .map(|(group, best)| {
-            vec![
-                Cell::Int(group.layer),
-                Cell::Text(group.activation.clone()),
-                Cell::Float(best.run.error),
-                Cell::Float(best.dl_bits),
+            let mut cells = super::markdown::seed_cells(group, best);
+            cells.extend([
                 Cell::Int(best.run.k),
                 Cell::Float(best.run.l0),
                 Cell::Int(best.dict_size as i64),
                 above_dense(best.dl_bits, dense),
-            ]
+            ]);
+            cells
         })
         .collect();
     render(&headers, &rows)

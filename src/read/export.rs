@@ -49,19 +49,26 @@ pub fn open_export(spec: &ExportSpec) -> anyhow::Result<File> {
     })
 }
 
-/// Reads an export from any byte stream; `file` names it in messages.
+/// Which export rows come from: the name messages give it, the layer it was given (if
+/// any), and its position among the inputs (which breaks ties between equal runs).
+#[derive(Debug, Clone, Copy)]
+pub struct ExportRef<'a> {
+    pub file: &'a Arc<str>,
+    pub layer: Option<i64>,
+    pub source: u32,
+}
+
+/// Reads an export from any byte stream.
 pub fn read_export_from(
     input: impl Read,
-    file: &Arc<str>,
-    layer: Option<i64>,
-    source: u32,
+    export: ExportRef<'_>,
     rules: &RecordRules,
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
     let mut reader = RowReader::new(input).with_digest();
-    let header = read_header(&mut reader, file, rules)?;
-    let stats = read_rows(&mut reader, &header, file, layer, source, rules, sink)?;
-    finish_file(&mut reader, stats, file)
+    let header = read_header(&mut reader, export.file, rules)?;
+    let stats = read_rows(&mut reader, &header, export, rules, sink)?;
+    finish_file(&mut reader, stats, export.file)
 }
 
 /// After the last row of a whole file: a quoted field left open is an error, else the
@@ -111,12 +118,11 @@ pub fn read_header<R: Read>(
 pub fn read_rows<R: Read>(
     reader: &mut RowReader<R>,
     header: &Header,
-    file: &Arc<str>,
-    layer: Option<i64>,
-    source: u32,
+    export: ExportRef<'_>,
     rules: &RecordRules,
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
+    let file = export.file;
     let Header { columns, width } = header;
     let width = *width;
     let mut stats = ExportStats::default();
@@ -136,12 +142,7 @@ pub fn read_rows<R: Read>(
                 format!("{file}:{line}: row has {} fields but the header has {width}; the export is cut short or was edited by hand (an unterminated quote does this too): download it again", reader.field_count()),
             );
         }
-        let here = Here {
-            file,
-            line,
-            layer,
-            source,
-        };
+        let here = Here { export, line };
         match run_of(reader, columns, &here, rules)? {
             Ok(run) => {
                 stats.records += 1;
@@ -153,12 +154,10 @@ pub fn read_rows<R: Read>(
     Ok(stats)
 }
 
-/// Where a row stands: its file and line, the layer its export was given, its source.
+/// Where a row stands: its export, and the line it starts on.
 struct Here<'a> {
-    file: &'a Arc<str>,
+    export: ExportRef<'a>,
     line: u64,
-    layer: Option<i64>,
-    source: u32,
 }
 
 /// The run a row holds, or the run's name and why it is skipped.
@@ -169,7 +168,7 @@ fn run_of<'r, R: Read>(
     here: &Here<'r>,
     rules: &RecordRules,
 ) -> anyhow::Result<Result<RunRef<'r>, (&'r str, String)>> {
-    let Here { file, line, .. } = *here;
+    let (file, line) = (here.export.file, here.line);
     let name = text(reader.text_field(columns.name), file, line, &rules.columns.name)?;
     let l0 = number(reader.field(columns.l0), file, line, &rules.columns.l0)?;
     let error = number(reader.field(columns.error), file, line, &rules.columns.error)?;
@@ -178,7 +177,7 @@ fn run_of<'r, R: Read>(
         Err(reason) => return Ok(Err((name, format!("name does not parse: {reason}")))),
     };
     let layer_field = columns.layer.map(|index| reader.field(index));
-    let Some(layer) = layer_of(here.layer, layer_field, name, file, line, rules)? else {
+    let Some(layer) = layer_of(here.export.layer, layer_field, name, file, line, rules)? else {
         let reason =
             "no layer: pass --export LAYER=PATH, add a layer column, or set name.layer_regex in the profile";
         return Ok(Err((name, reason.to_string())));
@@ -198,7 +197,7 @@ fn run_of<'r, R: Read>(
         error,
         dict_size,
         file,
-        source: here.source,
+        source: here.export.source,
         line,
     }))
 }

@@ -19,7 +19,9 @@ use crate::config::export_spec::ExportSpec;
 use crate::config::settings::RecordRules;
 use crate::error::{Error, Kind};
 use crate::model::record::RecordSink;
-use crate::read::export::{finish_file, open_export, read_export_from, read_header, read_rows, ExportStats};
+use crate::read::export::{
+    finish_file, open_export, read_export_from, read_header, read_rows, ExportRef, ExportStats,
+};
 use crate::read::rows::RowReader;
 
 /// Files smaller than this are read whole: cutting them saves less than it costs.
@@ -142,10 +144,15 @@ pub fn read_piece(
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<PieceEnd> {
     let file_name: Arc<str> = spec.label().into();
+    let export = ExportRef {
+        file: &file_name,
+        layer: spec.layer,
+        source,
+    };
     let file = open_export(spec)?;
     if piece == Piece::WHOLE {
         // The entry point every whole read takes, fuzzed with any byte stream.
-        let stats = read_export_from(file, &file_name, spec.layer, source, rules, sink)?;
+        let stats = read_export_from(file, export, rules, sink)?;
         return Ok(PieceEnd::Read { stats, so_far: None });
     }
     let read_error = |e: std::io::Error| -> anyhow::Error {
@@ -167,7 +174,7 @@ pub fn read_piece(
             RowReader::continuing(input.take(take), 1 + lines_before, None),
         )
     };
-    let stats = read_rows(&mut reader, &header, &file_name, spec.layer, source, rules, sink)?;
+    let stats = read_rows(&mut reader, &header, export, rules, sink)?;
     if piece.last {
         Ok(PieceEnd::Read {
             stats: finish_file(&mut reader, stats, &file_name)?,

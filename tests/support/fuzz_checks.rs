@@ -20,7 +20,7 @@ use mdl_fetch::fetch::decode::{decode_data, quote_non_finite, RunsData, ViewerDa
 use mdl_fetch::model::record::{RecordSink, RunRef};
 use mdl_fetch::model::select::{Pricing, Selector};
 use mdl_fetch::model::table::{InputFile, MdlTable};
-use mdl_fetch::read::export::{read_export_from, ExportStats};
+use mdl_fetch::read::export::{read_export_from, ExportRef, ExportStats};
 
 /// A fuzz target's checks.
 pub type Check = fn(&[u8]);
@@ -149,13 +149,18 @@ pub fn export_reader(data: &[u8]) {
     }
     let given_layer = (knobs & 8 != 0).then_some(6);
     let file: Arc<str> = "fuzz.csv".into();
+    let export = ExportRef {
+        file: &file,
+        layer: given_layer,
+        source: 0,
+    };
 
     let mut whole = Collect::default();
     let mut selector = Selector::new(&[6, 7, 8], &[0.0, 1e-3, f64::MAX], Pricing::seed());
     let mut runs_csv = RunsCsv::new(Vec::new()).unwrap();
     let result = {
         let mut tee = Tee(vec![&mut whole, &mut selector, &mut runs_csv]);
-        read_export_from(csv, &file, given_layer, 0, &rules, &mut tee)
+        read_export_from(csv, export, &rules, &mut tee)
     };
     let mut trickled = Collect::default();
     let trickle = Trickle {
@@ -163,7 +168,7 @@ pub fn export_reader(data: &[u8]) {
         sizes: &data[..data.len().min(16)],
         turn: 0,
     };
-    let again = read_export_from(trickle, &file, given_layer, 0, &rules, &mut trickled);
+    let again = read_export_from(trickle, export, &rules, &mut trickled);
     let summary = |r: &anyhow::Result<ExportStats>| match r {
         Ok(stats) => Ok((stats.rows, stats.records, stats.skips.clone())),
         Err(e) => Err(format!("{e:#}")),

@@ -51,8 +51,8 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let (exports, provenance) = choose_exports(&settings, &site, &replayer)?;
     let replayed = replayer.finish(&exports)?;
     interrupt::check("the artifacts are unchanged")?;
-    let table = table_of(&settings, &replayed);
-    report_notes(&settings, &table)?;
+    let mut table = table_of(&settings, &replayed);
+    report_notes(&settings, &mut table)?;
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
     }
@@ -96,6 +96,7 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
         layers: settings.table.layers.clone(),
         inputs: replayed.files.clone(),
         skips: replayed.skips.clone(),
+        notes: Vec::new(),
     }
 }
 
@@ -199,8 +200,12 @@ fn choose_exports(
 /// Prints the data notes on stderr, `--quiet` or not: lost data is never silent. Under
 /// `--strict` a group or layer left without a row is an error (exit 5); skipped runs
 /// already stopped the read there.
-fn report_notes(settings: &Settings, table: &MdlTable) -> anyhow::Result<()> {
+fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()> {
     let notes = DataNote::of(table, &settings.rules.columns.error, settings.table.layers_asked);
+    table.notes = notes
+        .iter()
+        .map(|note| note.to_string().replace("\n  ", "; "))
+        .collect();
     for note in &notes {
         eprintln!("warning: {note}");
     }

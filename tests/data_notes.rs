@@ -55,6 +55,16 @@ fn a_group_without_a_usable_error_is_a_warning_and_under_strict_an_error() {
     assert!(output.status.success(), "{}", stderr(&output));
     let line = "warning: layer 6 activation \"relu\": none of its 2 run(s) has a usable l2_loss; the group is left out";
     assert_eq!(stderr(&output).lines().collect::<Vec<_>>(), vec![line]);
+    let note = line.trim_start_matches("warning: ");
+    let report = std::fs::read_to_string(work.join("out/exports/mdl-report.md")).unwrap();
+    assert!(
+        report.contains(&format!("## Data notes\n\n- {note}\n")),
+        "{report}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("out/exports/mdl-table.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["data_notes"], serde_json::json!([note]));
     let strict = work.run(&["--export", "6=a.csv", "-q", "--strict", "--out", "strict"]);
     assert_eq!(strict.status.code(), Some(5), "{}", stderr(&strict));
     assert!(

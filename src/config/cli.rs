@@ -71,7 +71,8 @@ pub struct TableArgs {
     #[arg(short, long, value_name = "[LAYER=]PATH")]
     pub export: Vec<String>,
 
-    /// Use no network: replay the project's cache, or its bundled exports when it has none.
+    /// Use no network: replay the project's cache; with none, the profile's bundled sample
+    /// exports, but only when no entity or cache folder was named.
     #[arg(long)]
     pub offline: bool,
 
@@ -104,7 +105,8 @@ pub struct TableArgs {
     #[arg(long, value_name = "EPS")]
     pub tolerance: Vec<f64>,
 
-    /// Fail instead of skipping runs whose name or layer cannot be read.
+    /// Fail instead of skipping runs whose name or layer cannot be read (exit 3), and when a
+    /// group or an asked-for layer is left without a row (exit 5).
     #[arg(long)]
     pub strict: bool,
 
@@ -130,7 +132,8 @@ pub struct TableArgs {
     #[command(flatten)]
     pub fetch: FetchArgs,
 
-    /// Print nothing but errors (no table on stdout, no progress bars).
+    /// No table on stdout, no progress bars: only errors and warnings about the data (runs
+    /// skipped, groups or layers without a row), which are never silenced.
     #[arg(short, long)]
     pub quiet: bool,
 

@@ -6,6 +6,8 @@
 //!   `d_model`, `dense_bits`, `layers`, `tolerances`
 //! - `inputs`: per export `file`, `layer` (or null), `rows`, `runs`, `skipped`
 //! - `skipped`: `count` and the first few `examples` (`file:line: run "name": reason`)
+//! - `data_notes`: what the rows do not show (skipped runs, groups without a usable error,
+//!   asked-for layers without runs), one line each; empty when there is nothing to say
 //! - `groups`: per (layer, activation): `layer`, `activation`, `runs`, `best` (the seed's row:
 //!   the smallest-error run, or null), `at_tolerance` (per ε: `tolerance` and `run` or null),
 //!   `frontier` (runs by error ascending)
@@ -29,6 +31,8 @@ pub struct JsonTable {
     /// Without their sha256, which the manifest keeps.
     pub inputs: Vec<InputFile>,
     pub skipped: Skips,
+    #[serde(default)]
+    pub data_notes: Vec<String>,
     pub groups: Vec<JsonGroup>,
 }
 
@@ -118,6 +122,7 @@ impl Json {
                 })
                 .collect(),
             skipped: table.skips.clone(),
+            data_notes: table.notes.clone(),
             groups: table
                 .groups
                 .iter()
@@ -169,6 +174,7 @@ mod tests {
                 count: 1,
                 examples: vec!["layer-6.csv:3: run \"x\": no k".into()],
             },
+            notes: vec!["skipped 1 run(s); layer-6.csv:3: run \"x\": no k".into()],
         }
     }
 

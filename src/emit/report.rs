@@ -58,6 +58,12 @@ a row marked `yes` under `> dense` costs more than that.\n",
             );
             out.push_str(&tolerance_table(table, index));
         }
+        if !table.notes.is_empty() {
+            let _ = writeln!(out, "\n## Data notes\n");
+            for note in &table.notes {
+                let _ = writeln!(out, "- {note}");
+            }
+        }
         out.push_str("\n![DL against error per layer](frontier.svg)\n");
         out
     }

@@ -52,6 +52,8 @@ pub struct MdlTable {
     pub layers: Vec<i64>,
     pub inputs: Vec<InputFile>,
     pub skips: Skips,
+    /// What the rows do not show (`DataNote::of`), as one line each.
+    pub notes: Vec<String>,
 }
 
 impl MdlTable {

@@ -236,6 +236,7 @@ pub fn export_reader(data: &[u8]) {
             sha256: String::new(),
         }],
         skips: stats.skips,
+        notes: vec!["a note about the data".into()],
     };
     for emitter in mdl_fetch::emit::table_emitters() {
         emitter.render(&table);
@@ -322,6 +323,7 @@ pub fn emitters(data: &[u8]) {
         layers: vec![6, 7, 8],
         inputs: Vec::new(),
         skips: Default::default(),
+        notes: Vec::new(),
     };
     for emitter in mdl_fetch::emit::table_emitters() {
         let text = emitter.render(&table);

@@ -105,6 +105,12 @@ pub struct TableArgs {
     #[arg(long, value_name = "EPS")]
     pub tolerance: Vec<f64>,
 
+    /// Which export column (or W&B key) holds a run's ROLE: name, l0, error, layer,
+    /// activation, k or dict_size. Repeatable; overrides the profile's [columns].
+    /// Example: --column activation=sae_type --column k=top_k --column error=losses/mse_loss
+    #[arg(long, value_name = "ROLE=KEY")]
+    pub column: Vec<String>,
+
     /// Fail instead of skipping runs whose name or layer cannot be read (exit 3), and when a
     /// group or an asked-for layer is left without a row (exit 5).
     #[arg(long)]

@@ -50,6 +50,11 @@ pub struct Columns {
     pub layer: Option<String>,
     /// Config key holding the dictionary size (default `dict_size`).
     pub dict_size: Option<String>,
+    /// Config key holding the activation type (e.g. `sae_type`, `architecture`); default:
+    /// read from the run's name.
+    pub activation: Option<String>,
+    /// Config key holding k (e.g. `k`, `top_k`); default: read from the run's name.
+    pub k: Option<String>,
 }
 
 /// How a run's display name encodes activation, k, dictionary size and layer.

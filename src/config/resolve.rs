@@ -178,23 +178,57 @@ fn resolve_rules(
     profile_path: Option<&Path>,
 ) -> anyhow::Result<RecordRules> {
     Ok(RecordRules {
-        columns: resolve_columns(profile),
+        columns: resolve_columns(args, profile)?,
         grammar: resolve_grammar(profile, profile_path)?,
         layer_rule: resolve_layer_rule(profile, profile_path)?,
         strict: args.strict,
     })
 }
 
-fn resolve_columns(profile: &Profile) -> ColumnNames {
+/// The roles `--column ROLE=KEY` takes.
+const COLUMN_ROLES: [&str; 7] = ["name", "l0", "error", "layer", "activation", "k", "dict_size"];
+
+/// The profile's columns, each overridden by a `--column ROLE=KEY`.
+fn resolve_columns(args: &TableArgs, profile: &Profile) -> anyhow::Result<ColumnNames> {
     let defaults = ColumnNames::default();
     let columns = &profile.columns;
-    ColumnNames {
+    let mut names = ColumnNames {
         name: columns.name.clone().unwrap_or(defaults.name),
         l0: columns.l0.clone().unwrap_or(defaults.l0),
         error: columns.error.clone().unwrap_or(defaults.error),
         layer: columns.layer.clone().unwrap_or(defaults.layer),
         dict_size: columns.dict_size.clone().unwrap_or(defaults.dict_size),
+        activation: columns.activation.clone(),
+        k: columns.k.clone(),
+    };
+    for text in &args.column {
+        let Some((role, key)) = text.split_once('=').filter(|(_, key)| !key.is_empty()) else {
+            return fail(
+                Kind::Usage,
+                format!("--column {text}: write ROLE=KEY, e.g. --column activation=sae_type"),
+            );
+        };
+        let key = key.to_string();
+        match role.trim() {
+            "name" => names.name = key,
+            "l0" => names.l0 = key,
+            "error" => names.error = key,
+            "layer" => names.layer = key,
+            "dict_size" => names.dict_size = key,
+            "activation" => names.activation = Some(key),
+            "k" => names.k = Some(key),
+            other => {
+                return fail(
+                    Kind::Usage,
+                    format!(
+                        "--column {text}: {other:?} is not a role; roles: {}",
+                        COLUMN_ROLES.join(", ")
+                    ),
+                )
+            }
+        }
     }
+    Ok(names)
 }
 
 fn where_(profile_path: Option<&Path>) -> String {

@@ -24,6 +24,11 @@ pub struct ColumnNames {
     pub error: String,
     pub layer: String,
     pub dict_size: String,
+    /// The column (config key) holding the activation type, when runs say it there; else
+    /// the name grammar reads it from the run's name.
+    pub activation: Option<String>,
+    /// The column (config key) holding k; else the name grammar.
+    pub k: Option<String>,
 }
 
 impl Default for ColumnNames {
@@ -34,6 +39,8 @@ impl Default for ColumnNames {
             error: "l2_loss".into(),
             layer: "layer".into(),
             dict_size: "dict_size".into(),
+            activation: None,
+            k: None,
         }
     }
 }

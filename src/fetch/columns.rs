@@ -25,7 +25,8 @@ impl CacheLayout {
     pub fn new(settings: &Settings) -> CacheLayout {
         let columns = &settings.rules.columns;
         let mut config_keys = vec![columns.layer.clone(), columns.dict_size.clone()];
-        for key in &settings.fetch.config_keys {
+        let parts = [&columns.activation, &columns.k];
+        for key in parts.into_iter().flatten().chain(&settings.fetch.config_keys) {
             if !config_keys.contains(key) {
                 config_keys.push(key.clone());
             }

@@ -34,6 +34,9 @@ struct ColumnIndex {
     error: usize,
     layer: Option<usize>,
     dict_size: Option<usize>,
+    /// Set when the rules name an activation (or k) column: the export must have it.
+    activation: Option<usize>,
+    k: Option<usize>,
 }
 
 /// Opens an export for reading; the error names the file and what to check.
@@ -172,9 +175,28 @@ fn run_of<'r, R: Read>(
     let name = text(reader.text_field(columns.name), file, line, &rules.columns.name)?;
     let l0 = number(reader.field(columns.l0), file, line, &rules.columns.l0)?;
     let error = number(reader.field(columns.error), file, line, &rules.columns.error)?;
+    let (activation, k) = parts_from_columns(reader, columns, file, line, rules)?;
     let parsed = match rules.grammar.parse(name) {
-        Ok(parsed) => parsed,
-        Err(reason) => return Ok(Err((name, format!("name does not parse: {reason}")))),
+        Ok(parsed) => Some(parsed),
+        // With activation and k in columns, the name need not say them (random names).
+        Err(_) if activation.is_some() && k.is_some() => None,
+        Err(reason) => {
+            let empty = [
+                (&rules.columns.activation, activation.is_none()),
+                (&rules.columns.k, k.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(key, missing)| key.as_deref().filter(|_| missing))
+            .collect::<Vec<_>>();
+            let reason = match empty.as_slice() {
+                [] => format!("name does not parse: {reason}"),
+                keys => format!(
+                    "its {} cell is empty and the name does not parse: {reason}",
+                    keys.join(" and ")
+                ),
+            };
+            return Ok(Err((name, reason)));
+        }
     };
     let layer_field = columns.layer.map(|index| reader.field(index));
     let Some(layer) = layer_of(here.export.layer, layer_field, name, file, line, rules)? else {
@@ -187,12 +209,18 @@ fn run_of<'r, R: Read>(
             .and_then(|d| u64::try_from(d).ok()),
         None => None,
     }
-    .or(parsed.dict_size);
+    .or(parsed.as_ref().and_then(|parsed| parsed.dict_size));
+    let (Some(activation), Some(k)) = (
+        activation.or(parsed.as_ref().map(|parsed| parsed.activation)),
+        k.or(parsed.as_ref().map(|parsed| parsed.k)),
+    ) else {
+        unreachable!("a name that does not parse is skipped unless the columns say both");
+    };
     Ok(Ok(RunRef {
         name,
         layer,
-        activation: parsed.activation,
-        k: parsed.k,
+        activation,
+        k,
         l0,
         error,
         dict_size,
@@ -200,6 +228,29 @@ fn run_of<'r, R: Read>(
         source: here.export.source,
         line,
     }))
+}
+
+/// The activation and k a row's own columns give (when the rules name such columns and the
+/// cells are not empty); the name grammar gives the rest.
+#[inline]
+fn parts_from_columns<'r, R: Read>(
+    reader: &'r RowReader<R>,
+    columns: &ColumnIndex,
+    file: &str,
+    line: u64,
+    rules: &RecordRules,
+) -> anyhow::Result<(Option<&'r str>, Option<i64>)> {
+    let activation = match (columns.activation, &rules.columns.activation) {
+        (Some(index), Some(key)) => {
+            Some(text(reader.text_field(index), file, line, key)?).filter(|a| !a.is_empty())
+        }
+        _ => None,
+    };
+    let k = match (columns.k, &rules.columns.k) {
+        (Some(index), Some(key)) => integer_field(reader.field(index), file, line, key)?,
+        _ => None,
+    };
+    Ok((activation, k))
 }
 
 /// A skipped run is reported, or with `--strict` stops the run.
@@ -284,6 +335,12 @@ fn index_columns<R: Read>(
         error: require(&rules.columns.error, "error")?,
         layer: find(&rules.columns.layer),
         dict_size: find(&rules.columns.dict_size),
+        activation: (rules.columns.activation.as_deref())
+            .map(|key| require(key, "activation"))
+            .transpose()?,
+        k: (rules.columns.k.as_deref())
+            .map(|key| require(key, "k"))
+            .transpose()?,
     })
 }
 

@@ -95,6 +95,8 @@ fn settings_json(settings: &Settings) -> serde_json::Value {
             "error": rules.columns.error,
             "layer": rules.columns.layer,
             "dict_size": rules.columns.dict_size,
+            "activation": rules.columns.activation,
+            "k": rules.columns.k,
         },
         "name_rule": format!("{:?}", rules.grammar),
         "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),

@@ -1,0 +1,145 @@
+//! Sweeps whose runs keep W&B's random names (`icy-pine-1245`) and say their activation,
+//! k and layer in config keys: `--column ROLE=KEY` (or the profile's `[columns]`) reads
+//! them from the export's columns and, online, asks the server for those keys. The same
+//! runs give the same table through exports and through a fetch.
+
+mod support;
+
+use fake_wandb::*;
+use support::*;
+
+/// (random name, id, layer, sae_type, k, l0, error) of a small sweep.
+const RUNS: [(&str, &str, i64, &str, i64, f64, f64); 8] = [
+    ("icy-pine-1245", "a1b2c3d4", 6, "topk", 32, 31.5, 0.0021),
+    ("warm-sun-7", "a1b2c3d5", 6, "topk", 64, 63.0, 0.0011),
+    ("old-moon-19", "a1b2c3d6", 6, "relu", 0, 80.2, 0.0031),
+    ("dark-sea-3", "a1b2c3d7", 6, "relu", 0, 60.1, 0.0009),
+    ("cool-fog-88", "a1b2c3d8", 7, "topk", 32, 32.0, 0.0025),
+    ("pure-sky-12", "a1b2c3d9", 7, "batchtopk", 64, 64.0, 0.0013),
+    ("lone-oak-5", "a1b2c3e0", 8, "topk", 128, 128.0, 0.0007),
+    ("wild-elk-40", "a1b2c3e1", 8, "topk", 16, 16.0, 0.0040),
+];
+
+const COLUMNS: [&str; 6] = [
+    "--column",
+    "activation=sae_type",
+    "--column",
+    "k=top_k",
+    "--column",
+    "layer=hook_layer",
+];
+
+/// The runs as a W&B UI export: Name, config columns, summary columns.
+fn export_text() -> String {
+    let mut text = String::from(
+        "\"Name\",\"ID\",\"State\",\"hook_layer\",\"sae_type\",\"top_k\",\"l0_norm\",\"l2_loss\"\n",
+    );
+    for (name, id, layer, activation, k, l0, error) in RUNS {
+        text.push_str(&format!(
+            "\"{name}\",\"{id}\",\"finished\",\"{layer}\",\"{activation}\",\"{k}\",\"{l0}\",\"{error}\"\n"
+        ));
+    }
+    text
+}
+
+fn table(work: &Workdir, out: &str) -> String {
+    std::fs::read_to_string(work.join(out).join("mdl-table.csv")).unwrap()
+}
+
+#[test]
+fn random_names_with_activation_k_and_layer_in_columns_make_a_table() {
+    let work = Workdir::new();
+    work.write("all.csv", export_text());
+    let output = work.run(&[&["--export", "all.csv", "--out", "out", "-q"][..], &COLUMNS].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).is_empty(),
+        "no run is skipped: {}",
+        stderr(&output)
+    );
+    let csv = table(&work, "out");
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 5, "{csv}");
+    assert!(
+        rows[0].starts_with("6,relu,0.0009,") && rows[0].contains(",dark-sea-3,0,"),
+        "{csv}"
+    );
+    assert!(
+        rows[1].starts_with("6,topk,0.0011,") && rows[1].contains(",warm-sun-7,64,"),
+        "{csv}"
+    );
+    assert!(
+        rows[4].starts_with("8,topk,0.0007,") && rows[4].contains(",lone-oak-5,128,"),
+        "{csv}"
+    );
+    // Without the columns, every random name is skipped: exit 5, the first one named.
+    let bare = work.run(&["--export", "all.csv", "--out", "bare", "-q"]);
+    assert_eq!(bare.status.code(), Some(5), "{}", stderr(&bare));
+    assert!(stderr(&bare).contains("icy-pine-1245"), "{}", stderr(&bare));
+}
+
+#[test]
+fn a_named_column_the_export_lacks_is_an_error_and_a_bad_role_a_usage_error() {
+    let work = Workdir::new();
+    work.write("all.csv", export_text());
+    let missing = work.run(&["--export", "all.csv", "-q", "--column", "activation=architecture"]);
+    assert_eq!(missing.status.code(), Some(3), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no \"architecture\" column"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(
+        stderr(&missing).contains("columns.activation"),
+        "{}",
+        stderr(&missing)
+    );
+    let role = work.run(&["--export", "all.csv", "-q", "--column", "colour=sae_type"]);
+    assert_eq!(role.status.code(), Some(2), "{}", stderr(&role));
+    assert!(
+        stderr(&role).contains("roles: name, l0, error, layer, activation, k, dict_size"),
+        "{}",
+        stderr(&role)
+    );
+}
+
+#[test]
+fn the_fetch_asks_for_the_named_keys_and_gives_the_same_table() {
+    let mut dataset = Dataset::new();
+    for (i, (name, id, layer, activation, k, l0, error)) in RUNS.into_iter().enumerate() {
+        let mut run = FakeRun::new(id, name, &format!("2025-03-27T13:{:02}:00", 10 + i));
+        run.config.insert("hook_layer".into(), serde_json::json!(layer));
+        run.config
+            .insert("sae_type".into(), serde_json::json!(activation));
+        run.config.insert("top_k".into(), serde_json::json!(k));
+        run.summary.insert("l0_norm".into(), l0.into());
+        run.summary.insert("l2_loss".into(), error.into());
+        dataset.push(run);
+    }
+    let server = FakeWandb::start(FakeConfig::with_dataset(dataset));
+    let work = Workdir::new();
+    let fetched = fetch_command(&work, &server)
+        .args(["--out", "online", "-q"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    assert!(fetched.status.success(), "{}", stderr(&fetched));
+    work.write("all.csv", export_text());
+    let replayed = work.run(&[&["--export", "all.csv", "--out", "offline", "-q"][..], &COLUMNS].concat());
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    // The rows agree (file and line columns aside, which name the cache or the export).
+    let cells = |text: String| -> Vec<String> {
+        text.lines()
+            .map(|line| line.split(',').take(8).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(cells(table(&work, "online")), cells(table(&work, "offline")));
+    let asked = server.runs_requests();
+    let query = asked[0].query.clone().unwrap_or_default();
+    for key in ["sae_type", "top_k", "hook_layer"] {
+        assert!(
+            query.contains(key) || asked[0].variables.to_string().contains(key),
+            "{key} not asked for"
+        );
+    }
+}

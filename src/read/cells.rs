@@ -4,6 +4,7 @@
 
 use crate::error::{fail, Kind};
 
+#[inline]
 pub fn text<'r>(text: Option<&'r str>, file: &str, line: u64, column: &str) -> anyhow::Result<&'r str> {
     match text {
         Some(text) => Ok(text),
@@ -15,6 +16,7 @@ pub fn text<'r>(text: Option<&'r str>, file: &str, line: u64, column: &str) -> a
 }
 
 /// A metric cell: empty means missing (NaN); `NaN`, `Infinity`, `-Infinity` are read as such.
+#[inline]
 pub fn number(bytes: &[u8], file: &str, line: u64, column: &str) -> anyhow::Result<f64> {
     if bytes.is_empty() {
         return Ok(f64::NAN);
@@ -40,6 +42,7 @@ fn column_key(column: &str) -> &str {
 }
 
 /// Parses a float the way pandas reads an export cell (surrounding blanks allowed).
+#[inline]
 pub fn parse_float(bytes: &[u8]) -> Option<f64> {
     // The usual cell is a plain decimal: parse its bytes as they are, with no UTF-8 check,
     // trim or `str` parser in between (the same correctly rounded value). `fast_float2`
@@ -62,6 +65,7 @@ pub fn parse_float(bytes: &[u8]) -> Option<f64> {
 }
 
 /// An integer cell such as a layer or a dictionary size; `6.0` counts as 6, empty as absent.
+#[inline]
 pub fn integer_field(bytes: &[u8], file: &str, line: u64, column: &str) -> anyhow::Result<Option<i64>> {
     if bytes.is_empty() {
         return Ok(None);

@@ -154,6 +154,14 @@ fn choose_exports(
         let (cache, exports) = fetch::fetch(settings, site, replayer)?;
         return Ok((exports, Provenance::Fetched(cache)));
     }
+    offline_exports(settings)
+}
+
+/// `--offline` without `--export`: the project's cache; else, when no entity or cache
+/// folder was named, the profile's bundled sample exports, said on stderr every time.
+fn offline_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
+    use manifest::Provenance;
+    let inputs = &settings.inputs;
     let root = &settings.fetch.cache_root;
     if let Some(dir) = store::cache::find(root, settings.fetch.entity.as_deref(), &settings.project)? {
         if settings.verbose > 0 {
@@ -162,37 +170,39 @@ fn choose_exports(
         let (cache, exports) = store::cache::load(&dir)?;
         return Ok((exports, Provenance::Cache(cache)));
     }
+    if settings.fetch.named_a_cache || inputs.bundled_exports.is_empty() {
+        return no_cache(settings);
+    }
+    // Said every time, --quiet or not: these are the profile's sample runs.
+    let names: Vec<String> = inputs.bundled_exports.iter().map(ExportSpec::label).collect();
+    eprintln!(
+        "note: no cache under {}: replaying the profile's bundled exports ({})",
+        root.display(),
+        names.join(", ")
+    );
+    Ok((inputs.bundled_exports.clone(), Provenance::Bundled))
+}
+
+/// `--offline` found no cache, and may not (or cannot) replay bundled exports instead.
+fn no_cache<T>(settings: &Settings) -> anyhow::Result<T> {
+    let root = settings.fetch.cache_root.display();
     if settings.fetch.named_a_cache {
+        let entity = (settings.fetch.entity.as_deref())
+            .map(|e| format!(" for entity {e:?}"))
+            .unwrap_or_default();
         return fail(
             Kind::Input,
             format!(
-                "no cache of project {:?}{} under {}; check --entity and --cache-dir, or fetch once without --offline",
-                settings.project,
-                settings.fetch.entity.as_deref().map(|e| format!(" for entity {e:?}")).unwrap_or_default(),
-                root.display()
+                "no cache of project {:?}{entity} under {root}; check --entity and --cache-dir, or fetch once without --offline",
+                settings.project
             ),
         );
-    }
-    if !inputs.bundled_exports.is_empty() {
-        // Said every time, --quiet or not: these are the profile's sample runs.
-        eprintln!(
-            "note: no cache under {}: replaying the profile's bundled exports ({})",
-            root.display(),
-            inputs
-                .bundled_exports
-                .iter()
-                .map(ExportSpec::label)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        return Ok((inputs.bundled_exports.clone(), Provenance::Bundled));
     }
     fail(
         Kind::Usage,
         format!(
-            "project {:?} has no cache under {} and no bundled exports; fetch once without --offline, or name exports with --export LAYER=PATH",
-            settings.project,
-            root.display()
+            "project {:?} has no cache under {root} and no bundled exports; fetch once without --offline, or name exports with --export LAYER=PATH",
+            settings.project
         ),
     )
 }

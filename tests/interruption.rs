@@ -413,11 +413,7 @@ fn interrupt_a_stuck_render(signal: &str, code: i32) {
         return;
     }
     let work = Workdir::new();
-    let export = work.write(
-        "layer6.csv",
-        "\"Name\",\"l0_norm\",\"l2_loss\"\n\"a_12288_topk_64_0\",\"10\",\"0.5\"\n",
-    );
-    let spec = format!("6={}", export.display());
+    let spec = one_run_export(&work);
     let first = work
         .command()
         .args(["--export", &spec, "--out", "tables", "-q"])

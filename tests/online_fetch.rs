@@ -348,22 +348,8 @@ fn the_key_comes_from_netrc_when_the_environment_has_none() {
     let server = server_with(DEFAULT_KEY);
     let work = Workdir::new();
     let machine = server.base_url().trim_start_matches("http://").to_string();
-    let netrc = work.write(
-        "netrc",
-        format!("machine {machine}\n  login user\n  password {DEFAULT_KEY}\n"),
-    );
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    let output = work
-        .command()
-        .env("WANDB_BASE_URL", server.base_url())
-        .env("NETRC", &netrc)
-        .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
-        .output()
-        .unwrap();
+    let text = format!("machine {machine}\n  login user\n  password {DEFAULT_KEY}\n");
+    let output = netrc_fetch(&work, &server, &text, 0o600);
     ok(&output);
     let auth = server.requests()[0].header("authorization").unwrap().to_string();
     let expected = base64::engine::general_purpose::STANDARD.encode(format!("api:{DEFAULT_KEY}"));

@@ -353,11 +353,7 @@ fn a_folder_spelt_another_way_is_the_same_locked_folder() {
         return;
     }
     let work = Workdir::new();
-    let export = work.write(
-        "layer6.csv",
-        "\"Name\",\"l0_norm\",\"l2_loss\"\n\"a_12288_topk_64_0\",\"10\",\"0.5\"\n",
-    );
-    let spec = format!("6={}", export.display());
+    let spec = one_run_export(&work);
     std::fs::create_dir_all(work.join("cout")).unwrap();
     std::os::unix::fs::symlink(work.join("cout"), work.join("clink")).unwrap();
     let mut first = work

@@ -107,7 +107,6 @@ fn a_redirect_to_another_host_arrives_there_without_the_key() {
 
 #[test]
 fn a_netrc_other_users_can_read_gets_a_warning() {
-    use std::os::unix::fs::PermissionsExt;
     let server = FakeWandb::start(config());
     let machine = server.base_url().trim_start_matches("http://").to_string();
     for (mode, warned) in [
@@ -118,18 +117,9 @@ fn a_netrc_other_users_can_read_gets_a_warning() {
         (0o400, false),
     ] {
         let work = Workdir::new();
-        let netrc = work.write(
-            "netrc",
-            format!("machine {machine}\n  login user\n  password {KEY}\n"),
-        );
-        std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(mode)).unwrap();
-        let output = work
-            .command()
-            .env("WANDB_BASE_URL", server.base_url())
-            .env("NETRC", &netrc)
-            .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
-            .output()
-            .unwrap();
+        let text = format!("machine {machine}\n  login user\n  password {KEY}\n");
+        let output = netrc_fetch(&work, &server, &text, mode);
+        let netrc = work.join("netrc");
         let err = stderr(&output);
         assert!(output.status.success(), "{mode:o}: {err}");
         let warning = format!(
@@ -231,16 +221,7 @@ fn a_netrc_whose_values_look_like_keywords_is_read_by_its_grammar() {
         format!("# machine {machine} password wrong\nmacdef init\nmachine {machine} password wrong\n\nmachine \"{machine}\" login \"a user\" password \"{KEY}\"\n"),
     ] {
         let work = Workdir::new();
-        let netrc = work.write("netrc", &text);
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let output = work
-            .command()
-            .env("WANDB_BASE_URL", server.base_url())
-            .env("NETRC", &netrc)
-            .args(["--project", PROJECT, "--entity", ENTITY, "-q"])
-            .output()
-            .unwrap();
+        let output = netrc_fetch(&work, &server, &text, 0o600);
         assert!(output.status.success(), "{text}: {}", stderr(&output));
     }
 }

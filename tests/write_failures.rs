@@ -90,11 +90,15 @@ fn namespaces_work(work: &Workdir) -> bool {
 
 /// The one `error:` line of a failed run, checked to be exit 4 and the last line.
 fn the_error_line(output: &Output, what: &str) -> String {
-    let err = stderr(output);
-    assert_eq!(output.status.code(), Some(4), "{what}: {err}");
-    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(errors.len(), 1, "{what}: {err}");
-    assert_eq!(err.lines().last(), Some(errors[0]), "{what}: {err}");
+    one_error_line(output, &stderr(output), what)
+}
+
+/// `stderr`'s one `error:` line, its last, of a run that exited 4.
+fn one_error_line(output: &Output, stderr: &str, what: &str) -> String {
+    assert_eq!(output.status.code(), Some(4), "{what}: {stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{what}: {stderr}");
+    assert_eq!(stderr.lines().last(), Some(errors[0]), "{what}: {stderr}");
     errors[0].to_string()
 }
 
@@ -152,7 +156,7 @@ fn a_full_disk_exits_4_naming_whichever_artifact_it_was_writing() {
             succeeded += 1;
             continue;
         }
-        let line = the_error_line_before(&output, "unchanged", free);
+        let line = the_error_line_before(&output, "unchanged", &format!("{free} pages free"));
         let artifact = named_artifact(&line, &format!("{}/t", disk.display()));
         assert!(artifact.is_some(), "{free} pages free: names no artifact: {line}");
         assert!(line.contains("No space left on device"), "{line}");
@@ -171,22 +175,12 @@ fn a_full_disk_exits_4_naming_whichever_artifact_it_was_writing() {
 
 /// Exit 4 with one error line, then the script's own `unchanged` (the folder matched its
 /// snapshot) and no temp file listed.
-fn the_error_line_before(output: &Output, marker: &str, free: usize) -> String {
+fn the_error_line_before(output: &Output, marker: &str, what: &str) -> String {
     let err = stderr(output);
-    assert_eq!(output.status.code(), Some(4), "{free} pages free: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    let errors: Vec<&str> = lines
-        .iter()
-        .copied()
-        .filter(|l| l.starts_with("error:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{free} pages free: {err}");
-    assert_eq!(
-        lines.last(),
-        Some(&marker),
-        "{free} pages free: the folder changed or kept a temp file: {err}"
-    );
-    errors[0].to_string()
+    let Some(before) = err.strip_suffix(&format!("{marker}\n")) else {
+        panic!("{what}: the folder changed or kept a temp file: {err}");
+    };
+    one_error_line(output, before, what)
 }
 
 #[test]
@@ -260,7 +254,7 @@ fn a_read_only_folder_exits_4_and_keeps_the_previous_artifacts() {
         script,
         &[("DISK", &disk), ("EXPORT", &export)],
     );
-    let line = the_error_line_before(&output, "unchanged", 0);
+    let line = the_error_line_before(&output, "unchanged", "read-only");
     assert!(
         named_artifact(&line, &disk.display().to_string()).is_some(),
         "{line}"

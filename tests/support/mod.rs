@@ -120,6 +120,29 @@ pub fn fetch_command(work: &Workdir, server: &FakeWandb) -> Command {
     command
 }
 
+/// The binary against `server` with its key in a netrc file of `text` (mode `mode`), not in
+/// `WANDB_API_KEY`; quiet, for `--project fake-project --entity fake-entity`.
+pub fn netrc_fetch(work: &Workdir, server: &FakeWandb, text: &str, mode: u32) -> Output {
+    use std::os::unix::fs::PermissionsExt;
+    let netrc = work.write("netrc", text);
+    std::fs::set_permissions(&netrc, std::fs::Permissions::from_mode(mode)).unwrap();
+    work.command()
+        .env("WANDB_BASE_URL", server.base_url())
+        .env("NETRC", &netrc)
+        .args(["--project", "fake-project", "--entity", "fake-entity", "-q"])
+        .output()
+        .unwrap()
+}
+
+/// An export of one seed-named run written to `work/layer6.csv`; its `--export` spec.
+pub fn one_run_export(work: &Workdir) -> String {
+    let export = work.write(
+        "layer6.csv",
+        "\"Name\",\"l0_norm\",\"l2_loss\"\n\"a_12288_topk_64_0\",\"10\",\"0.5\"\n",
+    );
+    format!("6={}", export.display())
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

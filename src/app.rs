@@ -160,27 +160,47 @@ fn choose_exports(
 /// `--offline` without `--export`: the project's cache; else, when no entity or cache
 /// folder was named, the profile's bundled sample exports, said on stderr every time.
 fn offline_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
-    use manifest::Provenance;
-    let inputs = &settings.inputs;
     let root = &settings.fetch.cache_root;
-    if let Some(dir) = store::cache::find(root, settings.fetch.entity.as_deref(), &settings.project)? {
-        if settings.verbose > 0 {
-            eprintln!("replaying the cache in {}", dir.display());
+    match store::cache::find(root, settings.fetch.entity.as_deref(), &settings.project)? {
+        Some(dir) => replay_cache(settings, &dir),
+        None if settings.fetch.named_a_cache || settings.inputs.bundled_exports.is_empty() => {
+            no_cache(settings)
         }
-        let (cache, exports) = store::cache::load(&dir)?;
-        return Ok((exports, Provenance::Cache(cache)));
+        None => bundled_exports(settings),
     }
-    if settings.fetch.named_a_cache || inputs.bundled_exports.is_empty() {
-        return no_cache(settings);
+}
+
+/// The cache in `dir`, when it holds what a fetch under `settings` would.
+fn replay_cache(
+    settings: &Settings,
+    dir: &std::path::Path,
+) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
+    if settings.verbose > 0 {
+        eprintln!("replaying the cache in {}", dir.display());
+    }
+    let (cache, exports) = store::cache::load(dir)?;
+    let shown = dir.join(store::cache::MANIFEST).display().to_string();
+    fetch::cache_check::check_replayable(settings, &cache, &shown)?;
+    Ok((exports, manifest::Provenance::Cache(cache)))
+}
+
+/// The profile's bundled sample exports, when no cache exists and nothing was named.
+fn bundled_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
+    let root = settings.fetch.cache_root.display();
+    if settings.fetch.runs.beyond_states() {
+        return fail(
+            Kind::Input,
+            format!("no cache under {root}, and the bundled exports cannot be held to --tag, --sweep, --group or --filter; fetch once without --offline"),
+        );
     }
     // Said every time, --quiet or not: these are the profile's sample runs.
-    let names: Vec<String> = inputs.bundled_exports.iter().map(ExportSpec::label).collect();
+    let bundled = &settings.inputs.bundled_exports;
+    let names: Vec<String> = bundled.iter().map(ExportSpec::label).collect();
     eprintln!(
-        "note: no cache under {}: replaying the profile's bundled exports ({})",
-        root.display(),
+        "note: no cache under {root}: replaying the profile's bundled exports ({})",
         names.join(", ")
     );
-    Ok((inputs.bundled_exports.clone(), Provenance::Bundled))
+    Ok((bundled.clone(), manifest::Provenance::Bundled))
 }
 
 /// `--offline` found no cache, and may not (or cannot) replay bundled exports instead.

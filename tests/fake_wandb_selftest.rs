@@ -875,7 +875,7 @@ fn export_matches_the_web_ui_format() {
     let lines: Vec<&str> = text.split('\n').collect();
     assert_eq!(
         lines[0],
-        r#""Name","State","Created","layer","dict_size","l0_norm","l2_loss""#
+        r#""Name","ID","State","Created","layer","dict_size","l0_norm","l2_loss""#
     );
     assert_eq!(lines.len(), 7);
     assert!(!text.ends_with('\n'));
@@ -885,8 +885,8 @@ fn export_matches_the_web_ui_format() {
     assert_eq!(
         lines[1],
         format!(
-            r#""{}","finished","{}","7","12288","{l0}","NaN""#,
-            r.display_name, r.created_at
+            r#""{}","{}","finished","{}","7","12288","{l0}","NaN""#,
+            r.display_name, r.name, r.created_at
         )
     );
     assert!(lines[2].starts_with("\"blocks.8."));

@@ -48,9 +48,12 @@ fn feed(runs: &[Run], pricing: Pricing, tolerances: &[f64]) -> Vec<mdl_fetch::mo
                 l0: run.l0,
                 error: run.error,
                 dict_size: run.dict_size,
+                id: "",
+                state: "",
                 file: &file,
                 source: 0,
                 line: line as u64 + 2,
+                project: None,
             })
             .unwrap();
     }
@@ -153,7 +156,8 @@ proptest! {
             parts[usize::from(line >= split)]
                 .accept(&RunRef {
                     name: &name, layer: run.layer, activation: run.activation, k: 0, l0: run.l0,
-                    error: run.error, dict_size: run.dict_size, file: &file, source: 0, line: line as u64 + 2,
+                    error: run.error, dict_size: run.dict_size, id: "", state: "", file: &file, source: 0,
+                    line: line as u64 + 2, project: None,
                 })
                 .unwrap();
         }

@@ -136,6 +136,9 @@ pub struct TableArgs {
     pub lock_wait: f64,
 
     #[command(flatten)]
+    pub runs: RunArgs,
+
+    #[command(flatten)]
     pub fetch: FetchArgs,
 
     /// No table on stdout, no progress bars: only errors and warnings about the data (runs
@@ -146,6 +149,46 @@ pub struct TableArgs {
     /// Say more on stderr: -v for retries and sources, -vv for every request.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// Which runs reach the table and how their names read; each overrides the profile.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Which runs")]
+pub struct RunArgs {
+    /// Only runs in this state: finished, running, crashed, failed, killed, pending.
+    /// Repeatable. Asked of the server, and applied to exports by their State column.
+    /// Example: --state finished
+    #[arg(long, value_name = "STATE", value_delimiter = ',')]
+    pub state: Vec<String>,
+
+    /// Only runs with this tag (any of several). Exports need their Tags column.
+    /// Example: --tag paper
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+
+    /// Only the runs of this sweep (its id). Exports need their Sweep column.
+    #[arg(long, value_name = "ID")]
+    pub sweep: Option<String>,
+
+    /// Only the runs of this group. Exports need their Group column.
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+
+    /// An extra W&B server filter (MongoDB-style JSON), ANDed with the others; fetches
+    /// only. Example: --filter '{"config.lr": {"$lt": 0.001}}'
+    #[arg(long, value_name = "JSON")]
+    pub filter: Option<String>,
+
+    /// Read activation and k (and optionally dict_size, layer) from run names with this
+    /// regex's named groups, instead of splitting on '_'.
+    /// Example: --name-regex '(?P<activation>[a-z]+)-k(?P<k>\d+)'
+    #[arg(long, value_name = "REGEX")]
+    pub name_regex: Option<String>,
+
+    /// Read the layer from run names: the regex's first group (or group `layer`).
+    /// Example: --layer-regex '^blocks\.(\d+)\.'
+    #[arg(long, value_name = "REGEX")]
+    pub layer_regex: Option<String>,
 }
 
 /// Settings of the online fetch; the API key comes only from WANDB_API_KEY or netrc.

@@ -1,8 +1,10 @@
 //! `--export [LAYER=]PATH`: an export to replay, and how messages and artifacts name it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{fail, Kind};
+use crate::model::project::ProjectRef;
 
 /// An export to replay, and the layer it holds when the user said so.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +14,8 @@ pub struct ExportSpec {
     /// The name messages and artifacts use, when it is not the path (a `--check` fetch
     /// reads a throwaway copy of the cache but names the cache's files).
     pub label: Option<String>,
+    /// The W&B project its runs are in, when known (a fetch's cache, or `--entity` given).
+    pub project: Option<Arc<ProjectRef>>,
 }
 
 impl ExportSpec {
@@ -36,6 +40,7 @@ impl ExportSpec {
                     layer: Some(layer),
                     path: path.into(),
                     label: None,
+                    project: None,
                 });
             }
             // `x=a.csv` is a mistyped layer unless a file of that very name exists.
@@ -54,6 +59,7 @@ impl ExportSpec {
             layer: None,
             path: text.into(),
             label: None,
+            project: None,
         })
     }
 }

@@ -6,4 +6,5 @@ pub mod export_spec;
 pub mod grammar;
 pub mod profile;
 pub mod resolve;
+pub mod resolve_runs;
 pub mod settings;

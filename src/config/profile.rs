@@ -82,8 +82,19 @@ pub struct NameRule {
 pub struct WandbProfile {
     /// API base URL (default `https://api.wandb.ai`; `WANDB_BASE_URL` wins).
     pub base_url: Option<String>,
+    /// The web app's address for links to run pages (default: from `base_url`, with
+    /// `api.wandb.ai` becoming `wandb.ai`; `MDL_FETCH_WEB_URL` wins).
+    pub web_url: Option<String>,
     /// Run states to fetch, e.g. `["finished"]`; empty or unset takes every state.
     pub states: Option<Vec<String>>,
+    /// Only runs with any of these tags.
+    pub tags: Option<Vec<String>>,
+    /// Only the runs of this sweep (its id).
+    pub sweep: Option<String>,
+    /// Only the runs of this group.
+    pub group: Option<String>,
+    /// An extra W&B filter (MongoDB-style JSON text), ANDed with the rest.
+    pub filter: Option<String>,
     /// Runs asked for per page.
     pub page_size: Option<u32>,
     /// How many layers are fetched at once.

@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use regex::Regex;
-
 use crate::config::cli::TableArgs;
 use crate::config::export_spec::ExportSpec;
-use crate::config::grammar::{LayerRule, NameGrammar};
 use crate::config::profile::Profile;
+use crate::config::resolve_runs::{local_filter, resolve_grammar, resolve_layer_rule, run_filter};
 use crate::config::settings::*;
 use crate::error::{fail, Kind};
+use crate::model::project::{ui_of_api, ProjectRef};
+
 use crate::model::select::Pricing;
 
 /// Threads reading exports at once, at most.
@@ -64,11 +64,16 @@ impl Settings {
                 "say what to tabulate: --project NAME (e.g. --project sae-sweeps) or --export LAYER=PATH",
             );
         };
+        let fetch = resolve_fetch(args, profile, env)?;
+        let mut inputs = inputs;
+        if args.project.is_some() || profile.project.is_some() {
+            name_exports_project(&mut inputs.exports, &fetch, &project);
+        }
         Ok(Settings {
             inputs,
             rules: resolve_rules(args, profile, profile_path.as_deref())?,
             table: resolve_table(args, profile)?,
-            fetch: resolve_fetch(args, profile, env)?,
+            fetch,
             output: resolve_output(args, profile, &project)?,
             quiet: args.quiet,
             verbose: args.verbose,
@@ -87,6 +92,7 @@ fn resolve_inputs(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Res
             layer: entry.layer,
             path: entry.path.clone(),
             label: None,
+            project: None,
         })
         .collect();
     let jobs = args.jobs.unwrap_or(env.cores.min(MAX_JOBS));
@@ -99,6 +105,19 @@ fn resolve_inputs(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Res
         offline: args.offline,
         jobs,
     })
+}
+
+/// `--export` files of a named project and entity: their runs' pages can be linked.
+fn name_exports_project(exports: &mut [ExportSpec], fetch: &FetchSettings, project: &str) {
+    let Some(entity) = &fetch.entity else { return };
+    let named = std::sync::Arc::new(ProjectRef {
+        entity: Some(entity.clone()),
+        project: project.to_string(),
+        ui: Some(fetch.web_url.clone()),
+    });
+    for spec in exports {
+        spec.project = Some(std::sync::Arc::clone(&named));
+    }
 }
 
 fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSettings> {
@@ -179,9 +198,10 @@ fn resolve_rules(
 ) -> anyhow::Result<RecordRules> {
     Ok(RecordRules {
         columns: resolve_columns(args, profile)?,
-        grammar: resolve_grammar(profile, profile_path)?,
-        layer_rule: resolve_layer_rule(profile, profile_path)?,
+        grammar: resolve_grammar(args, profile, profile_path)?,
+        layer_rule: resolve_layer_rule(args, profile, profile_path)?,
         strict: args.strict,
+        runs: local_filter(run_filter(args, profile)?, !args.export.is_empty()),
     })
 }
 
@@ -231,67 +251,6 @@ fn resolve_columns(args: &TableArgs, profile: &Profile) -> anyhow::Result<Column
     Ok(names)
 }
 
-fn where_(profile_path: Option<&Path>) -> String {
-    profile_path.map_or_else(|| "profile".into(), |path| path.display().to_string())
-}
-
-fn compile(pattern: &str, key: &str, profile_path: Option<&Path>) -> anyhow::Result<Regex> {
-    Regex::new(pattern).or_else(|e| {
-        let reason = e.to_string().replace('\n', " ");
-        fail(
-            Kind::Input,
-            format!(
-                "{}: name.{key} is not a valid regex: {reason}",
-                where_(profile_path)
-            ),
-        )
-    })
-}
-
-fn resolve_grammar(profile: &Profile, profile_path: Option<&Path>) -> anyhow::Result<NameGrammar> {
-    let rule = &profile.name;
-    if let Some(pattern) = &rule.regex {
-        let regex = compile(pattern, "regex", profile_path)?;
-        let groups: Vec<_> = regex.capture_names().flatten().collect();
-        if !groups.contains(&"activation") || !groups.contains(&"k") {
-            return fail(
-                Kind::Input,
-                format!(
-                    "{}: name.regex needs named groups (?P<activation>...) and (?P<k>...)",
-                    where_(profile_path)
-                ),
-            );
-        }
-        return Ok(NameGrammar::Pattern(regex));
-    }
-    let separator = rule.separator.clone().unwrap_or_else(|| "_".into());
-    if separator.is_empty() {
-        return fail(
-            Kind::Input,
-            format!("{}: name.separator must not be empty", where_(profile_path)),
-        );
-    }
-    Ok(NameGrammar::Split {
-        separator,
-        activation: rule.activation.unwrap_or(-3),
-        k: rule.k.unwrap_or(-2),
-        dict_size: rule.dict_size,
-    })
-}
-
-fn resolve_layer_rule(profile: &Profile, profile_path: Option<&Path>) -> anyhow::Result<Option<LayerRule>> {
-    let pattern = profile.name.layer_regex.as_deref().or_else(|| {
-        profile
-            .name
-            .regex
-            .as_deref()
-            .filter(|pattern| pattern.contains("?P<layer>"))
-    });
-    pattern
-        .map(|pattern| compile(pattern, "layer_regex", profile_path).map(LayerRule))
-        .transpose()
-}
-
 fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
     Duration::try_from_secs_f64(value).or_else(|_| {
         fail(
@@ -319,10 +278,16 @@ fn resolve_fetch(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Resu
         .filter(|e| !e.is_empty())
         .or_else(|| profile.entity.clone());
     Ok(FetchSettings {
+        web_url: (env.var("MDL_FETCH_WEB_URL").filter(|url| !url.is_empty()))
+            .or_else(|| wandb.web_url.clone())
+            .map_or_else(
+                || ui_of_api(&base_url),
+                |url| url.trim_end_matches('/').to_string(),
+            ),
         base_url: base_url.trim_end_matches('/').to_string(),
         named_a_cache: entity.is_some() || flags.cache_dir.is_some() || wandb.cache_dir.is_some(),
         entity,
-        states: wandb.states.clone().unwrap_or_default(),
+        runs: run_filter(args, profile)?,
         page_size,
         concurrency,
         timeout: seconds(flags.timeout.or(wandb.timeout_secs).unwrap_or(30.0), "--timeout")?,

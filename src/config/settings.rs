@@ -53,6 +53,30 @@ pub struct RecordRules {
     pub layer_rule: Option<LayerRule>,
     /// A run whose name or layer cannot be read is an error, not a skip.
     pub strict: bool,
+    /// The runs an export's rows are held to by their metadata columns: the states always
+    /// (a fetch's cache has them too), the rest only for `--export` files.
+    pub runs: RunFilter,
+}
+
+/// Which runs count, beyond their layer: what a fetch asks the server for, and what export
+/// rows are held to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFilter {
+    /// Run states, lower case; empty takes every state.
+    pub states: Vec<String>,
+    /// Runs with any of these tags.
+    pub tags: Vec<String>,
+    pub sweep: Option<String>,
+    pub group: Option<String>,
+    /// An extra W&B filter (MongoDB-style JSON), ANDed with the rest; fetches only.
+    pub extra: Option<serde_json::Value>,
+}
+
+impl RunFilter {
+    /// Whether it asks for more than run states.
+    pub fn beyond_states(&self) -> bool {
+        !self.tags.is_empty() || self.sweep.is_some() || self.group.is_some() || self.extra.is_some()
+    }
 }
 
 /// What reaches the table and how its runs are priced: what selection gets.
@@ -85,8 +109,11 @@ pub struct InputSettings {
 #[derive(Debug, Clone)]
 pub struct FetchSettings {
     pub base_url: String,
+    /// The web app's address, for links to run pages (from the base URL unless set).
+    pub web_url: String,
     pub entity: Option<String>,
-    pub states: Vec<String>,
+    /// The runs asked of the server (with each layer).
+    pub runs: RunFilter,
     pub page_size: u32,
     pub concurrency: usize,
     pub timeout: Duration,

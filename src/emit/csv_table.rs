@@ -1,11 +1,14 @@
-//! `mdl-table.csv`: the table with full-precision floats and the selected run beside each row.
+//! `mdl-table.csv`: the table with full-precision floats and the selected run beside each
+//! row, with its id, state and W&B page.
 
 use super::Emitter;
+use crate::emit::identity;
 use crate::emit::pyfmt::repr;
 use crate::model::table::MdlTable;
 
 pub struct CsvTable;
 
+/// The columns before the run's identity (`identity::COLUMNS`).
 pub const HEADER: [&str; 11] = [
     "layer",
     "activation",
@@ -28,7 +31,8 @@ impl Emitter for CsvTable {
     fn render(&self, table: &MdlTable) -> String {
         let mut out = csv::Writer::from_writer(Vec::new());
         let dense = repr(table.dense_bits());
-        let mut rows = vec![HEADER.map(str::to_string).to_vec()];
+        let header = HEADER.iter().chain(&identity::COLUMNS);
+        let mut rows = vec![header.map(|name| name.to_string()).collect::<Vec<_>>()];
         for (group, best) in table.best_rows() {
             let run = &best.run;
             rows.push(vec![
@@ -44,6 +48,7 @@ impl Emitter for CsvTable {
                 table.pricing.code.name().to_string(),
                 dense.clone(),
             ]);
+            rows.last_mut().expect("just pushed").extend(identity::cells(run));
         }
         for row in rows {
             out.write_record(&row).expect("writing CSV to memory cannot fail");

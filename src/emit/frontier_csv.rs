@@ -1,6 +1,7 @@
 //! `frontier.csv`: per (layer, activation), the runs no other run beats on both error and DL.
 
 use super::Emitter;
+use crate::emit::identity;
 use crate::emit::pyfmt::repr;
 use crate::model::table::MdlTable;
 
@@ -25,10 +26,11 @@ impl Emitter for FrontierCsv {
 
     fn render(&self, table: &MdlTable) -> String {
         let mut out = csv::Writer::from_writer(Vec::new());
-        out.write_record(HEADER).expect("in-memory writer");
+        out.write_record(HEADER.iter().chain(&identity::COLUMNS))
+            .expect("in-memory writer");
         for group in &table.groups {
             for point in &group.frontier {
-                out.write_record([
+                let cells = [
                     group.layer.to_string(),
                     group.activation.clone(),
                     repr(point.run.error),
@@ -38,8 +40,9 @@ impl Emitter for FrontierCsv {
                     repr(point.run.l0),
                     point.dict_size.to_string(),
                     table.pricing.code.name().to_string(),
-                ])
-                .expect("in-memory writer");
+                ];
+                out.write_record(cells.into_iter().chain(identity::cells(&point.run)))
+                    .expect("in-memory writer");
             }
         }
         String::from_utf8(out.into_inner().expect("in-memory writer")).expect("CSV of UTF-8 fields")

@@ -11,7 +11,9 @@
 //! - `groups`: per (layer, activation): `layer`, `activation`, `runs`, `best` (the seed's row:
 //!   the smallest-error run, or null), `at_tolerance` (per ε: `tolerance` and `run` or null),
 //!   `frontier` (runs by error ascending)
-//! - a run: `name`, `k`, `l0`, `error`, `dict_size`, `dl_bits`, `file`, `line`
+//! - a run: `name`, `k`, `l0`, `error`, `dict_size`, `dl_bits`, `file`, `line`, `run_id`,
+//!   `state` (both empty when the export has no ID or State column), `url`, `entity`,
+//!   `project` (null when unknown)
 //!
 //! Non-finite numbers (a NaN L0) are written as `null`.
 
@@ -74,6 +76,12 @@ pub struct JsonRun {
     pub dl_bits: Option<f64>,
     pub file: String,
     pub line: u64,
+    /// The run's W&B id, state and page; empty (or null) where the inputs do not say.
+    pub run_id: String,
+    pub state: String,
+    pub url: Option<String>,
+    pub entity: Option<String>,
+    pub project: Option<String>,
 }
 
 fn finite(x: f64) -> Option<f64> {
@@ -92,6 +100,11 @@ impl From<&Priced> for JsonRun {
             dl_bits: finite(priced.dl_bits),
             file: run.origin.file.to_string(),
             line: run.origin.line,
+            run_id: run.id.clone(),
+            state: run.state.clone(),
+            url: run.url(),
+            entity: run.origin.project.as_ref().and_then(|p| p.entity.clone()),
+            project: run.origin.project.as_ref().map(|p| p.project.clone()),
         }
     }
 }

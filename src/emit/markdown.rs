@@ -1,4 +1,5 @@
-//! `mdl-table.md`: the notebook's table, `layer | activation | tolerance | MDL(tolerance)`.
+//! `mdl-table.md`: the notebook's table, `layer | activation | tolerance | MDL(tolerance)`,
+//! with a line under it when a row's run is not finished.
 
 use super::github_table::{render, Cell};
 use super::Emitter;
@@ -19,7 +20,29 @@ impl Emitter for Markdown {
             .best_rows()
             .map(|(group, best)| seed_cells(group, best))
             .collect();
-        render(&headers, &rows)
+        render(&headers, &rows) + &unfinished_footnote(table)
+    }
+}
+
+/// A line under the table for rows whose run is not finished (nothing when every run is,
+/// or the exports do not say): the table is then not final, and must not pass for it.
+fn unfinished_footnote(table: &MdlTable) -> String {
+    let unfinished: Vec<String> = (table.best_rows())
+        .filter(|(_, best)| best.run.unfinished())
+        .map(|(group, best)| {
+            let (name, state) = (&best.run.name, &best.run.state);
+            format!(
+                "layer {} {} (run {name:?}, {state})",
+                group.layer, group.activation
+            )
+        })
+        .collect();
+    match unfinished.is_empty() {
+        true => String::new(),
+        false => format!(
+            "\nNot final: {} not finished; the numbers may still change.\n",
+            unfinished.join("; ")
+        ),
     }
 }
 

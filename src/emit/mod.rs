@@ -3,6 +3,7 @@
 pub mod csv_table;
 pub mod frontier_csv;
 pub mod github_table;
+pub mod identity;
 pub mod json;
 pub mod markdown;
 pub mod plot;

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use super::github_table::{render, Cell};
 use super::Emitter;
 use crate::emit::pyfmt::general;
+use crate::model::frontier::Priced;
 use crate::model::mdl::Code;
 use crate::model::table::MdlTable;
 
@@ -69,6 +70,24 @@ a row marked `yes` under `> dense` costs more than that.\n",
     }
 }
 
+/// The most characters of a run's name the report shows.
+const SHOWN_NAME_CHARS: usize = 60;
+
+/// The run a row shows, linked to its W&B page when known, and its state.
+fn run_cells(priced: &Priced) -> [Cell; 2] {
+    let run = &priced.run;
+    // The name in full is in mdl-table.csv; here it only has to be recognised.
+    let mut name: String = run.name.chars().take(SHOWN_NAME_CHARS).collect();
+    if name.len() < run.name.len() {
+        name.push('…');
+    }
+    let name = match run.url() {
+        Some(url) => format!("[{}]({url})", name.replace(['[', ']'], "")),
+        None => name,
+    };
+    [Cell::Text(name), Cell::Text(run.state.clone())]
+}
+
 fn above_dense(dl_bits: f64, dense: f64) -> Cell {
     Cell::Text(if dl_bits > dense { "yes" } else { "no" }.into())
 }
@@ -84,6 +103,8 @@ fn best_table(table: &MdlTable) -> String {
         "L0",
         "D",
         "> dense",
+        "run",
+        "state",
     ];
     let rows: Vec<Vec<Cell>> = table
         .best_rows()
@@ -95,6 +116,7 @@ fn best_table(table: &MdlTable) -> String {
                 Cell::Int(best.dict_size as i64),
                 above_dense(best.dl_bits, dense),
             ]);
+            cells.extend(run_cells(best));
             cells
         })
         .collect();
@@ -112,13 +134,15 @@ fn tolerance_table(table: &MdlTable, index: usize) -> String {
         "L0",
         "D",
         "> dense",
+        "run",
+        "state",
     ];
     let rows: Vec<Vec<Cell>> = table
         .groups
         .iter()
         .map(
             |group| match group.at_tolerance.get(index).and_then(Option::as_ref) {
-                Some(run) => vec![
+                Some(run) => [
                     Cell::Int(group.layer),
                     Cell::Text(group.activation.clone()),
                     Cell::Float(run.dl_bits),
@@ -127,14 +151,17 @@ fn tolerance_table(table: &MdlTable, index: usize) -> String {
                     Cell::Float(run.run.l0),
                     Cell::Int(run.dict_size as i64),
                     above_dense(run.dl_bits, dense),
-                ],
+                ]
+                .into_iter()
+                .chain(run_cells(run))
+                .collect(),
                 None => {
                     let mut row = vec![
                         Cell::Int(group.layer),
                         Cell::Text(group.activation.clone()),
                         Cell::Text("no run ≤ ε".into()),
                     ];
-                    row.extend((0..5).map(|_| Cell::Text(String::new())));
+                    row.extend((0..7).map(|_| Cell::Text(String::new())));
                     row
                 }
             },

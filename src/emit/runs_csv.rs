@@ -11,11 +11,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::emit::pyfmt::push_repr;
+use crate::model::project::ProjectRef;
 use crate::model::record::{RecordSink, RunRef};
 
 pub const FILE_NAME: &str = "runs.csv";
 
-const HEADER: &[u8] = b"file,line,name,layer,activation,k,l0,error,dict_size\n";
+const HEADER: &[u8] =
+    b"file,line,name,layer,activation,k,l0,error,dict_size,entity,project,run_id,state,url\n";
 
 /// Flush the row buffer to the destination past this many bytes.
 const FLUSH_AT: usize = 1 << 18;
@@ -26,8 +28,52 @@ pub struct RunsCsv<W: Write> {
     /// The artifact's path, named in write errors.
     path: PathBuf,
     buf: Vec<u8>,
-    /// The last file name seen and its field text, which is the same for a whole export.
-    file: Option<(Arc<str>, Vec<u8>)>,
+    /// The last export seen and its cells, which are the same for all its rows.
+    file: Option<FileCells>,
+    /// Where a run's page address is put together.
+    url: Vec<u8>,
+}
+
+/// What every row of one export shares: its name, its project and its runs' page prefix.
+struct FileCells {
+    name: Arc<str>,
+    project: Option<Arc<ProjectRef>>,
+    /// The file field's text.
+    text: Vec<u8>,
+    /// `,entity,project,` (each field as written).
+    project_text: Vec<u8>,
+    /// `UI/ENTITY/PROJECT/runs/` (unquoted), when the project says it.
+    url_prefix: Option<Vec<u8>>,
+}
+
+impl FileCells {
+    fn new(name: &Arc<str>, project: Option<&Arc<ProjectRef>>) -> FileCells {
+        let mut text = Vec::new();
+        push_text(&mut text, name.as_bytes());
+        let mut project_text = vec![b','];
+        let entity = project.and_then(|p| p.entity.as_deref()).unwrap_or_default();
+        push_text(&mut project_text, entity.as_bytes());
+        project_text.push(b',');
+        push_text(
+            &mut project_text,
+            project.map_or("", |p| p.project.as_str()).as_bytes(),
+        );
+        project_text.push(b',');
+        let url_prefix = (project.and_then(|p| p.run_url("-")))
+            .map(|url| url.strip_suffix('-').unwrap_or(&url).as_bytes().to_vec());
+        FileCells {
+            name: Arc::clone(name),
+            project: project.cloned(),
+            text,
+            project_text,
+            url_prefix,
+        }
+    }
+
+    fn is_for(&self, name: &Arc<str>, project: Option<&Arc<ProjectRef>>) -> bool {
+        let same_name = Arc::ptr_eq(&self.name, name) || *self.name == **name;
+        same_name && self.project.as_ref() == project
+    }
 }
 
 impl<W: Write> RunsCsv<W> {
@@ -45,6 +91,7 @@ impl<W: Write> RunsCsv<W> {
             path: PathBuf::from(FILE_NAME),
             buf: Vec::with_capacity(FLUSH_AT + 4096),
             file: None,
+            url: Vec::new(),
         }
     }
 
@@ -71,25 +118,24 @@ impl<W: Write> RunsCsv<W> {
         Ok(())
     }
 
-    /// Makes `self.file` hold this file's field text.
-    fn remember_file(&mut self, file: &Arc<str>) {
-        let fresh = match &self.file {
-            Some((last, _)) => !Arc::ptr_eq(last, file) && **last != **file,
-            None => true,
-        };
-        if fresh {
-            let mut text = Vec::new();
-            push_text(&mut text, file.as_bytes());
-            self.file = Some((Arc::clone(file), text));
+    /// Makes `self.file` hold this export's cells.
+    fn remember_file(&mut self, file: &Arc<str>, project: Option<&Arc<ProjectRef>>) {
+        if !self
+            .file
+            .as_ref()
+            .is_some_and(|cells| cells.is_for(file, project))
+        {
+            self.file = Some(FileCells::new(file, project));
         }
     }
 }
 
 impl<W: Write> RecordSink for RunsCsv<W> {
     fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
-        self.remember_file(run.file);
-        let RunsCsv { buf, file, .. } = self;
-        buf.extend_from_slice(file.as_ref().map_or(&[][..], |(_, text)| text.as_slice()));
+        self.remember_file(run.file, run.project);
+        let RunsCsv { buf, file, url, .. } = self;
+        let file = file.as_ref().expect("remembered just now");
+        buf.extend_from_slice(&file.text);
         let mut ints = itoa::Buffer::new();
         buf.push(b',');
         buf.extend_from_slice(ints.format(run.line).as_bytes());
@@ -108,6 +154,17 @@ impl<W: Write> RecordSink for RunsCsv<W> {
         buf.push(b',');
         if let Some(d) = run.dict_size {
             buf.extend_from_slice(ints.format(d).as_bytes());
+        }
+        buf.extend_from_slice(&file.project_text);
+        push_text(buf, run.id.as_bytes());
+        buf.push(b',');
+        push_text(buf, run.state.as_bytes());
+        buf.push(b',');
+        if let (Some(prefix), false) = (&file.url_prefix, run.id.is_empty()) {
+            url.clear();
+            url.extend_from_slice(prefix);
+            url.extend_from_slice(run.id.as_bytes());
+            push_text(buf, url);
         }
         buf.push(b'\n');
         if buf.len() >= FLUSH_AT {
@@ -154,6 +211,14 @@ mod tests {
     #[test]
     fn rows_match_the_csv_crate_writer() {
         let file: Arc<str> = "dir/a,b \"x\".csv".into();
+        let projects = [
+            None,
+            Some(Arc::new(ProjectRef {
+                entity: Some("lab, \"x\"".into()),
+                project: "sae".into(),
+                ui: Some("https://wandb.ai".into()),
+            })),
+        ];
         let mut ours = RunsCsv::new(Vec::new()).unwrap();
         let mut theirs = csv::Writer::from_writer(Vec::new());
         theirs
@@ -174,11 +239,15 @@ mod tests {
                 l0: 1.0 / (i as f64 + 0.5),
                 error: if i == 2 { f64::NAN } else { 1e-5 * i as f64 },
                 dict_size: (i % 2 == 0).then_some(12288),
+                id: ["", "3p0donj4", "a,b", "x"][i],
+                state: ["", "finished", "run\"ning", ""][i],
                 file: &file,
                 source: 0,
                 line: i as u64 + 2,
+                project: projects[usize::from(i > 0)].as_ref(),
             };
             ours.accept(&run).unwrap();
+            let project = run.project.map(|p| p.as_ref().clone()).unwrap_or_default();
             let dict = run.dict_size.map(|d| d.to_string()).unwrap_or_default();
             theirs
                 .write_record([
@@ -191,6 +260,11 @@ mod tests {
                     repr(run.l0),
                     repr(run.error),
                     dict,
+                    project.entity.clone().unwrap_or_default(),
+                    project.project.clone(),
+                    run.id.to_string(),
+                    run.state.to_string(),
+                    project.run_url(run.id).unwrap_or_default(),
                 ])
                 .unwrap();
         }

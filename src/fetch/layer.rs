@@ -17,7 +17,7 @@ use crate::store::digest::DigestWriter;
 /// `--incremental`), stages it, and hands the staged export to `ctx.staged`.
 pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> anyhow::Result<StagedLayer> {
     let settings = ctx.settings;
-    let filters = layer_filter(&settings.rules.columns.layer, &[layer], &settings.fetch.states);
+    let filters = layer_filter(&settings.rules.columns.layer, &[layer], &settings.fetch.runs);
     let previous = match settings.fetch.incremental {
         true => incremental::previous_layer(ctx, layer, &filters)?,
         false => None,
@@ -51,6 +51,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
             layer: Some(layer),
             path: file.path().to_path_buf(),
             label: Some(ctx.site.label(&committed)),
+            project: Some(std::sync::Arc::clone(ctx.project)),
         },
         to_sync,
     );

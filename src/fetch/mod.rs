@@ -1,5 +1,6 @@
 //! The online source: fetch the profile's layers from the W&B GraphQL API into the cache.
 
+pub mod cache_check;
 pub mod cells;
 pub mod client;
 pub mod columns;
@@ -20,6 +21,7 @@ use crate::config::export_spec::ExportSpec;
 use crate::config::settings::Settings;
 use crate::error::{fail, Error, Kind};
 use crate::fetch::progress::Progress;
+use crate::model::project::ProjectRef;
 use crate::read::replay::Replayer;
 use crate::store::cache::{self, CacheManifest, CacheSite};
 use crate::store::lock::lock_dir;
@@ -98,6 +100,11 @@ async fn fetch_all(
         site,
         progress: &Progress::new(settings.quiet),
         staged: &hand_over,
+        project: &std::sync::Arc::new(ProjectRef {
+            entity: Some(entity.clone()),
+            project: settings.project.clone(),
+            ui: Some(settings.fetch.web_url.clone()),
+        }),
     };
     let layers = futures::stream::iter(settings.table.layers.iter().copied().enumerate())
         .map(|(index, layer)| fetch_layer(&context, index, layer))
@@ -112,6 +119,7 @@ async fn fetch_all(
         host: machine,
         entity,
         project: settings.project.clone(),
+        web: settings.fetch.web_url.clone(),
         layers: Vec::new(),
     };
     let (manifest, mut exports) = cache::commit(&cache_dir, manifest, layers)?;

@@ -30,6 +30,8 @@ pub struct FetchContext<'a> {
     /// Called with each layer's export (its position, and its file to sync once it has
     /// been read) as soon as it is staged.
     pub staged: &'a (dyn Fn(usize, ExportSpec, std::fs::File) + Sync),
+    /// The project the runs are in, which every staged export names.
+    pub project: &'a std::sync::Arc<crate::model::project::ProjectRef>,
 }
 
 /// The runs one filter matched, as cache rows, with the server's count of them.
@@ -284,8 +286,9 @@ mod tests {
             site: &crate::store::cache::CacheSite::real(Path::new("unused")),
             progress: &progress,
             staged: &|_, _, _| {},
+            project: &Default::default(),
         };
-        let filters = layer_filter("layer", &[6], &[]);
+        let filters = layer_filter("layer", &[6], &Default::default());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -1,5 +1,6 @@
 //! GraphQL text and variables: the runs query with key projections and a server-side filter.
 
+use crate::config::settings::RunFilter;
 use serde_json::{json, Value};
 
 /// The keys a fetch asks for: only what the pipeline and the cache need.
@@ -60,12 +61,23 @@ pub const COUNT_QUERY: &str = "query RunCount($project: String!, $entity: String
 /// The key's default entity, when neither flag, env nor profile names one.
 pub const VIEWER_QUERY: &str = "query Viewer { viewer { entity } }";
 
-/// The server-side filter for one layer (and the profile's run states, if any).
-pub fn layer_filter(layer_key: &str, layers: &[i64], states: &[String]) -> String {
+/// The server-side filter for one layer, and the runs `--state`, `--tag`, `--sweep`,
+/// `--group` and `--filter` ask for (each ANDed, in that order).
+pub fn layer_filter(layer_key: &str, layers: &[i64], runs: &RunFilter) -> String {
     let mut clauses = vec![json!({ format!("config.{layer_key}"): { "$in": layers } })];
-    if !states.is_empty() {
-        clauses.push(json!({ "state": { "$in": states } }));
+    if !runs.states.is_empty() {
+        clauses.push(json!({ "state": { "$in": runs.states } }));
     }
+    if !runs.tags.is_empty() {
+        clauses.push(json!({ "tags": { "$in": runs.tags } }));
+    }
+    if let Some(sweep) = &runs.sweep {
+        clauses.push(json!({ "sweep": sweep }));
+    }
+    if let Some(group) = &runs.group {
+        clauses.push(json!({ "group": group }));
+    }
+    clauses.extend(runs.extra.clone());
     let filter = if clauses.len() == 1 {
         clauses.remove(0)
     } else {
@@ -107,13 +119,29 @@ mod tests {
     #[test]
     fn filter_is_a_json_string_naming_the_layers() {
         assert_eq!(
-            layer_filter("layer", &[6], &[]),
+            layer_filter("layer", &[6], &RunFilter::default()),
             r#"{"config.layer":{"$in":[6]}}"#
         );
-        let both = layer_filter("layer", &[6, 7], &["finished".into()]);
+        let mut runs = RunFilter {
+            states: vec!["finished".into()],
+            ..RunFilter::default()
+        };
+        let both = layer_filter("layer", &[6, 7], &runs);
         assert_eq!(
             both,
             r#"{"$and":[{"config.layer":{"$in":[6,7]}},{"state":{"$in":["finished"]}}]}"#
+        );
+        runs.tags = vec!["paper".into()];
+        runs.sweep = Some("ab12cd34".into());
+        runs.group = Some("g".into());
+        runs.extra = Some(json!({"summary_metrics.l0_norm": {"$lt": 100}}));
+        assert_eq!(
+            layer_filter("layer", &[6], &runs),
+            concat!(
+                r#"{"$and":[{"config.layer":{"$in":[6]}},{"state":{"$in":["finished"]}},"#,
+                r#"{"tags":{"$in":["paper"]}},{"sweep":"ab12cd34"},{"group":"g"},"#,
+                r#"{"summary_metrics.l0_norm":{"$lt":100}}]}"#
+            )
         );
     }
 

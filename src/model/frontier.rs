@@ -221,10 +221,13 @@ mod tests {
                 l0: 1.0,
                 error,
                 dict_size: None,
+                id: String::new(),
+                state: String::new(),
                 origin: Origin {
                     file: "gen.csv".into(),
                     source: 0,
                     line,
+                    project: None,
                 },
             },
             dict_size: 1,

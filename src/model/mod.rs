@@ -4,6 +4,7 @@
 pub mod frontier;
 pub mod mdl;
 pub mod notes;
+pub mod project;
 pub mod record;
 pub mod select;
 pub mod skips;

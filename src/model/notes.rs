@@ -20,6 +20,14 @@ pub enum DataNote {
     },
     /// A layer the table asks for that no run is in: it has no rows at all.
     LayerWithoutRuns { layer: i64 },
+    /// A row's run that the export says is not finished: its numbers may still change.
+    Unfinished {
+        layer: i64,
+        activation: String,
+        name: String,
+        id: String,
+        state: String,
+    },
 }
 
 impl DataNote {
@@ -43,8 +51,32 @@ impl DataNote {
                 notes.push(DataNote::LayerWithoutRuns { layer });
             }
         }
+        notes.extend(unfinished_winners(table));
         notes
     }
+}
+
+/// Every run a row shows (the best of a group, or the cheapest within an ε) that is not
+/// finished, once each, in table order.
+fn unfinished_winners(table: &MdlTable) -> Vec<DataNote> {
+    let mut notes: Vec<DataNote> = Vec::new();
+    for group in &table.groups {
+        let shown = group.best.iter().chain(group.at_tolerance.iter().flatten());
+        for priced in shown.filter(|priced| priced.run.unfinished()) {
+            let run = &priced.run;
+            let note = DataNote::Unfinished {
+                layer: group.layer,
+                activation: group.activation.clone(),
+                name: run.name.clone(),
+                id: run.id.clone(),
+                state: run.state.clone(),
+            };
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+    }
+    notes
 }
 
 impl fmt::Display for DataNote {
@@ -64,6 +96,22 @@ impl fmt::Display for DataNote {
                 f,
                 "no run in layer {layer}: the table has no row for it; check --layers and the inputs"
             ),
+            DataNote::Unfinished {
+                layer,
+                activation,
+                name,
+                id,
+                state,
+            } => {
+                let id = match id.is_empty() {
+                    true => String::new(),
+                    false => format!(" (id {id})"),
+                };
+                write!(
+                    f,
+                    "layer {layer} activation {activation:?}: its row's run {name:?}{id} is {state}, not finished; its numbers may still change (--state finished leaves such runs out)"
+                )
+            }
         }
     }
 }

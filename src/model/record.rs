@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::model::project::ProjectRef;
+
 /// Where a record came from, for error messages and for input order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -12,6 +14,8 @@ pub struct Origin {
     pub source: u32,
     /// 1-based line of the record in its file.
     pub line: u64,
+    /// The W&B project the file's runs are in, when the inputs say.
+    pub project: Option<Arc<ProjectRef>>,
 }
 
 impl Origin {
@@ -42,6 +46,10 @@ pub struct RunRecord {
     pub error: f64,
     /// Dictionary size, when the export or the name says it.
     pub dict_size: Option<u64>,
+    /// The run's W&B id (`3p0donj4`); empty when the export has no `ID` column.
+    pub id: String,
+    /// `finished`, `running`, ...; empty when the export has no `State` column.
+    pub state: String,
     pub origin: Origin,
 }
 
@@ -56,9 +64,12 @@ pub struct RunRef<'a> {
     pub l0: f64,
     pub error: f64,
     pub dict_size: Option<u64>,
+    pub id: &'a str,
+    pub state: &'a str,
     pub file: &'a Arc<str>,
     pub source: u32,
     pub line: u64,
+    pub project: Option<&'a Arc<ProjectRef>>,
 }
 
 impl RunRef<'_> {
@@ -71,16 +82,29 @@ impl RunRef<'_> {
             l0: self.l0,
             error: self.error,
             dict_size: self.dict_size,
+            id: self.id.to_string(),
+            state: self.state.to_string(),
             origin: Origin {
                 file: Arc::clone(self.file),
                 source: self.source,
                 line: self.line,
+                project: self.project.cloned(),
             },
         }
     }
 }
 
 impl RunRecord {
+    /// The run's W&B page, when its id, entity and the web address are known.
+    pub fn url(&self) -> Option<String> {
+        self.origin.project.as_ref()?.run_url(&self.id)
+    }
+
+    /// True when the export says the run is in some state other than `finished`.
+    pub fn unfinished(&self) -> bool {
+        !self.state.is_empty() && !self.state.eq_ignore_ascii_case("finished")
+    }
+
     pub fn as_ref(&self) -> RunRef<'_> {
         RunRef {
             name: &self.name,
@@ -90,9 +114,12 @@ impl RunRecord {
             l0: self.l0,
             error: self.error,
             dict_size: self.dict_size,
+            id: &self.id,
+            state: &self.state,
             file: &self.origin.file,
             source: self.origin.source,
             line: self.origin.line,
+            project: self.origin.project.as_ref(),
         }
     }
 }

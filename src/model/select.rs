@@ -286,9 +286,12 @@ mod tests {
                 l0: 10.0,
                 error,
                 dict_size: None,
+                id: "",
+                state: "",
                 file: &file,
                 source: 0,
                 line,
+                project: None,
             };
             selector.accept(&run).unwrap();
             let slot = expected

@@ -21,6 +21,13 @@ pub struct InputFile {
     pub rows: u64,
     pub runs: u64,
     pub skipped: u64,
+    /// Rows left out by `--state`, `--tag`, `--sweep` or `--group` (not written when 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub filtered_out: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 #[cfg(test)]
@@ -33,6 +40,7 @@ impl InputFile {
             rows: 3,
             runs: 2,
             skipped: 1,
+            filtered_out: 0,
             sha256: "ab12".into(),
         }
     }

@@ -7,10 +7,15 @@ use std::sync::Arc;
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::RecordRules;
 use crate::error::{fail, Kind};
+use crate::model::project::ProjectRef;
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::skips::{shown, Skips};
 use crate::read::cells::{integer_field, number, text};
+use crate::read::row_filter::{RowFilter, STATE_COLUMN};
 use crate::read::rows::{RowError, RowReader};
+
+/// W&B's metadata column for the run's id, as the web page's export names it.
+pub const ID_COLUMN: &str = "ID";
 
 /// Rows between two looks at whether SIGINT or SIGTERM asked the run to stop.
 const INTERRUPT_EVERY: u64 = 1 << 14;
@@ -23,6 +28,8 @@ pub struct ExportStats {
     /// Rows that became records.
     pub records: u64,
     pub skips: Skips,
+    /// Rows left out by `--state`, `--tag`, `--sweep` or `--group`.
+    pub filtered_out: u64,
     /// sha256 of the file's bytes, read as they were parsed.
     pub sha256: [u8; 32],
 }
@@ -37,6 +44,11 @@ struct ColumnIndex {
     /// Set when the rules name an activation (or k) column: the export must have it.
     activation: Option<usize>,
     k: Option<usize>,
+    /// W&B's `ID` and `State` metadata columns, when the export has them.
+    id: Option<usize>,
+    state: Option<usize>,
+    /// What the rows must pass to count.
+    keep: RowFilter,
 }
 
 /// Opens an export for reading; the error names the file and what to check.
@@ -59,6 +71,7 @@ pub struct ExportRef<'a> {
     pub file: &'a Arc<str>,
     pub layer: Option<i64>,
     pub source: u32,
+    pub project: Option<&'a Arc<ProjectRef>>,
 }
 
 /// Reads an export from any byte stream.
@@ -145,6 +158,10 @@ pub fn read_rows<R: Read>(
                 format!("{file}:{line}: row has {} fields but the header has {width}; the export is cut short or was edited by hand (an unterminated quote does this too): download it again", reader.field_count()),
             );
         }
+        if !columns.keep.keeps(reader) {
+            stats.filtered_out += 1;
+            continue;
+        }
         let here = Here { export, line };
         match run_of(reader, columns, &here, rules)? {
             Ok(run) => {
@@ -216,6 +233,8 @@ fn run_of<'r, R: Read>(
     ) else {
         unreachable!("a name that does not parse is skipped unless the columns say both");
     };
+    let metadata =
+        |index: Option<usize>| index.map_or("", |index| reader.text_field(index).unwrap_or_default());
     Ok(Ok(RunRef {
         name,
         layer,
@@ -224,9 +243,12 @@ fn run_of<'r, R: Read>(
         l0,
         error,
         dict_size,
+        id: metadata(columns.id),
+        state: metadata(columns.state),
         file,
         source: here.export.source,
         line,
+        project: here.export.project,
     }))
 }
 
@@ -341,6 +363,9 @@ fn index_columns<R: Read>(
         k: (rules.columns.k.as_deref())
             .map(|key| require(key, "k"))
             .transpose()?,
+        id: find(ID_COLUMN),
+        state: find(STATE_COLUMN),
+        keep: RowFilter::new(&names, &rules.runs, file)?,
     })
 }
 

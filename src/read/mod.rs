@@ -7,4 +7,5 @@ pub mod parallel;
 pub mod pieces;
 mod plain_row;
 pub mod replay;
+pub mod row_filter;
 pub mod rows;

@@ -131,7 +131,7 @@ impl PieceReader<'_> {
         }
         Ok(match end {
             PieceEnd::Read { stats, so_far } => Outcome::Read(Box::new(PieceResult {
-                stats,
+                stats: *stats,
                 selector,
                 part,
                 so_far,

@@ -53,7 +53,7 @@ pub enum PieceEnd {
     /// sha256 of its bytes, unfinished, which the bytes of the pieces after it go on from
     /// (`digest_rest`).
     Read {
-        stats: ExportStats,
+        stats: Box<ExportStats>,
         so_far: Option<Sha256>,
     },
     /// The piece ended inside a quoted field: its end was no row end, so the pieces after it
@@ -130,7 +130,7 @@ pub fn read_whole(
     sink: &mut dyn RecordSink,
 ) -> anyhow::Result<ExportStats> {
     match read_piece(spec, Piece::WHOLE, source, rules, sink)? {
-        PieceEnd::Read { stats, .. } => Ok(stats),
+        PieceEnd::Read { stats, .. } => Ok(*stats),
         PieceEnd::InsideQuotes => unreachable!("the whole file is its own last piece"),
     }
 }
@@ -148,12 +148,16 @@ pub fn read_piece(
         file: &file_name,
         layer: spec.layer,
         source,
+        project: spec.project.as_ref(),
     };
     let file = open_export(spec)?;
     if piece == Piece::WHOLE {
         // The entry point every whole read takes, fuzzed with any byte stream.
         let stats = read_export_from(file, export, rules, sink)?;
-        return Ok(PieceEnd::Read { stats, so_far: None });
+        return Ok(PieceEnd::Read {
+            stats: Box::new(stats),
+            so_far: None,
+        });
     }
     let read_error = |e: std::io::Error| -> anyhow::Error {
         Error::new(Kind::Input, format!("{file_name}: cannot read: {e}")).into()
@@ -177,7 +181,7 @@ pub fn read_piece(
     let stats = read_rows(&mut reader, &header, export, rules, sink)?;
     if piece.last {
         Ok(PieceEnd::Read {
-            stats: finish_file(&mut reader, stats, &file_name)?,
+            stats: Box::new(finish_file(&mut reader, stats, &file_name)?),
             so_far: None,
         })
     } else if reader.open_quote_line().is_some() {
@@ -186,7 +190,10 @@ pub fn read_piece(
         let so_far = reader
             .digest_state()
             .map_err(|e| crate::read::export::row_error(e, &file_name))?;
-        Ok(PieceEnd::Read { stats, so_far })
+        Ok(PieceEnd::Read {
+            stats: Box::new(stats),
+            so_far,
+        })
     }
 }
 

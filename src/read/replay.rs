@@ -92,11 +92,12 @@ impl<'a> Replayer<'a> {
             let stats = merged.export(&self.reader, spec, index, outcomes.unwrap_or_default())?;
             if self.verbose > 0 {
                 eprintln!(
-                    "read {}: {} rows, {} runs, {} skipped",
+                    "read {}: {} rows, {} runs, {} skipped, {} left out by the run filter",
                     spec.label(),
                     stats.rows,
                     stats.records,
-                    stats.skips.count
+                    stats.skips.count,
+                    stats.filtered_out
                 );
             }
         }
@@ -173,6 +174,7 @@ impl Merge {
             rows: stats.rows,
             runs: stats.records,
             skipped: stats.skips.count,
+            filtered_out: stats.filtered_out,
             sha256: hex(&stats.sha256),
         });
         Ok(stats)
@@ -189,6 +191,7 @@ impl Merge {
         }
         stats.rows += piece.stats.rows;
         stats.records += piece.stats.records;
+        stats.filtered_out += piece.stats.filtered_out;
         stats.skips.merge(piece.stats.skips);
         stats.sha256 = piece.stats.sha256;
         Ok(())

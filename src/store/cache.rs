@@ -13,6 +13,7 @@ use tempfile::NamedTempFile;
 
 use crate::config::export_spec::ExportSpec;
 use crate::error::{fail, Error, Kind};
+use crate::model::project::{ui_of_api, ProjectRef};
 
 pub const MANIFEST: &str = "cache-manifest.json";
 
@@ -24,7 +25,25 @@ pub struct CacheManifest {
     pub host: String,
     pub entity: String,
     pub project: String,
+    /// The web app's address, for run pages (older caches: made from `host`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub web: String,
     pub layers: Vec<CachedLayer>,
+}
+
+impl CacheManifest {
+    /// The project the cache's runs are in, with the address of their pages.
+    pub fn project_ref(&self) -> ProjectRef {
+        let web = match self.web.is_empty() {
+            true => ui_of_api(&self.host),
+            false => self.web.clone(),
+        };
+        ProjectRef {
+            entity: Some(self.entity.clone()),
+            project: self.project.clone(),
+            ui: Some(web),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -101,6 +120,7 @@ pub fn load(dir: &Path) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
             ),
         )
     })?;
+    let project = std::sync::Arc::new(manifest.project_ref());
     let exports = manifest
         .layers
         .iter()
@@ -108,6 +128,7 @@ pub fn load(dir: &Path) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
             layer: Some(layer.layer),
             path: dir.join(&layer.file),
             label: None,
+            project: Some(std::sync::Arc::clone(&project)),
         })
         .collect();
     Ok((manifest, exports))

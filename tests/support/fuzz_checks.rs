@@ -153,6 +153,7 @@ pub fn export_reader(data: &[u8]) {
         file: &file,
         layer: given_layer,
         source: 0,
+        project: None,
     };
 
     let mut whole = Collect::default();
@@ -233,6 +234,7 @@ pub fn export_reader(data: &[u8]) {
             rows: stats.rows,
             runs: stats.records,
             skipped: stats.skips.count,
+            filtered_out: stats.filtered_out,
             sha256: String::new(),
         }],
         skips: stats.skips,
@@ -309,9 +311,12 @@ pub fn emitters(data: &[u8]) {
             l0: finite_from(&run[3..11]),
             error: finite_from(&run[11..19]),
             dict_size: (run[0] & 0x80 != 0).then_some(dict_size / 2 + 1),
+            id: "",
+            state: "",
             file: &file,
             source: 0,
             line: line as u64 + 2,
+            project: None,
         };
         selector.accept(&reference).unwrap();
     }

@@ -101,6 +101,7 @@ impl Workdir {
             }
         }
         command.env("HOME", self.path());
+        command.env("MDL_FETCH_WEB_URL", WEB_URL);
         command
     }
 
@@ -119,6 +120,10 @@ pub fn fetch_command(work: &Workdir, server: &FakeWandb) -> Command {
         .args(["--project", "fake-project", "--entity", "fake-entity"]);
     command
 }
+
+/// The web address fetches in tests link run pages to: the same whatever port the fake
+/// server was given, so that two fetches' artifacts can be compared byte for byte.
+pub const WEB_URL: &str = "https://wandb.test";
 
 /// The binary against `server` with its key in a netrc file of `text` (mode `mode`), not in
 /// `WANDB_API_KEY`; quiet, for `--project fake-project --entity fake-entity`.

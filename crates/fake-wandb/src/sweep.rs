@@ -118,10 +118,12 @@ impl Dataset {
     pub fn export_text(&self, layers: &[i64]) -> String {
         let mut runs: Vec<&FakeRun> = self.runs_of_layers(layers).collect();
         runs.sort_by(|a, b| (&a.created_at, &a.name).cmp(&(&b.created_at, &b.name)));
-        let mut out = String::from(r#""Name","State","Created","layer","dict_size","l0_norm","l2_loss""#);
+        let mut out =
+            String::from(r#""Name","ID","State","Created","layer","dict_size","l0_norm","l2_loss""#);
         for run in runs {
             let cells = [
                 run.display_name.clone(),
+                run.name.clone(),
                 run.state.clone(),
                 run.created_at.clone(),
                 config_text(run.config.get("layer")),

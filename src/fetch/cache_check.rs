@@ -1,0 +1,41 @@
+//! Whether a cache may be replayed for the table asked: `--offline` replays it only when it
+//! was fetched with the filters this run would fetch with, or with every run state (the
+//! states are then applied to its State column), and holds every layer asked for.
+
+use super::query::layer_filter;
+use crate::config::settings::{RunFilter, Settings};
+use crate::error::{fail, Kind};
+use crate::store::cache::CacheManifest;
+
+/// Fails (exit 3) when the cache cannot stand for a fetch under `settings`.
+pub fn check_replayable(settings: &Settings, cache: &CacheManifest, shown: &str) -> anyhow::Result<()> {
+    let key = &settings.rules.columns.layer;
+    let runs = &settings.fetch.runs;
+    let any_state = RunFilter {
+        states: Vec::new(),
+        ..runs.clone()
+    };
+    for &layer in &settings.table.layers {
+        let Some(cached) = cache.layers.iter().find(|cached| cached.layer == layer) else {
+            let held: Vec<String> = cache.layers.iter().map(|l| l.layer.to_string()).collect();
+            return fail(
+                Kind::Input,
+                format!(
+                    "{shown}: the cache holds layers [{}], not layer {layer}; fetch again without --offline",
+                    held.join(", ")
+                ),
+            );
+        };
+        let wanted = layer_filter(key, &[layer], runs);
+        if cached.filters != wanted && cached.filters != layer_filter(key, &[layer], &any_state) {
+            return fail(
+                Kind::Input,
+                format!(
+                    "{shown}: layer {layer} was fetched with the filter {} but this table asks for {wanted}; fetch again without --offline, or give the fetch's --state, --tag, --sweep, --group and --filter",
+                    cached.filters
+                ),
+            );
+        }
+    }
+    Ok(())
+}

@@ -195,8 +195,9 @@ fn run_of<'r, R: Read>(
     let (activation, k) = parts_from_columns(reader, columns, file, line, rules)?;
     let parsed = match rules.grammar.parse(name) {
         Ok(parsed) => Some(parsed),
-        // With activation and k in columns, the name need not say them (random names).
-        Err(_) if activation.is_some() && k.is_some() => None,
+        // With activation and k in columns, the name need not say them (random names); an
+        // empty k cell is an SAE without one (ReLU, JumpReLU), k = 0 as in the seed's topafa.
+        Err(_) if activation.is_some() && rules.columns.k.is_some() => None,
         Err(reason) => {
             let empty = [
                 (&rules.columns.activation, activation.is_none()),
@@ -229,9 +230,9 @@ fn run_of<'r, R: Read>(
     .or(parsed.as_ref().and_then(|parsed| parsed.dict_size));
     let (Some(activation), Some(k)) = (
         activation.or(parsed.as_ref().map(|parsed| parsed.activation)),
-        k.or(parsed.as_ref().map(|parsed| parsed.k)),
+        k.or(parsed.as_ref().map(|parsed| parsed.k)).or(Some(0)),
     ) else {
-        unreachable!("a name that does not parse is skipped unless the columns say both");
+        unreachable!("a name that does not parse is skipped unless a column gives the activation");
     };
     let metadata =
         |index: Option<usize>| index.map_or("", |index| reader.text_field(index).unwrap_or_default());

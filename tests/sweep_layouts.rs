@@ -143,3 +143,93 @@ fn the_fetch_asks_for_the_named_keys_and_gives_the_same_table() {
         );
     }
 }
+
+#[test]
+fn a_fetch_that_matches_no_run_says_what_was_asked_and_what_the_runs_hold() {
+    let mut dataset = Dataset::new();
+    for (i, (name, id, layer, activation, k, l0, error)) in RUNS.into_iter().enumerate() {
+        let mut run = FakeRun::new(id, name, &format!("2025-03-27T13:{:02}:00", 10 + i));
+        run.config.insert("hook_layer".into(), serde_json::json!(layer));
+        run.config
+            .insert("sae_type".into(), serde_json::json!(activation));
+        run.config.insert("top_k".into(), serde_json::json!(k));
+        run.summary.insert("l0_norm".into(), l0.into());
+        run.summary.insert("l2_loss".into(), error.into());
+        dataset.push(run);
+    }
+    let server = FakeWandb::start(FakeConfig::with_dataset(dataset));
+    let work = Workdir::new();
+    // The layer under a key the profile does not name: the keys the runs have are listed.
+    let output = fetch_command(&work, &server).args(["-q"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("0 of the 8 runs in fake-entity/fake-project match config.layer in [6, 7, 8]"),
+        "{message}"
+    );
+    assert!(message.contains("--column layer=KEY"), "{message}");
+    assert!(
+        message.contains("a run's config keys: hook_layer, sae_type, top_k"),
+        "{message}"
+    );
+    assert!(!message.contains("header but no runs"), "{message}");
+    let manifest = work.join("cache/fake-entity/fake-project/cache-manifest.json");
+    assert!(!manifest.exists(), "a fetch of nothing caches nothing");
+    // The layer key is right but the states exclude every run: the filter is named.
+    let states = fetch_command(&work, &server)
+        .args(["-q", "--column", "layer=hook_layer", "--state", "crashed"])
+        .output()
+        .unwrap();
+    assert_eq!(states.status.code(), Some(5), "{}", stderr(&states));
+    let message = stderr(&states);
+    assert!(
+        message.contains("though 8 have config.hook_layer in [6, 7, 8]: check --state"),
+        "{message}"
+    );
+}
+
+#[test]
+fn several_files_or_a_pattern_after_one_export_take_their_layers_from_the_runs() {
+    let work = Workdir::new();
+    work.write("all.csv", export_text());
+    let text = export_text();
+    let (header, rows) = text.split_once('\n').unwrap();
+    for layer in [6, 7, 8] {
+        let mine: String = rows
+            .lines()
+            .filter(|row| row.contains(&format!("\"finished\",\"{layer}\",")))
+            .map(|row| format!("{row}\n"))
+            .collect();
+        work.write(&format!("exports/layer{layer}.csv"), format!("{header}\n{mine}"));
+    }
+    let whole = work.run(&[&["--export", "all.csv", "--out", "whole", "-q"][..], &COLUMNS].concat());
+    assert!(whole.status.success(), "{}", stderr(&whole));
+    let files = [
+        "--export",
+        "exports/layer6.csv",
+        "exports/layer7.csv",
+        "exports/layer8.csv",
+    ];
+    let listed = work.run(&[&files[..], &["--out", "listed", "-q"], &COLUMNS].concat());
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let pattern = work.run(
+        &[
+            &["--export", "exports/*.csv", "--out", "pattern", "-q"][..],
+            &COLUMNS,
+        ]
+        .concat(),
+    );
+    assert!(pattern.status.success(), "{}", stderr(&pattern));
+    let md = |out: &str| std::fs::read_to_string(work.join(out).join("mdl-table.md")).unwrap();
+    assert_eq!(md("listed"), md("whole"));
+    assert_eq!(md("pattern"), md("whole"));
+    let inputs = std::fs::read_to_string(work.join("pattern/manifest.json")).unwrap();
+    assert!(inputs.contains("exports/layer8.csv"), "{inputs}");
+    let none = work.run(&["--export", "nowhere/*.csv", "-q"]);
+    assert_eq!(none.status.code(), Some(2), "{}", stderr(&none));
+    assert!(
+        stderr(&none).contains("no file matches the pattern"),
+        "{}",
+        stderr(&none)
+    );
+}

@@ -66,9 +66,10 @@ pub struct TableArgs {
     #[arg(short, long, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// Replay a W&B CSV export instead of fetching; LAYER= says which layer it holds.
-    /// Repeat for several files. Example: --export 6=wandb_export_layer6.csv
-    #[arg(short, long, value_name = "[LAYER=]PATH")]
+    /// Replay W&B CSV exports instead of fetching; LAYER= says which layer a file holds,
+    /// else each run's layer column or name gives it. Takes several files (or a quoted
+    /// pattern). Example: --export 6=layer6.csv, or --export exports/*.csv
+    #[arg(short, long, value_name = "[LAYER=]PATH", num_args = 1..)]
     pub export: Vec<String>,
 
     /// Use no network: replay the project's cache; with none, the profile's bundled sample

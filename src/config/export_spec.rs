@@ -26,6 +26,30 @@ impl ExportSpec {
             .unwrap_or_else(|| self.path.display().to_string())
     }
 
+    /// Parses `--export [LAYER=]PATH`, where a PATH the shell left as a pattern (quoted, or
+    /// from a profile) names every file it matches, in name order.
+    pub fn parse_all(text: &str) -> anyhow::Result<Vec<ExportSpec>> {
+        let spec = ExportSpec::parse(text)?;
+        let pattern = spec.path.to_string_lossy().into_owned();
+        if spec.path.exists() || !pattern.contains(['*', '?', '[']) {
+            return Ok(vec![spec]);
+        }
+        let matches = glob::glob(&pattern)
+            .or_else(|e| fail(Kind::Usage, format!("--export {text}: not a valid pattern: {e}")))?;
+        let paths: Vec<PathBuf> = matches
+            .filter_map(Result::ok)
+            .filter(|path| path.is_file())
+            .collect();
+        if paths.is_empty() {
+            return fail(
+                Kind::Usage,
+                format!("--export {text}: no file matches the pattern"),
+            );
+        }
+        let each = |path| ExportSpec { path, ..spec.clone() };
+        Ok(paths.into_iter().map(each).collect())
+    }
+
     /// Parses `--export [LAYER=]PATH`.
     pub fn parse(text: &str) -> anyhow::Result<ExportSpec> {
         if let Some((layer, path)) = text.split_once('=') {

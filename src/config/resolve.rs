@@ -85,8 +85,9 @@ impl Settings {
 
 fn resolve_inputs(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Result<InputSettings> {
     let exports = (args.export.iter())
-        .map(|text| ExportSpec::parse(text))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .map(|text| ExportSpec::parse_all(text))
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .concat();
     let bundled_exports = (profile.exports.iter())
         .map(|entry| ExportSpec {
             layer: entry.layer,

@@ -6,6 +6,7 @@ pub mod client;
 pub mod columns;
 pub mod cursor;
 pub mod decode;
+pub mod diagnose;
 pub mod incremental;
 pub mod layer;
 pub mod page;
@@ -111,6 +112,9 @@ async fn fetch_all(
         .buffered(settings.fetch.concurrency)
         .try_collect::<Vec<_>>()
         .await?;
+    if layers.iter().all(|layer| layer.runs == 0) {
+        return diagnose::no_runs(&context).await;
+    }
     drop(staged);
     handed()?;
     let manifest = CacheManifest {

@@ -9,7 +9,7 @@ use crate::config::settings::RecordRules;
 use crate::error::{fail, Kind};
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::skips::{shown, Skips};
-use crate::read::cells::{integer_field, number, text};
+use crate::read::cells::{integer_field, is_na, number, text};
 use crate::read::rows::{RowError, RowReader};
 
 /// Rows between two looks at whether SIGINT or SIGTERM asked the run to stop.
@@ -231,7 +231,7 @@ fn run_of<'r, R: Read>(
 }
 
 /// The activation and k a row's own columns give (when the rules name such columns and the
-/// cells are not empty); the name grammar gives the rest.
+/// cells are neither empty nor an NA spelling); the name grammar gives the rest.
 #[inline]
 fn parts_from_columns<'r, R: Read>(
     reader: &'r RowReader<R>,
@@ -242,7 +242,9 @@ fn parts_from_columns<'r, R: Read>(
 ) -> anyhow::Result<(Option<&'r str>, Option<i64>)> {
     let activation = match (columns.activation, &rules.columns.activation) {
         (Some(index), Some(key)) => {
-            Some(text(reader.text_field(index), file, line, key)?).filter(|a| !a.is_empty())
+            let cell = text(reader.text_field(index), file, line, key)?;
+            // Empty, or missing as pandas reads it: the name says the activation.
+            Some(cell).filter(|a| !a.is_empty() && !is_na(a.as_bytes()))
         }
         _ => None,
     };

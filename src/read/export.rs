@@ -212,9 +212,13 @@ fn run_of<'r, R: Read>(
     .or(parsed.as_ref().and_then(|parsed| parsed.dict_size));
     let (Some(activation), Some(k)) = (
         activation.or(parsed.as_ref().map(|parsed| parsed.activation)),
-        k.or(parsed.as_ref().map(|parsed| parsed.k)),
+        k.or_else(|| parsed.as_ref().map(|parsed| parsed.k.clone())),
     ) else {
         unreachable!("a name that does not parse is skipped unless the columns say both");
+    };
+    let k = match k {
+        Ok(k) => k,
+        Err(why) => return fail(Kind::Input, format!("{file}:{line}: run {}: {why}", shown(name))),
     };
     Ok(Ok(RunRef {
         name,
@@ -230,6 +234,9 @@ fn run_of<'r, R: Read>(
     }))
 }
 
+/// k, or why a k Python reads is refused (see `ParsedName::k`).
+type KeptK = Result<i64, String>;
+
 /// The activation and k a row's own columns give (when the rules name such columns and the
 /// cells are neither empty nor an NA spelling); the name grammar gives the rest.
 #[inline]
@@ -239,7 +246,7 @@ fn parts_from_columns<'r, R: Read>(
     file: &str,
     line: u64,
     rules: &RecordRules,
-) -> anyhow::Result<(Option<&'r str>, Option<i64>)> {
+) -> anyhow::Result<(Option<&'r str>, Option<KeptK>)> {
     let activation = match (columns.activation, &rules.columns.activation) {
         (Some(index), Some(key)) => {
             let cell = text(reader.text_field(index), file, line, key)?;
@@ -249,7 +256,7 @@ fn parts_from_columns<'r, R: Read>(
         _ => None,
     };
     let k = match (columns.k, &rules.columns.k) {
-        (Some(index), Some(key)) => integer_field(reader.field(index), file, line, key)?,
+        (Some(index), Some(key)) => integer_field(reader.field(index), file, line, key)?.map(Ok),
         _ => None,
     };
     Ok((activation, k))

@@ -53,6 +53,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     interrupt::check("the artifacts are unchanged")?;
     let mut table = table_of(&settings, &replayed);
     report_notes(&settings, &mut table)?;
+    emit::markdown::check_printable(&table)?;
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
     }

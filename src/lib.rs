@@ -14,6 +14,7 @@ pub mod error;
 pub mod fetch;
 pub mod interrupt;
 pub mod model;
+pub mod pynum;
 pub mod read;
 pub mod store;
 pub mod synth;

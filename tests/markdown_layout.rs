@@ -8,7 +8,7 @@ mod support;
 
 use std::path::PathBuf;
 
-use mdl_fetch::emit::github_table::{render, Cell};
+use mdl_fetch::emit::github_table::{refusal, render, Cell};
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -19,6 +19,8 @@ struct Case {
     name: String,
     headers: Vec<String>,
     rows: Vec<Vec<Cell>>,
+    /// mdl-fetch refuses the table rather than print what tabulate printed.
+    refused: bool,
 }
 
 /// One cell of `cases.json`: ints as JSON integers, text as strings, floats as Python reprs.
@@ -67,7 +69,17 @@ fn load_cases() -> Vec<Case> {
                         .collect()
                 })
                 .collect();
-            Case { name, headers, rows }
+            let refused = match case.get("mdl_fetch").and_then(Value::as_str) {
+                None => false,
+                Some("refuses") => true,
+                Some(other) => panic!("{name}: unknown mdl_fetch {other:?}"),
+            };
+            Case {
+                name,
+                headers,
+                rows,
+                refused,
+            }
         })
         .collect()
 }
@@ -75,14 +87,23 @@ fn load_cases() -> Vec<Case> {
 #[test]
 fn every_case_matches_tabulate_byte_for_byte() {
     let cases = load_cases();
-    assert!(cases.len() >= 10, "cases.json lost its cases");
+    assert!(cases.len() >= 40, "cases.json lost its cases");
+    assert!(cases.iter().filter(|case| case.refused).count() >= 8);
     let mut failures = Vec::new();
     for case in &cases {
         let expected = std::fs::read_to_string(fixtures().join(format!("{}.md", case.name)))
             .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let headers: Vec<&str> = case.headers.iter().map(String::as_str).collect();
+        let refused = refusal(&headers, &case.rows);
+        if refused.is_some() != case.refused {
+            failures.push(format!(
+                "case {}: refused {refused:?}, expected {}",
+                case.name, case.refused
+            ));
+            continue;
+        }
         let actual = render(&headers, &case.rows);
-        if actual != expected {
+        if !case.refused && actual != expected {
             failures.push(format!(
                 "case {}:\n--- tabulate\n{expected}--- mdl-fetch\n{actual}",
                 case.name

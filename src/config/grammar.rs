@@ -2,11 +2,15 @@
 
 use regex::Regex;
 
+use crate::pynum::{self, PyInt};
+
 /// What a name says about its run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedName<'a> {
     pub activation: &'a str,
-    pub k: i64,
+    /// k, or why a k Python reads cannot be kept (a whole number past `i64`): such a run
+    /// is refused, not skipped, as the notebook would have tabulated it.
+    pub k: Result<i64, String>,
     pub dict_size: Option<u64>,
 }
 
@@ -70,7 +74,7 @@ fn parse_split<'a>(
         |index: isize, what: &str| nth(index).ok_or_else(|| too_few_parts(name, separator, index, what));
     let activation = part(activation, "activation")?;
     let k_part = part(k, "k")?;
-    let k = parse_int(k_part).ok_or_else(|| format!("k part {k_part:?} is not an integer"))?;
+    let k = read_k(k_part).ok_or_else(|| format!("k part {k_part:?} is not an integer"))?;
     // Optional, like a non-numeric one: a name without that part still parses.
     let dict_size = dict_size.and_then(nth).and_then(|part| part.trim().parse().ok());
     Ok(ParsedName {
@@ -115,7 +119,7 @@ fn parse_pattern<'a>(name: &'a str, regex: &Regex) -> Result<ParsedName<'a>, Str
         .map(|m| m.as_str())
         .ok_or("the regex matched no activation")?;
     let k_text = caps.name("k").map(|m| m.as_str()).unwrap_or("");
-    let k = parse_int(k_text).ok_or_else(|| format!("k {k_text:?} is not an integer"))?;
+    let k = read_k(k_text).ok_or_else(|| format!("k {k_text:?} is not an integer"))?;
     let dict_size = caps
         .name("dict_size")
         .and_then(|m| m.as_str().trim().parse().ok());
@@ -198,23 +202,26 @@ fn nth_part<'a>(name: &'a str, separator: &str, index: isize) -> Option<&'a str>
     name.split(separator).nth(at)
 }
 
-/// Python's `int(text)` for the cases names use: surrounding blanks, a sign, `_` between digits.
-fn parse_int(text: &str) -> Option<i64> {
-    // The usual part: a few plain digits (18 at most cannot overflow).
-    if (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(text.bytes().fold(0, |n, b| n * 10 + i64::from(b - b'0')));
+/// k as the notebook's `int()` reads it; `None` when Python would raise.
+fn read_k(text: &str) -> Option<Result<i64, String>> {
+    match pynum::int(text)? {
+        PyInt::Small(k) => Some(Ok(k)),
+        PyInt::Big => Some(Err(format!(
+            "k {} is a whole number past the 64-bit range mdl-fetch keeps k in; give k in a column (--column k=KEY) or shorten it in the name",
+            shown_k(text)
+        ))),
     }
-    let text = text.trim();
-    if let Ok(value) = text.parse() {
-        return Some(value);
+}
+
+/// A long k, shown by its ends.
+fn shown_k(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 40 {
+        return format!("{text:?}");
     }
-    let digits = text.trim_start_matches(['+', '-']);
-    let well_placed = !digits.starts_with('_') && !digits.ends_with('_') && !digits.contains("__");
-    if well_placed && digits.contains('_') {
-        text.replace('_', "").parse().ok()
-    } else {
-        None
-    }
+    let head: String = chars[..20].iter().collect();
+    let tail: String = chars[chars.len() - 10..].iter().collect();
+    format!("{head:?}...{tail:?} ({} characters)", chars.len())
 }
 
 /// Reads a layer number from a run name, e.g. the 6 of `blocks.6.hook_resid_pre`.
@@ -261,7 +268,7 @@ mod tests {
             .parse("blocks.6.hook_resid_pre_12288_topk_64_0.0")
             .unwrap();
         assert_eq!(parsed.activation, "topk");
-        assert_eq!(parsed.k, 64);
+        assert_eq!(parsed.k, Ok(64));
         assert!(grammar.parse("topk_64").is_err());
         assert!(grammar
             .parse("a_topk_x_1")
@@ -279,7 +286,7 @@ mod tests {
             dict_size: None,
         };
         let parsed = grammar.parse("a__b___c__1_0__d").unwrap();
-        assert_eq!((parsed.activation, parsed.k), ("_c", 10));
+        assert_eq!((parsed.activation, parsed.k), ("_c", Ok(10)));
         assert_eq!(nth_part("a__b___c__1_0__d", "__", -5), Some("a"));
         assert_eq!(nth_part("a__b___c__1_0__d", "__", -6), None);
         assert_eq!(nth_part("a___b", "__", -1), Some("_b"));
@@ -303,7 +310,7 @@ mod tests {
             pattern.parse("topk-64").unwrap(),
             ParsedName {
                 activation: "topk",
-                k: 64,
+                k: Ok(64),
                 dict_size: None
             }
         );
@@ -316,10 +323,18 @@ mod tests {
 
     #[test]
     fn python_int_rules_for_k() {
-        assert_eq!(parse_int(" +12 "), Some(12));
-        assert_eq!(parse_int("1_024"), Some(1024));
-        assert_eq!(parse_int("1__024"), None);
-        assert_eq!(parse_int("1.0"), None);
+        assert_eq!(read_k(" +12 "), Some(Ok(12)));
+        assert_eq!(read_k("1_024"), Some(Ok(1024)));
+        assert_eq!(read_k("\u{663}"), Some(Ok(3)));
+        assert_eq!(read_k("1__024"), None);
+        assert_eq!(read_k("1.0"), None);
+        let big = read_k("99999999999999999999").unwrap().unwrap_err();
+        assert!(
+            big.contains("\"99999999999999999999\" is a whole number past"),
+            "{big}"
+        );
+        let long = read_k(&"9".repeat(300)).unwrap().unwrap_err();
+        assert!(long.contains("(300 characters)"), "{long}");
         // Plain digits, the fast path, read as the standard library reads them.
         for text in [
             "0",
@@ -327,10 +342,9 @@ mod tests {
             "4096",
             "999999999999999999",
             "9223372036854775807",
-            "9223372036854775808",
             "",
         ] {
-            assert_eq!(parse_int(text), text.parse().ok(), "{text:?}");
+            assert_eq!(read_k(text).and_then(Result::ok), text.parse().ok(), "{text:?}");
         }
     }
 

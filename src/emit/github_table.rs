@@ -1,6 +1,8 @@
 //! The GitHub-markdown table layout Python's `tabulate(..., tablefmt="github")` prints.
 
 use crate::emit::pyfmt;
+use crate::emit::tabulate_text::{self, after_point, strip_ansi, TabType};
+use crate::pynum;
 
 /// A cell as tabulate sees it: its type decides format and alignment.
 #[derive(Debug, Clone, PartialEq)]
@@ -8,6 +10,61 @@ pub enum Cell {
     Int(i64),
     Float(f64),
     Text(String),
+}
+
+impl Cell {
+    /// The type tabulate takes the cell for.
+    fn tab_type(&self) -> TabType {
+        match self {
+            Cell::Int(_) => TabType::Int,
+            Cell::Float(_) => TabType::Float,
+            Cell::Text(text) => tabulate_text::text_type(text),
+        }
+    }
+}
+
+/// A text cell tabulate would print so that the table breaks, or differently with and
+/// without its optional packages: `render` lays it out as tabulate would, but callers
+/// refuse the table instead (see `refusal`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub row: usize,
+    pub column: usize,
+    pub reason: &'static str,
+}
+
+/// The first cell, column by column, whose layout `Refusal` describes.
+pub fn refusal(headers: &[&str], rows: &[Vec<Cell>]) -> Option<Refusal> {
+    (0..headers.len()).find_map(|column| {
+        let kind = column_type(rows.iter().map(|row| &row[column]));
+        rows.iter()
+            .enumerate()
+            .find_map(|(row, cells)| match &cells[column] {
+                Cell::Text(text) => unprintable(text, kind).map(|reason| Refusal { row, column, reason }),
+                _ => None,
+            })
+    })
+}
+
+/// Why tabulate's text for a cell of a column of type `kind` cannot stand in a markdown table.
+pub fn unprintable(text: &str, kind: TabType) -> Option<&'static str> {
+    let shown = format_text(text, kind);
+    if shown.contains('|') {
+        Some("holds a '|', which tabulate prints bare, so the row splits into extra columns")
+    } else if shown.contains(['\n', '\r']) {
+        Some("holds a line break, which tabulate prints as an extra table row")
+    } else if kind.is_numeric() && tabulate_text::has_ansi(text) {
+        Some("is a number in terminal escapes, which tabulate reformats unreliably")
+    } else if strip_ansi(&shown).chars().any(char::is_control) {
+        Some("holds a control character, whose width tabulate takes from the optional wcwidth package, so the layout depends on what is installed")
+    } else {
+        None
+    }
+}
+
+/// `_column_type`: the most generic type of the cells, from `bool` up.
+fn column_type<'a>(cells: impl Iterator<Item = &'a Cell>) -> TabType {
+    cells.map(Cell::tab_type).fold(TabType::Bool, TabType::max)
 }
 
 /// Minimum room tabulate leaves around a header.
@@ -61,10 +118,11 @@ struct Column {
 impl Column {
     fn layout<'a>(header: &str, cells: impl Iterator<Item = &'a Cell>) -> Column {
         let cells: Vec<&Cell> = cells.collect();
-        let numeric = !cells.is_empty() && cells.iter().all(|c| !matches!(c, Cell::Text(_)));
-        let mut texts: Vec<String> = cells.iter().map(|cell| format_cell(cell)).collect();
+        let kind = column_type(cells.iter().copied());
+        let numeric = kind.is_numeric();
+        let mut texts: Vec<String> = cells.iter().map(|cell| format_cell(cell, kind)).collect();
         if numeric {
-            let decimals: Vec<isize> = texts.iter().map(|t| after_point(t)).collect();
+            let decimals: Vec<isize> = texts.iter().map(|t| after_point(&strip_ansi(t))).collect();
             let most = decimals.iter().copied().max().unwrap_or(-1);
             for (text, own) in texts.iter_mut().zip(&decimals) {
                 text.push_str(&" ".repeat((most - own) as usize));
@@ -98,29 +156,25 @@ impl Column {
     }
 }
 
-fn format_cell(cell: &Cell) -> String {
+fn format_cell(cell: &Cell, kind: TabType) -> String {
     match cell {
         Cell::Int(value) => value.to_string(),
         Cell::Float(value) => pyfmt::general(*value),
-        Cell::Text(text) => text.trim().replace('|', "\\|"),
+        Cell::Text(text) => format_text(text, kind),
     }
 }
 
+/// A text cell as tabulate shows it: in a number column as `_format` has it (blanks kept),
+/// else without the blanks `str.strip()` takes.
+fn format_text(text: &str, kind: TabType) -> String {
+    if kind.is_numeric() {
+        tabulate_text::numeric_text(text, kind)
+    } else {
+        pynum::strip(text).to_string()
+    }
+}
+
+/// Columns a text takes: its characters, less tabulate's terminal escapes.
 fn width(text: &str) -> usize {
-    text.chars().count()
-}
-
-/// Digits after the decimal point (or after the `e` when there is none), -1 for integers:
-/// tabulate's `_afterpoint`, quirks included.
-fn after_point(text: &str) -> isize {
-    let text = text.trim_end();
-    if text.parse::<i64>().is_ok() {
-        return -1;
-    }
-    let lower = text.to_ascii_lowercase();
-    let point = lower.rfind('.').or_else(|| lower.rfind('e'));
-    match point {
-        Some(pos) => (text.len() - pos - 1) as isize,
-        None => -1,
-    }
+    strip_ansi(text).chars().count()
 }

@@ -76,8 +76,11 @@ const SHOWN_NAME_CHARS: usize = 60;
 /// The run a row shows, linked to its W&B page when known, and its state.
 fn run_cells(priced: &Priced) -> [Cell; 2] {
     let run = &priced.run;
-    // The name in full is in mdl-table.csv; here it only has to be recognised.
-    let mut name: String = run.name.chars().take(SHOWN_NAME_CHARS).collect();
+    // The name in full is in mdl-table.csv; here it only has to be recognised, and must
+    // not break the table: no '|', line break or control character.
+    let mut name: String = (run.name.chars().take(SHOWN_NAME_CHARS))
+        .map(|c| if c.is_control() || c == '|' { '?' } else { c })
+        .collect();
     if name.len() < run.name.len() {
         name.push('…');
     }

@@ -1,6 +1,6 @@
-//! Export cells read as pandas reads them: names as text, metrics as floats (empty is
-//! missing, `NaN` and `Infinity` as such), layers and dictionary sizes as integers; a cell
-//! that is none of these is a one-line error naming file, line and column.
+//! Export cells read as pandas reads them: names as text, metrics as floats (empty and
+//! pandas' NA spellings are missing, `Infinity` as such), layers and dictionary sizes as
+//! integers; a cell that is none of these is a one-line error naming file, line and column.
 
 use crate::error::{fail, Kind};
 
@@ -15,7 +15,7 @@ pub fn text<'r>(text: Option<&'r str>, file: &str, line: u64, column: &str) -> a
     }
 }
 
-/// A metric cell: empty means missing (NaN); `NaN`, `Infinity`, `-Infinity` are read as such.
+/// A metric cell: empty and the NA spellings mean missing (NaN); `Infinity`, `-inf` are read as such.
 #[inline]
 pub fn number(bytes: &[u8], file: &str, line: u64, column: &str) -> anyhow::Result<f64> {
     if bytes.is_empty() {
@@ -41,7 +41,22 @@ fn column_key(column: &str) -> &str {
     }
 }
 
-/// Parses a float the way pandas reads an export cell (surrounding blanks allowed).
+/// The cells `pandas.read_csv` reads as NaN by default (its `na_values`), besides the empty
+/// one; only the exact text counts (` NA` is not one).
+pub const NA_SPELLINGS: [&str; 18] = [
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+    "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+];
+
+/// True for a cell pandas reads as missing: one of `NA_SPELLINGS`.
+#[cold]
+pub fn is_na(bytes: &[u8]) -> bool {
+    NA_SPELLINGS.iter().any(|na| na.as_bytes() == bytes)
+}
+
+/// Parses a float the way pandas reads an export cell: ASCII blanks around a decimal
+/// allowed, `inf` and `infinity` in any case with a sign (but no blanks), the
+/// `NA_SPELLINGS` as NaN and no other NaN.
 #[inline]
 pub fn parse_float(bytes: &[u8]) -> Option<f64> {
     // The usual cell is a plain decimal: parse its bytes as they are, with no UTF-8 check,
@@ -53,25 +68,36 @@ pub fn parse_float(bytes: &[u8]) -> Option<f64> {
             return Some(value);
         }
     }
-    let text = std::str::from_utf8(bytes).ok()?.trim();
-    match text.parse::<f64>() {
-        Ok(value) => Some(value),
-        Err(_) => match text {
-            "Infinity" | "+Infinity" => Some(f64::INFINITY),
-            "-Infinity" => Some(f64::NEG_INFINITY),
-            _ => None,
-        },
-    }
+    parse_float_slow(bytes)
 }
 
-/// An integer cell such as a layer or a dictionary size; `6.0` counts as 6, empty as absent.
+/// `parse_float` for cells that are not a plain decimal.
+#[cold]
+fn parse_float_slow(bytes: &[u8]) -> Option<f64> {
+    if is_na(bytes) {
+        return Some(f64::NAN);
+    }
+    // pandas' C parser skips C's `isspace` blanks, not Unicode ones (nor `\x1c`).
+    let text = std::str::from_utf8(bytes).ok()?;
+    let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+    let word = !trimmed.bytes().any(|b| b.is_ascii_digit());
+    if word && trimmed.len() != text.len() {
+        return None;
+    }
+    trimmed.parse::<f64>().ok().filter(|value| !value.is_nan())
+}
+
+/// An integer cell such as a layer or a dictionary size; `6.0` counts as 6, empty or an NA
+/// spelling as absent.
 #[inline]
 pub fn integer_field(bytes: &[u8], file: &str, line: u64, column: &str) -> anyhow::Result<Option<i64>> {
     if bytes.is_empty() {
         return Ok(None);
     }
-    let value = parse_float(bytes).filter(|v| v.fract() == 0.0 && v.abs() < 9.0e15);
+    let value = parse_float(bytes).filter(|v| v.is_nan() || (v.fract() == 0.0 && v.abs() < 9.0e15));
     match value {
+        // Only an NA spelling reads as NaN: missing, as an empty cell.
+        Some(value) if value.is_nan() => Ok(None),
         Some(value) => Ok(Some(value as i64)),
         None => {
             let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);

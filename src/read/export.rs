@@ -10,7 +10,7 @@ use crate::error::{fail, Kind};
 use crate::model::project::ProjectRef;
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::skips::{shown, Skips};
-use crate::read::cells::{integer_field, number, text};
+use crate::read::cells::{integer_field, is_na, number, text};
 use crate::read::row_filter::{RowFilter, STATE_COLUMN};
 use crate::read::rows::{RowError, RowReader};
 
@@ -230,9 +230,13 @@ fn run_of<'r, R: Read>(
     .or(parsed.as_ref().and_then(|parsed| parsed.dict_size));
     let (Some(activation), Some(k)) = (
         activation.or(parsed.as_ref().map(|parsed| parsed.activation)),
-        k.or(parsed.as_ref().map(|parsed| parsed.k)).or(Some(0)),
+        (k.or_else(|| parsed.as_ref().map(|parsed| parsed.k.clone()))).or(Some(Ok(0))),
     ) else {
         unreachable!("a name that does not parse is skipped unless a column gives the activation");
+    };
+    let k = match k {
+        Ok(k) => k,
+        Err(why) => return fail(Kind::Input, format!("{file}:{line}: run {}: {why}", shown(name))),
     };
     let metadata =
         |index: Option<usize>| index.map_or("", |index| reader.text_field(index).unwrap_or_default());
@@ -253,8 +257,11 @@ fn run_of<'r, R: Read>(
     }))
 }
 
+/// k, or why a k Python reads is refused (see `ParsedName::k`).
+type KeptK = Result<i64, String>;
+
 /// The activation and k a row's own columns give (when the rules name such columns and the
-/// cells are not empty); the name grammar gives the rest.
+/// cells are neither empty nor an NA spelling); the name grammar gives the rest.
 #[inline]
 fn parts_from_columns<'r, R: Read>(
     reader: &'r RowReader<R>,
@@ -262,15 +269,17 @@ fn parts_from_columns<'r, R: Read>(
     file: &str,
     line: u64,
     rules: &RecordRules,
-) -> anyhow::Result<(Option<&'r str>, Option<i64>)> {
+) -> anyhow::Result<(Option<&'r str>, Option<KeptK>)> {
     let activation = match (columns.activation, &rules.columns.activation) {
         (Some(index), Some(key)) => {
-            Some(text(reader.text_field(index), file, line, key)?).filter(|a| !a.is_empty())
+            let cell = text(reader.text_field(index), file, line, key)?;
+            // Empty, or missing as pandas reads it: the name says the activation.
+            Some(cell).filter(|a| !a.is_empty() && !is_na(a.as_bytes()))
         }
         _ => None,
     };
     let k = match (columns.k, &rules.columns.k) {
-        (Some(index), Some(key)) => integer_field(reader.field(index), file, line, key)?,
+        (Some(index), Some(key)) => integer_field(reader.field(index), file, line, key)?.map(Ok),
         _ => None,
     };
     Ok((activation, k))

@@ -67,7 +67,10 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     staging.commit()?;
     match settings.quiet {
         true => Ok(()),
-        false => print_stdout(&emit::Emitter::render(&emit::markdown::Markdown, &table)),
+        false => {
+            let markdown = emit::Emitter::render(&emit::markdown::Markdown, &table);
+            print_stdout(&(markdown + &emit::report::tolerance_sections(&table)))
+        }
     }
 }
 

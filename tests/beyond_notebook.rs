@@ -189,3 +189,46 @@ fn the_plot_and_report_are_written_beside_the_tables() {
     assert!(frontier.starts_with("layer,activation,error,dl_bits,run,"));
     assert!(frontier.lines().count() > 9);
 }
+
+/// The README's ε showcase, on the bundled fixtures: every group has a run within each ε,
+/// and the ε tables follow the notebook's table on stdout.
+#[test]
+fn the_readme_tolerance_showcase_prints_non_empty_eps_rows_on_stdout() {
+    let work = Workdir::new();
+    let output = work
+        .command()
+        .env("MDL_FETCH_CONFIG_DIR", root().join("config"))
+        .args(["--project", "sae-sweeps", "--offline", "--tolerance", "3e-3"])
+        .args(["--tolerance", "1e-2", "--code", "binomial"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    let table = std::fs::read_to_string(work.join("out/sae-sweeps/mdl-table.md")).unwrap();
+    assert!(printed.starts_with(&table), "{printed}");
+    for eps in ["0.003", "0.01"] {
+        let heading = format!("## MDL at tolerance ε = {eps}: the cheapest run with error ≤ ε");
+        let section = printed
+            .split(&heading)
+            .nth(1)
+            .unwrap_or_else(|| panic!("{heading} missing: {printed}"));
+        let rows = section
+            .lines()
+            .take_while(|line| !line.starts_with("##"))
+            .filter(|line| line.starts_with("|       "))
+            .count();
+        assert_eq!(rows, 9, "{section}");
+    }
+    assert!(!printed.contains("no run ≤ ε"), "{printed}");
+    // Without --tolerance, stdout is the notebook's table alone.
+    let plain = work
+        .command()
+        .env("MDL_FETCH_CONFIG_DIR", root().join("config"))
+        .args(["--project", "sae-sweeps", "--offline", "--out", "plain"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stdout(&plain),
+        std::fs::read_to_string(work.join("plain/mdl-table.md")).unwrap()
+    );
+}

@@ -51,14 +51,7 @@ a row marked `yes` under `> dense` costs more than that.\n",
             "## Smallest error per layer and activation (the notebook's rule)\n"
         );
         out.push_str(&best_table(table));
-        for (index, eps) in table.tolerances.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "\n## MDL at tolerance ε = {}: the cheapest run with error ≤ ε\n",
-                general(*eps)
-            );
-            out.push_str(&tolerance_table(table, index));
-        }
+        out.push_str(&tolerance_sections(table));
         if !table.notes.is_empty() {
             let _ = writeln!(out, "\n## Data notes\n");
             for note in &table.notes {
@@ -68,6 +61,20 @@ a row marked `yes` under `> dense` costs more than that.\n",
         out.push_str("\n![DL against error per layer](frontier.svg)\n");
         out
     }
+}
+
+/// One section per `--tolerance`: its heading and its table (also printed on stdout).
+pub fn tolerance_sections(table: &MdlTable) -> String {
+    let mut out = String::new();
+    for (index, eps) in table.tolerances.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "\n## MDL at tolerance ε = {}: the cheapest run with error ≤ ε\n",
+            general(*eps)
+        );
+        out.push_str(&tolerance_table(table, index));
+    }
+    out
 }
 
 /// The most characters of a run's name the report shows.
@@ -81,7 +88,7 @@ fn run_cells(priced: &Priced) -> [Cell; 2] {
     let mut name: String = (run.name.chars().take(SHOWN_NAME_CHARS))
         .map(|c| if c.is_control() || c == '|' { '?' } else { c })
         .collect();
-    if name.len() < run.name.len() {
+    if run.name.chars().count() > SHOWN_NAME_CHARS {
         name.push('…');
     }
     let name = match run.url() {

@@ -933,6 +933,60 @@ async fn dataset_changes_show_up_live() {
     assert_eq!(edges[0]["node"]["summaryMetrics"], r#"{"l2_loss": Infinity}"#);
 }
 
+#[tokio::test]
+async fn updated_at_moves_with_every_change_and_filters_as_a_time() {
+    let server = FakeWandb::start(FakeConfig::with_dataset(sweep(6)));
+    let ds = server.dataset();
+    let ids: Vec<String> = ds.with(|ds| ds.runs.iter().map(|r| r.name.clone()).collect());
+    let stamp = |name: &str| ds.read().get(name).unwrap().updated_at.clone().unwrap();
+    let newest = ids.iter().map(|n| stamp(n)).max().unwrap();
+    // An eval script rewrites a finished run's summary: updatedAt moves, heartbeatAt not.
+    let heartbeat = ds.read().get(&ids[0]).unwrap().heartbeat_at.clone();
+    assert!(ds.update_run(&ids[0], |run| {
+        run.summary.insert("l2_loss".into(), SummaryValue::Float(0.5));
+    }));
+    assert_eq!(ds.read().get(&ids[0]).unwrap().heartbeat_at, heartbeat);
+    assert!(ds.set_state(&ids[1], "crashed"));
+    assert!(ds.update_run(&ids[2], |run| {
+        run.config.insert("note".into(), json!("x"));
+    }));
+    let changed: Vec<String> = ids[..3].iter().map(|n| stamp(n)).collect();
+    assert!(newest < changed[0] && changed[0] < changed[1] && changed[1] < changed[2]);
+    // A test may set the stamp itself (an old record, a lagging replica).
+    assert!(ds.update_run(&ids[3], |run| run.updated_at = Some("2025-01-01T00:00:01".into())));
+    assert!(!ds.update_run("nosuchrun", |_| {}));
+
+    let q = r#"query($f: JSONString) { project(name: "fake-project") { runs(filters: $f) { edges { node { name updatedAt } } } } }"#;
+    let cases = [
+        (json!({"updatedAt": {"$gt": newest}}), &ids[..3]),
+        (
+            json!({"updatedAt": {"$gte": format!("{}Z", changed[1])}}),
+            &ids[1..3],
+        ),
+        (
+            json!({"updated_at": {"$gt": format!("{}.5", changed[1])}}),
+            &ids[2..3],
+        ),
+        (
+            json!({"updatedAt": {"$lt": "2025-01-01T00:00:01.5Z"}}),
+            &ids[3..4],
+        ),
+    ];
+    for (filter, want) in cases {
+        let v = gql(&server, q, json!({"f": filter.to_string()})).await;
+        let nodes: Vec<Value> = v["data"]["project"]["runs"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{filter}: {v}"))
+            .iter()
+            .map(|e| e["node"].clone())
+            .collect();
+        assert_eq!(names(&nodes), want, "{filter}");
+        for node in &nodes {
+            assert_eq!(node["updatedAt"], stamp(node["name"].as_str().unwrap()));
+        }
+    }
+}
+
 #[test]
 fn works_from_sync_code_and_stops_on_drop() {
     let server = FakeWandb::start(FakeConfig::default());

@@ -20,6 +20,9 @@ pub struct FakeRun {
     /// `2025-03-27T13:59:12` (UTC, no zone).
     pub created_at: String,
     pub heartbeat_at: Option<String>,
+    /// When the run's record last changed (state, summary, config), as W&B's `updatedAt`:
+    /// moved forward by `set_state`, `set_summary` and `update_run`.
+    pub updated_at: Option<String>,
     pub config: BTreeMap<String, serde_json::Value>,
     pub summary: BTreeMap<String, SummaryValue>,
     pub tags: Vec<String>,
@@ -40,6 +43,7 @@ impl FakeRun {
             state: "finished".into(),
             created_at: created_at.into(),
             heartbeat_at: Some(created_at.into()),
+            updated_at: Some(created_at.into()),
             config: BTreeMap::new(),
             summary: BTreeMap::new(),
             tags: Vec::new(),
@@ -95,12 +99,20 @@ impl Dataset {
 
     /// Appends a run (its timestamps move the clock forward).
     pub fn push(&mut self, run: FakeRun) {
-        for ts in std::iter::once(&run.created_at).chain(run.heartbeat_at.as_ref()) {
-            if let Some(t) = parse_timestamp(ts) {
-                self.clock = self.clock.max(t);
-            }
-        }
+        self.see(&run);
         self.runs.push(run);
+    }
+
+    /// Moves the clock up to the run's timestamps.
+    fn see(&mut self, run: &FakeRun) {
+        let stamps = [
+            Some(&run.created_at),
+            run.heartbeat_at.as_ref(),
+            run.updated_at.as_ref(),
+        ];
+        for t in stamps.into_iter().flatten().filter_map(|ts| parse_timestamp(ts)) {
+            self.clock = self.clock.max(t);
+        }
     }
 
     /// A timestamp one second after every timestamp seen so far (strictly increasing).
@@ -127,30 +139,47 @@ impl Dataset {
             .filter(move |r| r.layer().is_some_and(|l| layers.contains(&l)))
     }
 
-    /// Sets a run's state and bumps its `heartbeat_at`; false when no such run.
+    /// Sets a run's state, as its process would: `heartbeat_at` and `updated_at` move to now;
+    /// false when no such run.
     pub fn set_state(&mut self, name: &str, state: &str) -> bool {
-        let now = self.next_timestamp();
-        match self.get_mut(name) {
-            Some(run) => {
-                run.state = state.into();
-                run.heartbeat_at = Some(now);
-                true
-            }
-            None => false,
-        }
+        self.beat(name, |run| run.state = state.into())
     }
 
-    /// Sets one summary key and bumps `heartbeat_at`; false when no such run.
+    /// Sets one summary key, as a running process would: `heartbeat_at` and `updated_at`
+    /// move to now; false when no such run. (An eval script's later change to a finished
+    /// run moves only `updated_at`: `update_run`.)
     pub fn set_summary(&mut self, name: &str, key: &str, value: SummaryValue) -> bool {
-        let now = self.next_timestamp();
-        match self.get_mut(name) {
-            Some(run) => {
-                run.summary.insert(key.into(), value);
-                run.heartbeat_at = Some(now);
-                true
-            }
-            None => false,
+        self.beat(name, |run| {
+            run.summary.insert(key.into(), value);
+        })
+    }
+
+    /// `update_run`, then `heartbeat_at` = `updated_at`.
+    fn beat(&mut self, name: &str, f: impl FnOnce(&mut FakeRun)) -> bool {
+        if !self.update_run(name, f) {
+            return false;
         }
+        let run = self.get_mut(name).expect("just updated");
+        run.heartbeat_at = run.updated_at.clone();
+        true
+    }
+
+    /// Applies `f` to the named run (its state, summary, config...), then stamps the record
+    /// as changed now (`updated_at`, as W&B's server does on every write), unless `f` set
+    /// `updated_at` itself; false when no such run.
+    pub fn update_run(&mut self, name: &str, f: impl FnOnce(&mut FakeRun)) -> bool {
+        let now = self.next_timestamp();
+        let Some(run) = self.get_mut(name) else {
+            return false;
+        };
+        let before = run.updated_at.clone();
+        f(run);
+        if run.updated_at == before {
+            run.updated_at = Some(now);
+        }
+        let stamp = run.updated_at.as_deref().and_then(parse_timestamp);
+        self.clock = self.clock.max(stamp.unwrap_or(0));
+        true
     }
 
     pub fn remove(&mut self, name: &str) -> Option<FakeRun> {
@@ -222,15 +251,10 @@ impl DatasetHandle {
         self.write().remove(name)
     }
 
-    /// Applies `f` to the named run; false when no such run.
+    /// Applies `f` to the named run and stamps it as changed (see `Dataset::update_run`);
+    /// false when no such run.
     pub fn update_run(&self, name: &str, f: impl FnOnce(&mut FakeRun)) -> bool {
-        match self.write().get_mut(name) {
-            Some(run) => {
-                f(run);
-                true
-            }
-            None => false,
-        }
+        self.write().update_run(name, f)
     }
 }
 

@@ -21,6 +21,7 @@ pub enum Field {
     State,
     CreatedAt,
     HeartbeatAt,
+    UpdatedAt,
     Tags,
     Group,
     JobType,
@@ -101,7 +102,14 @@ fn compile(v: &J) -> Result<Filter, String> {
                 });
             }
             op if op.starts_with('$') => return Err(format!("invalid filters: unknown operator {op}")),
-            _ => parts.push(Filter::Field(parse_field(k)?, compile_conds(val)?)),
+            _ => {
+                let field = parse_field(k)?;
+                let mut conds = compile_conds(val)?;
+                if field.is_time() {
+                    conds.iter_mut().for_each(Cond::drop_zone);
+                }
+                parts.push(Filter::Field(field, conds));
+            }
         }
     }
     Ok(match parts.len() {
@@ -117,6 +125,7 @@ fn parse_field(k: &str) -> Result<Field, String> {
         "state" => Field::State,
         "createdAt" | "created_at" => Field::CreatedAt,
         "heartbeatAt" | "heartbeat_at" => Field::HeartbeatAt,
+        "updatedAt" | "updated_at" => Field::UpdatedAt,
         "tags" => Field::Tags,
         "group" => Field::Group,
         "jobType" | "job_type" => Field::JobType,
@@ -135,6 +144,33 @@ fn parse_field(k: &str) -> Result<Field, String> {
             }
         }
     })
+}
+
+impl Field {
+    /// A timestamp, stored as `2025-03-27T13:59:12` (UTC, no zone).
+    fn is_time(&self) -> bool {
+        matches!(self, Field::CreatedAt | Field::HeartbeatAt | Field::UpdatedAt)
+    }
+}
+
+impl Cond {
+    /// Reads `2025-03-27T13:59:12Z` as the UTC time it names, as the server parses it:
+    /// stored timestamps carry no zone, so the `Z` goes. (Fractions compare in place.)
+    fn drop_zone(&mut self) {
+        let drop = |v: &mut V| {
+            if let V::Str(s) = v {
+                if let Some(bare) = s.strip_suffix('Z') {
+                    *s = bare.to_string();
+                }
+            }
+        };
+        match self {
+            Cond::Eq(v) | Cond::Ne(v) | Cond::Gt(v) | Cond::Gte(v) | Cond::Lt(v) | Cond::Lte(v) => drop(v),
+            Cond::In(vs) | Cond::Nin(vs) => vs.iter_mut().for_each(drop),
+            Cond::Not(cs) => cs.iter_mut().for_each(Cond::drop_zone),
+            Cond::Exists(_) | Cond::Regex(_) => {}
+        }
+    }
 }
 
 fn compile_conds(v: &J) -> Result<Vec<Cond>, String> {
@@ -209,6 +245,7 @@ fn field_value(run: &FakeRun, field: &Field) -> Option<V> {
         Field::State => Some(V::Str(run.state.clone())),
         Field::CreatedAt => Some(V::Str(run.created_at.clone())),
         Field::HeartbeatAt => opt_str(&run.heartbeat_at),
+        Field::UpdatedAt => opt_str(&run.updated_at),
         Field::Tags => Some(V::List(run.tags.iter().map(|t| V::Str(t.clone())).collect())),
         Field::Group => opt_str(&run.group),
         Field::JobType => opt_str(&run.job_type),

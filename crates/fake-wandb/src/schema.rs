@@ -301,6 +301,11 @@ impl Run {
         self.run.heartbeat_at.as_deref()
     }
 
+    /// When the run's record last changed (`2025-03-27T13:59:12`, UTC, no zone).
+    async fn updated_at(&self) -> Option<&str> {
+        self.run.updated_at.as_deref()
+    }
+
     /// `{"key": {"value": v, "desc": null}, ...}`, only `keys` when given.
     async fn config(&self, keys: Option<Vec<String>>) -> Option<JsonString> {
         let mut out = String::from("{");

@@ -246,6 +246,8 @@ fn make_run(
         };
         s.insert(format!("metrics/feature_density_{i}"), v.into());
     }
+    // A finished run's record last changed when it ended.
     run.heartbeat_at = Some(format_timestamp(created + runtime as i64));
+    run.updated_at = run.heartbeat_at.clone();
     run
 }

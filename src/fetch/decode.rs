@@ -167,6 +167,9 @@ pub struct RunNode {
     pub state: Option<String>,
     #[serde(rename = "createdAt")]
     pub created_at: String,
+    /// When the run's record last changed; null on some servers.
+    #[serde(rename = "updatedAt", default)]
+    pub updated_at: Option<String>,
     #[serde(default, deserialize_with = "json_string")]
     pub config: Map<String, Value>,
     #[serde(rename = "summaryMetrics", default, deserialize_with = "json_string")]

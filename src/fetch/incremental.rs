@@ -1,48 +1,80 @@
-//! `--incremental`: reuse the cached runs that were finished at the last fetch and ask the
-//! server only for runs created since then (with a safety margin) or unfinished then.
+//! `--incremental`: reuse the cached runs no change has touched since the last fetch, and
+//! ask the server only for the layer's runs created or updated since then (less a safety
+//! margin, see `watermark`) or unfinished then. The caller checks the merge against the
+//! server's count of the layer.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::path::Path;
+use std::time::SystemTime;
 
 use serde_json::{json, Value};
 
 use super::columns::{CacheLayout, CREATED, ID, STATE};
 use super::pager::{FetchContext, Fetched};
-use crate::store::cache;
-
-/// How far before the newest cached run the "created since" filter starts, for runs the
-/// server had not yet made visible at the last fetch.
-pub const SAFETY_MARGIN: Duration = Duration::from_secs(3600);
+use super::watermark;
+use crate::store::cache::{self, CachedLayer};
 
 /// One layer as the cache has it.
 pub struct PreviousLayer {
     rows: Vec<Vec<String>>,
+    /// The newest cached run's creation time.
+    newest_created: SystemTime,
+    /// Every change the server stamped before this is in `rows`.
+    pub watermark: SystemTime,
 }
 
-/// The cached rows of `layer`, when the cache exists and was fetched with the same filter
-/// and columns; otherwise `None` (a full fetch).
+/// The cached rows of `layer`, when the cache has them, fetched with the same filter and
+/// columns, with a watermark; otherwise `None`: a full fetch (which `-v` explains when
+/// the watermark is what is missing).
 pub fn previous_layer(
     ctx: &FetchContext<'_>,
     layer: i64,
     filters: &str,
 ) -> anyhow::Result<Option<PreviousLayer>> {
-    if !ctx.cache_dir.join(cache::MANIFEST).is_file() {
+    let Some(entry) = cached_entry(ctx.cache_dir, layer, filters)? else {
+        return Ok(None);
+    };
+    let Some(watermark) = entry.watermark.as_deref().and_then(watermark::parse) else {
+        if ctx.settings.verbose >= 1 {
+            ctx.progress.println(&format!(
+                "layer {layer}: the cache records no update watermark (an older mdl-fetch wrote it, or the server sent no updatedAt); fetching the layer in full"
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(rows) = cached_rows(&ctx.cache_dir.join(&entry.file), &ctx.layout.header())? else {
+        return Ok(None);
+    };
+    let newest_created = rows
+        .iter()
+        .filter_map(|row| watermark::parse(&row[CREATED]))
+        .max();
+    Ok(newest_created.map(|newest_created| PreviousLayer {
+        rows,
+        newest_created,
+        watermark,
+    }))
+}
+
+/// The cache manifest's entry for `layer` fetched with `filters`.
+fn cached_entry(dir: &Path, layer: i64, filters: &str) -> anyhow::Result<Option<CachedLayer>> {
+    if !dir.join(cache::MANIFEST).is_file() {
         return Ok(None);
     }
-    let (manifest, _) = cache::load(ctx.cache_dir)?;
-    let Some(entry) = manifest
+    let (manifest, _) = cache::load(dir)?;
+    Ok(manifest
         .layers
-        .iter()
-        .find(|l| l.layer == layer && l.filters == filters)
-    else {
+        .into_iter()
+        .find(|l| l.layer == layer && l.filters == filters))
+}
+
+/// The rows of the cache export at `path`; `None` when it cannot be read, has another
+/// header than `header`, or has no rows.
+fn cached_rows(path: &Path, header: &[&str]) -> anyhow::Result<Option<Vec<Vec<String>>>> {
+    let Ok(mut reader) = csv::Reader::from_path(path) else {
         return Ok(None);
     };
-    let mut reader = match csv::Reader::from_path(ctx.cache_dir.join(&entry.file)) {
-        Ok(reader) => reader,
-        Err(_) => return Ok(None),
-    };
-    let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
-    if header != ctx.layout.header() {
+    if reader.headers()?.iter().ne(header.iter().copied()) {
         return Ok(None);
     }
     let mut rows = Vec::new();
@@ -50,10 +82,7 @@ pub fn previous_layer(
         let Ok(record) = record else { return Ok(None) };
         rows.push(record.iter().map(str::to_string).collect());
     }
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(PreviousLayer { rows }))
+    Ok((!rows.is_empty()).then_some(rows))
 }
 
 impl PreviousLayer {
@@ -65,16 +94,13 @@ impl PreviousLayer {
             .collect()
     }
 
-    /// `filters` narrowed to runs created after (newest cached − margin) or unfinished then.
+    /// `filters` narrowed to the runs created after the newest cached one, or updated after
+    /// the watermark (each less the margin), or unfinished at the last fetch.
     pub fn refresh_filter(&self, filters: &str) -> anyhow::Result<String> {
-        let newest = self
-            .rows
-            .iter()
-            .map(|row| row[CREATED].as_str())
-            .max()
-            .unwrap_or_default();
-        let since = minus_margin(newest);
-        let mut changed = vec![json!({ "createdAt": { "$gt": since } })];
+        let mut changed = vec![
+            json!({ "createdAt": { "$gt": watermark::minus_margin(self.newest_created) } }),
+            json!({ "updatedAt": { "$gt": watermark::minus_margin(self.watermark) } }),
+        ];
         let unfinished = self.unfinished_ids();
         if !unfinished.is_empty() {
             changed.push(json!({ "name": { "$in": unfinished } }));
@@ -83,8 +109,8 @@ impl PreviousLayer {
         Ok(json!({ "$and": [base, { "$or": changed }] }).to_string())
     }
 
-    /// The cache's finished runs that were not fetched again, plus everything fetched;
-    /// returns the rows and how many came from the cache.
+    /// The cache's finished runs that were not fetched again, plus everything fetched, in
+    /// the cache's order; returns the rows and how many came from the cache.
     pub fn merge(self, fetched: Fetched) -> (Vec<Vec<String>>, u64) {
         let mut rows = fetched.rows;
         let mut reused = 0;
@@ -100,29 +126,54 @@ impl PreviousLayer {
     }
 }
 
-/// `createdAt - SAFETY_MARGIN`, in W&B's format (UTC, no zone); the text itself if unreadable.
-fn minus_margin(created: &str) -> String {
-    let trimmed = created.trim_end_matches('Z');
-    match humantime::parse_rfc3339_weak(trimmed) {
-        Ok(time) => {
-            let earlier = time.checked_sub(SAFETY_MARGIN).unwrap_or(time);
-            humantime::format_rfc3339_seconds(earlier)
-                .to_string()
-                .trim_end_matches('Z')
-                .to_string()
-        }
-        Err(_) => String::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn row(id: &str, state: &str, created: &str) -> Vec<String> {
+        [id, id, state, created].map(String::from).to_vec()
+    }
+
+    fn previous() -> PreviousLayer {
+        PreviousLayer {
+            rows: vec![
+                row("a", "finished", "2025-03-27T10:00:00"),
+                row("b", "running", "2025-03-27T11:00:00"),
+            ],
+            newest_created: watermark::parse("2025-03-27T11:00:00").unwrap(),
+            watermark: watermark::parse("2025-03-27T13:30:05").unwrap(),
+        }
+    }
+
     #[test]
-    fn the_margin_reaches_an_hour_back_in_wandb_format() {
-        assert_eq!(minus_margin("2025-03-27T13:59:12"), "2025-03-27T12:59:12");
-        assert_eq!(minus_margin("2025-03-27T00:30:00.123456Z"), "2025-03-26T23:30:00");
-        assert_eq!(minus_margin("yesterday"), "");
+    fn the_refresh_asks_for_new_updated_and_unfinished_runs_of_the_layer() {
+        let filter = previous()
+            .refresh_filter(r#"{"config.layer":{"$in":[6]}}"#)
+            .unwrap();
+        let expected = json!({"$and": [{"config.layer": {"$in": [6]}}, {"$or": [
+            {"createdAt": {"$gt": "2025-03-27T10:00:00"}},
+            {"updatedAt": {"$gt": "2025-03-27T12:30:05"}},
+            {"name": {"$in": ["b"]}},
+        ]}]});
+        assert_eq!(serde_json::from_str::<Value>(&filter).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_merge_prefers_fetched_rows_and_drops_unfinished_ones_not_fetched() {
+        let fetched = Fetched {
+            rows: vec![row("c", "finished", "2025-03-27T09:00:00")],
+            ids: HashSet::from(["c".to_string()]),
+            run_count: 1,
+            newest_update: None,
+        };
+        let (rows, reused) = previous().merge(fetched);
+        assert_eq!(
+            rows,
+            [
+                row("c", "finished", "2025-03-27T09:00:00"),
+                row("a", "finished", "2025-03-27T10:00:00")
+            ]
+        );
+        assert_eq!(reused, 1);
     }
 }

@@ -2,6 +2,7 @@
 //! sorted canonically and staged as a cache export, handed on to be read at once.
 
 use std::io::BufWriter;
+use std::time::{Instant, SystemTime};
 
 use tempfile::NamedTempFile;
 
@@ -9,26 +10,30 @@ use super::columns::CacheLayout;
 use super::incremental::{self, PreviousLayer};
 use super::pager::{count_runs, fetch_runs, FetchContext};
 use super::query::layer_filter;
+use super::watermark;
 use crate::config::export_spec::ExportSpec;
 use crate::store::cache::{self, StagedLayer};
 use crate::store::digest::DigestWriter;
+
+/// A layer's runs as cache rows, with what the cache manifest records of them.
+struct LayerRuns {
+    rows: Vec<Vec<String>>,
+    run_count: u64,
+    reused: u64,
+    watermark: Option<SystemTime>,
+}
 
 /// Fetches `layer`, the `index`-th (only what changed since the cache, with
 /// `--incremental`), stages it, and hands the staged export to `ctx.staged`.
 pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> anyhow::Result<StagedLayer> {
     let settings = ctx.settings;
     let filters = layer_filter(&settings.rules.columns.layer, &[layer], &settings.fetch.runs);
-    let previous = match settings.fetch.incremental {
-        true => incremental::previous_layer(ctx, layer, &filters)?,
-        false => None,
-    };
-    let (rows, run_count, reused) = match previous {
-        Some(previous) => refresh(ctx, layer, &filters, previous).await?,
-        None => {
-            let fetched = fetch_runs(ctx, layer, &filters).await?;
-            (fetched.rows, fetched.run_count, 0)
-        }
-    };
+    let LayerRuns {
+        rows,
+        run_count,
+        reused,
+        watermark,
+    } = layer_runs(ctx, layer, &filters).await?;
     let file = cache::temp_file(ctx.cache_dir)?;
     let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
     // Off the async workers: sorting, writing and syncing a layer must not hold up the
@@ -41,20 +46,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
             "layer {layer}: {runs} runs (server counted {run_count}; {reused} reused from the cache)"
         ));
     }
-    let committed = ctx.cache_dir.join(cache::file_name(layer, &sha256));
-    let to_sync = file
-        .reopen()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.path().display()))?;
-    (ctx.staged)(
-        index,
-        ExportSpec {
-            layer: Some(layer),
-            path: file.path().to_path_buf(),
-            label: Some(ctx.site.label(&committed)),
-            project: Some(std::sync::Arc::clone(ctx.project)),
-        },
-        to_sync,
-    );
+    hand_over(ctx, index, layer, &file, &sha256)?;
     Ok(StagedLayer {
         file,
         layer,
@@ -62,8 +54,31 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
         runs,
         run_count,
         reused,
+        watermark: watermark.map(watermark::format),
         sha256,
     })
+}
+
+/// Hands the staged export of `layer` to `ctx.staged`, under the name it will have.
+fn hand_over(
+    ctx: &FetchContext<'_>,
+    index: usize,
+    layer: i64,
+    file: &NamedTempFile,
+    sha256: &str,
+) -> anyhow::Result<()> {
+    let committed = ctx.cache_dir.join(cache::file_name(layer, sha256));
+    let to_sync = file
+        .reopen()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.path().display()))?;
+    let spec = ExportSpec {
+        layer: Some(layer),
+        path: file.path().to_path_buf(),
+        label: Some(ctx.site.label(&committed)),
+        project: Some(std::sync::Arc::clone(ctx.project)),
+    };
+    (ctx.staged)(index, spec, to_sync);
+    Ok(())
 }
 
 /// Writes a layer's rows, in canonical order, to its temp file in the cache, digesting them
@@ -96,20 +111,56 @@ fn stage(
     Ok((file, rows.len() as u64, crate::store::digest::hex(&sha256)))
 }
 
-/// Incremental: fetch what is new or was unfinished, keep the rest from the cache, and
-/// check the result against the server's full count (falling back to a full fetch).
+/// The layer's runs: with `--incremental` and a cache to start from, what changed merged
+/// over the cache; else all of them.
+async fn layer_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<LayerRuns> {
+    let previous = match ctx.settings.fetch.incremental {
+        true => incremental::previous_layer(ctx, layer, filters)?,
+        false => None,
+    };
+    match previous {
+        Some(previous) => refresh(ctx, layer, filters, previous).await,
+        None => full(ctx, layer, filters).await,
+    }
+}
+
+/// Every run of the layer, and the watermark the fetch leaves.
+async fn full(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<LayerRuns> {
+    let started = Instant::now();
+    let fetched = fetch_runs(ctx, layer, filters).await?;
+    Ok(LayerRuns {
+        watermark: watermark::after_fetch(fetched.newest_update, started.elapsed()),
+        rows: fetched.rows,
+        run_count: fetched.run_count,
+        reused: 0,
+    })
+}
+
+/// Incremental: fetch what is new, changed or was unfinished, keep the rest from the cache,
+/// and check the result against the server's full count. The merge holds every run the
+/// server has (a run not fetched again is unchanged since the cache had it), so a count
+/// that differs means a cached run is gone from the layer (deleted, or moved out of the
+/// filter): then the layer is fetched in full.
 async fn refresh(
     ctx: &FetchContext<'_>,
     layer: i64,
     filters: &str,
     previous: PreviousLayer,
-) -> anyhow::Result<(Vec<Vec<String>>, u64, u64)> {
+) -> anyhow::Result<LayerRuns> {
+    let started = Instant::now();
     let refresh_filter = previous.refresh_filter(filters)?;
     let fetched = fetch_runs(ctx, layer, &refresh_filter).await?;
     let total = count_runs(ctx, layer, filters).await?;
+    let mark = watermark::after_fetch(fetched.newest_update, started.elapsed());
+    let watermark = mark.max(Some(previous.watermark));
     let (rows, reused) = previous.merge(fetched);
     if rows.len() as u64 == total {
-        return Ok((rows, total, reused));
+        return Ok(LayerRuns {
+            rows,
+            run_count: total,
+            reused,
+            watermark,
+        });
     }
     if ctx.settings.verbose >= 1 {
         ctx.progress.println(&format!(
@@ -117,6 +168,5 @@ async fn refresh(
             rows.len()
         ));
     }
-    let full = fetch_runs(ctx, layer, filters).await?;
-    Ok((full.rows, full.run_count, 0))
+    full(ctx, layer, filters).await
 }

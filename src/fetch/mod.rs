@@ -15,6 +15,7 @@ pub mod progress;
 pub mod query;
 pub mod retry;
 pub mod secret;
+pub mod watermark;
 
 use futures::{StreamExt, TryStreamExt};
 

@@ -3,6 +3,7 @@
 //! cache rows made from the nodes' config and summary texts.
 
 use std::borrow::Cow;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use serde::Deserialize;
@@ -14,6 +15,7 @@ use super::columns::{CacheLayout, NodeFields};
 use super::decode::{
     decode_borrowed, decode_data, json_object_text, DecodeError, PageInfo, RunNode, RunsData,
 };
+use super::watermark;
 
 /// A runs page; `project` is `None` when the server says there is no such project.
 pub struct Page<'a> {
@@ -77,6 +79,8 @@ struct NodeText<'a> {
     state: Option<Cow<'a, str>>,
     #[serde(rename = "createdAt", borrow)]
     created_at: Cow<'a, str>,
+    #[serde(rename = "updatedAt", default, borrow)]
+    updated_at: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     config: Option<Cow<'a, str>>,
     #[serde(rename = "summaryMetrics", default, borrow)]
@@ -91,6 +95,8 @@ pub struct Head {
     pub last_cursor: Option<String>,
     /// The run ids of the page's edges, in order.
     pub names: Vec<String>,
+    /// The newest `updatedAt` of the page's runs.
+    pub newest_update: Option<SystemTime>,
 }
 
 /// The cache rows of every edge of a page, in order, being made.
@@ -123,6 +129,7 @@ pub fn read(
             page_info: project.page_info.clone(),
             last_cursor: project.last_cursor.clone(),
             names,
+            newest_update: project.newest_update(),
         })));
         project.rows(&layout)
     });
@@ -168,6 +175,14 @@ impl PageProject<'_> {
         match &self.nodes {
             Nodes::Text(nodes) => nodes.iter().map(|node| node.name.as_ref()).collect(),
             Nodes::Decoded(nodes) => nodes.iter().map(|node| node.name.as_str()).collect(),
+        }
+    }
+
+    /// The newest readable `updatedAt` of the page's runs.
+    pub fn newest_update(&self) -> Option<SystemTime> {
+        match &self.nodes {
+            Nodes::Text(nodes) => watermark::newest(nodes.iter().map(|node| node.updated_at.as_deref())),
+            Nodes::Decoded(nodes) => watermark::newest(nodes.iter().map(|node| node.updated_at.as_deref())),
         }
     }
 
@@ -225,6 +240,7 @@ fn parse(node: NodeText<'_>) -> Result<RunNode, String> {
         display_name: node.display_name.map(Cow::into_owned),
         state: node.state.map(Cow::into_owned),
         created_at: node.created_at.into_owned(),
+        updated_at: node.updated_at.map(Cow::into_owned),
     })
 }
 
@@ -245,14 +261,18 @@ mod tests {
     fn the_quick_decode_gives_the_rows_of_the_full_one() {
         let text = br#"{"data": {"project": {"runCount": 2, "runs": {"pageInfo": {"hasNextPage": false, "endCursor": "e"},
             "edges": [{"node": {"name": "a1", "displayName": "blocks.6_topk_8", "state": "finished",
-            "createdAt": "2023-11-05T17:46:35", "config": "{\"layer\": {\"value\": 6}, \"dict_size\": {\"value\": 12288, \"desc\": null}}",
+            "createdAt": "2023-11-05T17:46:35", "updatedAt": "2023-11-06T08:00:00.5Z", "config": "{\"layer\": {\"value\": 6}, \"dict_size\": {\"value\": 12288, \"desc\": null}}",
             "summaryMetrics": "{\"l0_norm\": NaN, \"val\": {\"min\": 0.25}, \"loss\": 1e-7}"}},
             {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
         let objects = br#"{"data": {"project": {"runCount": 2, "runs": {"pageInfo": {"hasNextPage": false, "endCursor": "e"},
             "edges": [{"node": {"name": "a1", "displayName": "blocks.6_topk_8", "state": "finished",
-            "createdAt": "2023-11-05T17:46:35", "config": {"layer": {"value": 6}, "dict_size": {"value": 12288, "desc": null}},
+            "createdAt": "2023-11-05T17:46:35", "updatedAt": "2023-11-06T08:00:00.5Z", "config": {"layer": {"value": 6}, "dict_size": {"value": 12288, "desc": null}},
             "summaryMetrics": {"l0_norm": "NaN", "val": {"min": 0.25}, "loss": 1e-7}}},
             {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
+        let newest = |body| decode(body).unwrap().project.unwrap().newest_update();
+        let updated = super::watermark::parse("2023-11-06T08:00:00.5");
+        assert!(updated.is_some());
+        assert_eq!((newest(text), newest(objects)), (updated, updated));
         // "val.min" takes the general path, "loss" the quick one for the JSON texts.
         for (summary, cell) in [("val.min", "0.25"), ("loss", "0.0000001")] {
             let quick = page_rows(text, summary).unwrap();

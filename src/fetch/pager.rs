@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::time::SystemTime;
 
 use super::client::GraphQlClient;
 use super::columns::CacheLayout;
@@ -39,6 +40,8 @@ pub struct Fetched {
     pub rows: Vec<Vec<String>>,
     pub ids: HashSet<String>,
     pub run_count: u64,
+    /// The newest `updatedAt` among them.
+    pub newest_update: Option<SystemTime>,
 }
 
 /// How many runs match `filters` right now.
@@ -76,6 +79,7 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         rows: Vec::new(),
         ids: HashSet::new(),
         run_count: 0,
+        newest_update: None,
     };
     let asker = Asker { ctx, layer, filters };
     let mut walk = CursorWalk::default();
@@ -102,6 +106,7 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
             fetched.run_count = head.run_count.unwrap_or(0);
             bar.set_length(fetched.run_count);
         }
+        fetched.newest_update = fetched.newest_update.max(head.newest_update);
         let before = fetched.ids.len();
         let keep: Vec<bool> = (head.names.into_iter())
             .map(|name| fetched.ids.insert(name))

@@ -25,7 +25,8 @@ impl Projection {
     }
 }
 
-/// The runs query, one page at a time. `runCount` is asked only with `$withCount`, and each
+/// The runs query, one page at a time: each run's id, names, state, creation and last
+/// change (`updatedAt`, for `--incremental`'s watermark) and projected keys. `runCount` is asked only with `$withCount`, and each
 /// edge's `cursor` only with `$edgeCursors`: `pageInfo.endCursor` names the next page, so
 /// per-edge cursors (a fifth of a page's bytes) are asked for only from a server that
 /// leaves `endCursor` out.
@@ -43,7 +44,7 @@ $order: String, $filters: JSONString, $withCount: Boolean!, $edgeCursors: Boolea
   project(name: $project, entityName: $entity) {{
     runCount(filters: $filters) @include(if: $withCount)
     runs(filters: $filters, after: $cursor, first: $perPage, order: $order) {{
-      edges {{ node {{ name displayName state createdAt config(keys: [{}]) summaryMetrics(keys: [{}]) }} cursor @include(if: $edgeCursors) }}
+      edges {{ node {{ name displayName state createdAt updatedAt config(keys: [{}]) summaryMetrics(keys: [{}]) }} cursor @include(if: $edgeCursors) }}
       pageInfo {{ endCursor hasNextPage }}
     }}
   }}

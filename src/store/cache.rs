@@ -59,6 +59,11 @@ pub struct CachedLayer {
     /// Runs kept from the previous cache by `--incremental`.
     #[serde(default)]
     pub reused: u64,
+    /// W&B time (`2025-03-27T13:59:12`) before which every change the server made to the
+    /// layer's runs is in the file (see `fetch::watermark`); `--incremental` asks for runs
+    /// updated since. `None` from older versions, or when no run had an `updatedAt`.
+    #[serde(default)]
+    pub watermark: Option<String>,
     pub sha256: String,
 }
 
@@ -182,6 +187,8 @@ pub struct StagedLayer {
     pub runs: u64,
     pub run_count: u64,
     pub reused: u64,
+    /// See `CachedLayer::watermark`.
+    pub watermark: Option<String>,
     /// Hex sha256 of the file, taken as it was written.
     pub sha256: String,
 }
@@ -231,6 +238,7 @@ fn rename_into_place(
             runs: layer.runs,
             run_count: layer.run_count,
             reused: layer.reused,
+            watermark: layer.watermark,
             sha256,
         });
     }

@@ -4,7 +4,6 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -58,10 +57,6 @@ fn fetch(work: &Workdir, server: &FakeWandb, key: &str, extra: &[&str]) -> Outpu
             "4",
         ]);
     command.args(extra).output().unwrap()
-}
-
-fn read(path: impl AsRef<Path>) -> Vec<u8> {
-    std::fs::read(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
 }
 
 fn ok(output: &Output) {

@@ -1,10 +1,8 @@
-//! Unattended regeneration: deterministic bytes, `--check`, quiet writes, the manifest,
-//! one writer per folder, and an incremental refresh that equals a full fetch.
+//! Unattended regeneration: deterministic bytes, `--check`, quiet writes, the manifest, and
+//! one writer per folder (`--incremental` has `tests/incremental.rs`).
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
@@ -15,16 +13,6 @@ use support::*;
 
 const PROJECT: &str = "fake-project";
 const ENTITY: &str = "fake-entity";
-/// Every artifact but the manifest, which records the time.
-const ARTIFACTS: [&str; 7] = [
-    "mdl-table.md",
-    "mdl-table.csv",
-    "mdl-table.json",
-    "frontier.csv",
-    "frontier.svg",
-    "mdl-report.md",
-    "runs.csv",
-];
 
 fn server(dataset: Dataset, page_cap: usize) -> FakeWandb {
     FakeWandb::start(FakeConfig {
@@ -58,26 +46,6 @@ fn ok(output: &Output) {
         output.status.code(),
         stderr(output)
     );
-}
-
-fn read(path: impl AsRef<Path>) -> Vec<u8> {
-    std::fs::read(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
-}
-
-fn artifacts(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {
-    ARTIFACTS
-        .iter()
-        .map(|name| (*name, read(dir.join(name))))
-        .collect()
-}
-
-/// The cache's layer exports by file name (names carry their content hash).
-fn cache_exports(work: &Workdir) -> BTreeMap<String, Vec<u8>> {
-    snapshot(&work.join(&format!("cache/{ENTITY}/{PROJECT}")))
-        .into_iter()
-        .filter(|(name, _)| name.starts_with("layer-"))
-        .map(|(name, (bytes, _))| (name, bytes))
-        .collect()
 }
 
 #[test]
@@ -183,7 +151,7 @@ fn unchanged_artifacts_keep_their_mtime_and_the_manifest_records_provenance() {
     std::thread::sleep(Duration::from_millis(1100));
     ok(&work.command().args(&args).output().unwrap());
     let second = snapshot(&work.join("tables"));
-    for name in ARTIFACTS {
+    for name in DETERMINISTIC_ARTIFACTS {
         assert_eq!(
             first[name].1, second[name].1,
             "{name} was rewritten with the same bytes"
@@ -202,7 +170,7 @@ fn unchanged_artifacts_keep_their_mtime_and_the_manifest_records_provenance() {
         assert_eq!(input["sha256"], format!("{:x}", Sha256::digest(&bytes)));
     }
     let outputs = manifest["outputs"].as_array().unwrap();
-    assert_eq!(outputs.len(), ARTIFACTS.len());
+    assert_eq!(outputs.len(), DETERMINISTIC_ARTIFACTS.len());
     for output in outputs {
         let bytes = &second[output["file"].as_str().unwrap()].0;
         assert_eq!(output["sha256"], format!("{:x}", Sha256::digest(bytes)));
@@ -229,65 +197,6 @@ fn the_online_manifest_names_the_api_source_and_its_counts() {
         assert_eq!(layer["run_count"], 20);
         assert!(layer["filters"].as_str().unwrap().contains("config.layer"));
     }
-}
-
-#[test]
-fn incremental_refresh_equals_a_full_fetch_and_transfers_fewer_runs() {
-    let fake = server(
-        sweep(600, &["finished", "finished", "finished", "finished", "running"]),
-        25,
-    );
-    let work = Workdir::new();
-    ok(&fetch(&work, &fake, &[]));
-
-    // Meanwhile: new runs arrive, running runs finish with new metrics.
-    let running: Vec<String> = fake.dataset().with(|ds| {
-        ds.runs
-            .iter()
-            .filter(|r| r.state == "running")
-            .map(|r| r.name.clone())
-            .collect()
-    });
-    assert!(running.len() > 20);
-    for (i, name) in running.iter().enumerate() {
-        fake.dataset().set_state(name, "finished");
-        fake.dataset()
-            .set_summary(name, "l2_loss", SummaryValue::from(1e-5 * (i + 1) as f64));
-    }
-    fake.dataset().with_mut(|ds| {
-        ds.add_sweep_runs(&SweepOptions {
-            runs: 60,
-            layers: (4..10).collect(),
-            seed: 7,
-            states: vec!["running".into(), "finished".into()],
-            ..SweepOptions::default()
-        });
-    });
-
-    fake.clear_requests();
-    let incremental = fetch(&work, &fake, &["--incremental", "-v"]);
-    ok(&incremental);
-    let transferred_incremental: usize = fake.runs_requests().iter().map(|r| r.edges).sum();
-    assert!(
-        stderr(&incremental).contains("reused from the cache"),
-        "{}",
-        stderr(&incremental)
-    );
-
-    let full = Workdir::new();
-    fake.clear_requests();
-    ok(&fetch(&full, &fake, &[]));
-    let transferred_full: usize = fake.runs_requests().iter().map(|r| r.edges).sum();
-
-    eprintln!("runs transferred: incremental {transferred_incremental}, full {transferred_full}");
-    let out = format!("out/{PROJECT}");
-    assert_eq!(artifacts(&work.join(&out)), artifacts(&full.join(&out)));
-    assert_eq!(cache_exports(&work), cache_exports(&full));
-    assert_eq!(transferred_full, 330, "layers 6-8 hold 330 runs");
-    assert!(
-        transferred_incremental * 4 < transferred_full * 3,
-        "incremental moved {transferred_incremental} runs, a full fetch {transferred_full}"
-    );
 }
 
 #[test]

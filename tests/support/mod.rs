@@ -3,6 +3,7 @@
 
 pub mod disk;
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -20,6 +21,41 @@ pub const TABLE_ARTIFACTS: [&str; 6] = [
     "mdl-report.md",
     "runs.csv",
 ];
+
+/// Every artifact but the manifest, which records the time: byte-identical whenever the
+/// runs and settings are.
+pub const DETERMINISTIC_ARTIFACTS: [&str; 7] = [
+    "mdl-table.md",
+    "mdl-table.csv",
+    "mdl-table.json",
+    "frontier.csv",
+    "frontier.svg",
+    "mdl-report.md",
+    "runs.csv",
+];
+
+/// A file's bytes; a test failure naming it if it cannot be read.
+pub fn read(path: impl AsRef<Path>) -> Vec<u8> {
+    std::fs::read(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+}
+
+/// The `DETERMINISTIC_ARTIFACTS` in `dir`, by name.
+pub fn artifacts(dir: &Path) -> BTreeMap<&'static str, Vec<u8>> {
+    DETERMINISTIC_ARTIFACTS
+        .iter()
+        .map(|name| (*name, read(dir.join(name))))
+        .collect()
+}
+
+/// The layer exports of the fake project's cache in `work`, by file name (the names carry
+/// their content's hash).
+pub fn cache_exports(work: &Workdir) -> BTreeMap<String, Vec<u8>> {
+    disk::snapshot(&work.join("cache/fake-entity/fake-project"))
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("layer-"))
+        .map(|(name, (bytes, _))| (name, bytes))
+        .collect()
+}
 
 /// The crate root, where `config/` and `fixtures/` live.
 pub fn root() -> PathBuf {

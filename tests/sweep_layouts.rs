@@ -42,6 +42,22 @@ fn export_text() -> String {
     text
 }
 
+/// A fake W&B server holding the sweep, its layout in config keys.
+fn server() -> FakeWandb {
+    let mut dataset = Dataset::new();
+    for (i, (name, id, layer, activation, k, l0, error)) in RUNS.into_iter().enumerate() {
+        let mut run = FakeRun::new(id, name, &format!("2025-03-27T13:{:02}:00", 10 + i));
+        run.config.insert("hook_layer".into(), serde_json::json!(layer));
+        run.config
+            .insert("sae_type".into(), serde_json::json!(activation));
+        run.config.insert("top_k".into(), serde_json::json!(k));
+        run.summary.insert("l0_norm".into(), l0.into());
+        run.summary.insert("l2_loss".into(), error.into());
+        dataset.push(run);
+    }
+    FakeWandb::start(FakeConfig::with_dataset(dataset))
+}
+
 fn table(work: &Workdir, out: &str) -> String {
     std::fs::read_to_string(work.join(out).join("mdl-table.csv")).unwrap()
 }
@@ -105,18 +121,7 @@ fn a_named_column_the_export_lacks_is_an_error_and_a_bad_role_a_usage_error() {
 
 #[test]
 fn the_fetch_asks_for_the_named_keys_and_gives_the_same_table() {
-    let mut dataset = Dataset::new();
-    for (i, (name, id, layer, activation, k, l0, error)) in RUNS.into_iter().enumerate() {
-        let mut run = FakeRun::new(id, name, &format!("2025-03-27T13:{:02}:00", 10 + i));
-        run.config.insert("hook_layer".into(), serde_json::json!(layer));
-        run.config
-            .insert("sae_type".into(), serde_json::json!(activation));
-        run.config.insert("top_k".into(), serde_json::json!(k));
-        run.summary.insert("l0_norm".into(), l0.into());
-        run.summary.insert("l2_loss".into(), error.into());
-        dataset.push(run);
-    }
-    let server = FakeWandb::start(FakeConfig::with_dataset(dataset));
+    let server = server();
     let work = Workdir::new();
     let fetched = fetch_command(&work, &server)
         .args(["--out", "online", "-q"])
@@ -146,18 +151,7 @@ fn the_fetch_asks_for_the_named_keys_and_gives_the_same_table() {
 
 #[test]
 fn a_fetch_that_matches_no_run_says_what_was_asked_and_what_the_runs_hold() {
-    let mut dataset = Dataset::new();
-    for (i, (name, id, layer, activation, k, l0, error)) in RUNS.into_iter().enumerate() {
-        let mut run = FakeRun::new(id, name, &format!("2025-03-27T13:{:02}:00", 10 + i));
-        run.config.insert("hook_layer".into(), serde_json::json!(layer));
-        run.config
-            .insert("sae_type".into(), serde_json::json!(activation));
-        run.config.insert("top_k".into(), serde_json::json!(k));
-        run.summary.insert("l0_norm".into(), l0.into());
-        run.summary.insert("l2_loss".into(), error.into());
-        dataset.push(run);
-    }
-    let server = FakeWandb::start(FakeConfig::with_dataset(dataset));
+    let server = server();
     let work = Workdir::new();
     // The layer under a key the profile does not name: the keys the runs have are listed.
     let output = fetch_command(&work, &server).args(["-q"]).output().unwrap();

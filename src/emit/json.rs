@@ -7,7 +7,8 @@
 //! - `inputs`: per export `file`, `layer` (or null), `rows`, `runs`, `skipped`
 //! - `skipped`: `count` and the first few `examples` (`file:line: run "name": reason`)
 //! - `data_notes`: what the rows do not show (skipped runs, groups without a usable error,
-//!   asked-for layers without runs), one line each; empty when there is nothing to say
+//!   asked-for layers without runs, rows whose run is not finished), one line each; empty
+//!   when there is nothing to say
 //! - `groups`: per (layer, activation): `layer`, `activation`, `runs`, `best` (the seed's row:
 //!   the smallest-error run, or null), `at_tolerance` (per ε: `tolerance` and `run` or null),
 //!   `frontier` (runs by error ascending)

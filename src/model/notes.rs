@@ -1,6 +1,7 @@
 //! Data notes: what a reader of the table must know about the runs behind it (runs
-//! skipped, groups without a usable error, asked-for layers without runs). Never silent:
-//! printed on stderr even with `--quiet`, listed in the report, an error under `--strict`.
+//! skipped, groups without a usable error, asked-for layers without runs, rows whose run
+//! is not finished). Never silent: printed on stderr even with `--quiet`, listed in the
+//! report, an error under `--strict`.
 
 use std::fmt;
 

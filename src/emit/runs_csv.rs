@@ -59,8 +59,7 @@ impl FileCells {
             project.map_or("", |p| p.project.as_str()).as_bytes(),
         );
         project_text.push(b',');
-        let url_prefix = (project.and_then(|p| p.run_url("-")))
-            .map(|url| url.strip_suffix('-').unwrap_or(&url).as_bytes().to_vec());
+        let url_prefix = project.and_then(|p| p.runs_url()).map(String::into_bytes);
         FileCells {
             name: Arc::clone(name),
             project: project.cloned(),

@@ -26,12 +26,13 @@ pub async fn no_runs<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
     let settings = ctx.settings;
     let (layers, key) = (&settings.table.layers, &settings.rules.columns.layer);
     let place = format!("{}/{}", ctx.entity, settings.project);
-    let total = count_runs(ctx, layers[0], "{}").await?;
+    let first = layers.first().copied().unwrap_or_default();
+    let total = count_runs(ctx, first, "{}").await?;
     if total == 0 {
         return fail(Kind::Empty, format!("nothing to tabulate: project {place} has no runs this key can see; check the project's name and --entity"));
     }
     let any_filter = layer_filter(key, layers, &RunFilter::default());
-    let by_layer = count_runs(ctx, layers[0], &any_filter).await?;
+    let by_layer = count_runs(ctx, first, &any_filter).await?;
     let asked = format!("config.{key} in {layers:?}");
     let mut message = format!("nothing to tabulate: 0 of the {total} runs in {place} match ");
     if by_layer > 0 {

@@ -14,11 +14,15 @@ impl ProjectRef {
     /// The run's page, `UI/ENTITY/PROJECT/runs/ID`, when the entity, the web address and
     /// the id are all known.
     pub fn run_url(&self, id: &str) -> Option<String> {
+        let prefix = self.runs_url()?;
+        (!id.is_empty()).then(|| prefix + id)
+    }
+
+    /// `UI/ENTITY/PROJECT/runs/`, which a run's id completes, when entity and web
+    /// address are known.
+    pub fn runs_url(&self) -> Option<String> {
         let (entity, ui) = (self.entity.as_deref()?, self.ui.as_deref()?);
-        if id.is_empty() {
-            return None;
-        }
-        Some(format!("{ui}/{entity}/{}/runs/{id}", self.project))
+        Some(format!("{ui}/{entity}/{}/runs/", self.project))
     }
 }
 

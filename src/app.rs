@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
 use crate::config::export_spec::ExportSpec;
+use crate::config::projects::ProjectName;
 use crate::config::resolve::Env;
 use crate::config::settings::{Mode, Settings};
 use crate::error::{fail, Kind};
@@ -161,31 +162,50 @@ fn choose_exports(
     offline_exports(settings)
 }
 
-/// `--offline` without `--export`: the project's cache; else, when no entity or cache
-/// folder was named, the profile's bundled sample exports, said on stderr every time.
+/// `--offline` without `--export`: each project's cache; else, for one project when no
+/// entity or cache folder was named, the profile's bundled sample exports, said on stderr
+/// every time.
 fn offline_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
     let root = &settings.fetch.cache_root;
-    match store::cache::find(root, settings.fetch.entity.as_deref(), &settings.project)? {
-        Some(dir) => replay_cache(settings, &dir),
-        None if settings.fetch.named_a_cache || settings.inputs.bundled_exports.is_empty() => {
-            no_cache(settings)
+    let mut dirs = Vec::new();
+    for project in &settings.projects {
+        let entity = project.entity_or(settings.fetch.entity.as_deref());
+        match store::cache::find(root, entity, &project.name)? {
+            Some(dir) => dirs.push(dir),
+            None if may_replay_bundled(settings) => return bundled_exports(settings),
+            None => return no_cache(settings, project),
         }
-        None => bundled_exports(settings),
     }
+    replay_caches(settings, &dirs)
 }
 
-/// The cache in `dir`, when it holds what a fetch under `settings` would.
-fn replay_cache(
+/// Whether a missing cache may fall back to the bundled exports: one project, which has
+/// them, and no entity or cache folder named (a mistyped one must not become sample runs).
+fn may_replay_bundled(settings: &Settings) -> bool {
+    let [project] = settings.projects.as_slice() else {
+        return false;
+    };
+    let named = settings.fetch.named_a_cache || project.entity.is_some();
+    !named && !settings.inputs.bundled_exports.is_empty()
+}
+
+/// The caches in `dirs`, when each holds what a fetch under `settings` would.
+fn replay_caches(
     settings: &Settings,
-    dir: &std::path::Path,
+    dirs: &[std::path::PathBuf],
 ) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
-    if settings.verbose > 0 {
-        eprintln!("replaying the cache in {}", dir.display());
+    let (mut caches, mut exports) = (Vec::new(), Vec::new());
+    for dir in dirs {
+        if settings.verbose > 0 {
+            eprintln!("replaying the cache in {}", dir.display());
+        }
+        let (cache, specs) = store::cache::load(dir)?;
+        let shown = dir.join(store::cache::MANIFEST).display().to_string();
+        fetch::cache_check::check_replayable(settings, &cache, &shown)?;
+        caches.push(cache);
+        exports.extend(specs);
     }
-    let (cache, exports) = store::cache::load(dir)?;
-    let shown = dir.join(store::cache::MANIFEST).display().to_string();
-    fetch::cache_check::check_replayable(settings, &cache, &shown)?;
-    Ok((exports, manifest::Provenance::Cache(cache)))
+    Ok((exports, manifest::Provenance::Cache(caches)))
 }
 
 /// The profile's bundled sample exports, when no cache exists and nothing was named.
@@ -207,27 +227,22 @@ fn bundled_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, mani
     Ok((bundled.clone(), manifest::Provenance::Bundled))
 }
 
-/// `--offline` found no cache, and may not (or cannot) replay bundled exports instead.
-fn no_cache<T>(settings: &Settings) -> anyhow::Result<T> {
+/// `--offline` found no cache of `project`, and may not (or cannot) replay bundled
+/// exports instead.
+fn no_cache<T>(settings: &Settings, project: &ProjectName) -> anyhow::Result<T> {
     let root = settings.fetch.cache_root.display();
-    if settings.fetch.named_a_cache {
-        let entity = (settings.fetch.entity.as_deref())
-            .map(|e| format!(" for entity {e:?}"))
-            .unwrap_or_default();
+    let name = &project.name;
+    let entity = project.entity_or(settings.fetch.entity.as_deref());
+    if settings.fetch.named_a_cache || entity.is_some() || settings.projects.len() > 1 {
+        let entity = entity.map(|e| format!(" for entity {e:?}")).unwrap_or_default();
         return fail(
             Kind::Input,
-            format!(
-                "no cache of project {:?}{entity} under {root}; check --entity and --cache-dir, or fetch once without --offline",
-                settings.project
-            ),
+            format!("no cache of project {name:?}{entity} under {root}; check the project, --entity and --cache-dir, or fetch once without --offline"),
         );
     }
     fail(
         Kind::Usage,
-        format!(
-            "project {:?} has no cache under {root} and no bundled exports; fetch once without --offline, or name exports with --export LAYER=PATH",
-            settings.project
-        ),
+        format!("project {name:?} has no cache under {root} and no bundled exports; fetch once without --offline, or name exports with --export LAYER=PATH"),
     )
 }
 

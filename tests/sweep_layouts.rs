@@ -227,3 +227,50 @@ fn several_files_or_a_pattern_after_one_export_take_their_layers_from_the_runs()
         stderr(&none)
     );
 }
+
+#[test]
+fn name_and_layer_regex_flags_read_names_no_profile_describes() {
+    let work = Workdir::new();
+    let header = "\"Name\",\"l0_norm\",\"l2_loss\"\n";
+    let rows = [
+        "L6-topk-k32,32,0.004",
+        "L6-topk-k64,64,0.002",
+        "L7-relu-k0,80,0.003",
+    ];
+    let text: String = rows.iter().map(|row| format!("{row}\n")).collect();
+    work.write("named.csv", format!("{header}{text}"));
+    let regex = r"^L(?P<layer>\d+)-(?P<activation>[a-z]+)-k(?P<k>\d+)$";
+    let output = work.run(&["--export", "named.csv", "--name-regex", regex, "--out", "a", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let csv = table(&work, "a");
+    assert!(
+        csv.contains("\n6,topk,0.002,") && csv.contains("\n7,relu,0.003,"),
+        "{csv}"
+    );
+    // The seed's split names with the layer read by --layer-regex: no layer column, no L=.
+    let seed = "\"blocks.7.hook_resid_pre_12288_topk_32_0.0\",32,0.005\n";
+    work.write("seed.csv", format!("{header}{seed}"));
+    let bare = work.run(&["--export", "seed.csv", "--out", "b", "-q"]);
+    assert_eq!(bare.status.code(), Some(5), "{}", stderr(&bare));
+    let layered = work.run(&[
+        "--export",
+        "seed.csv",
+        "--layer-regex",
+        r"^blocks\.(\d+)\.",
+        "--out",
+        "c",
+        "-q",
+    ]);
+    assert!(layered.status.success(), "{}", stderr(&layered));
+    assert!(table(&work, "c").contains("\n7,topk,0.005,"));
+    // A pattern that does not compile, or lacks the groups, is a usage error naming the flag.
+    for (flag, pattern, says) in [
+        ("--name-regex", "(", "--name-regex is not a valid regex"),
+        ("--name-regex", "x", "needs named groups"),
+        ("--layer-regex", "[", "--layer-regex is not a valid regex"),
+    ] {
+        let output = work.run(&["--export", "seed.csv", flag, pattern, "-q"]);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+    }
+}

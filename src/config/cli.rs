@@ -58,9 +58,11 @@ pub struct DlArgs {
 
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// W&B project; loads config/<NAME>.toml when it exists. Example: --project sae-sweeps
-    #[arg(short, long, value_name = "NAME", env = "WANDB_PROJECT")]
-    pub project: Option<String>,
+    /// W&B project, or ENTITY/NAME; loads config/<NAME>.toml (of the first) when it exists.
+    /// Repeat to tabulate several projects' runs together, each with its own cache.
+    /// Example: --project sae-sweeps, or --project my-lab/sweep-a --project my-lab/sweep-b
+    #[arg(short, long, value_name = "[ENTITY/]NAME", env = "WANDB_PROJECT")]
+    pub project: Vec<String>,
 
     /// Profile file to use instead of config/<project>.toml. Example: --config my.toml
     #[arg(short, long, value_name = "PATH")]

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod export_spec;
 pub mod grammar;
 pub mod profile;
+pub mod projects;
 pub mod resolve;
 pub mod resolve_runs;
 pub mod settings;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::config::cli::TableArgs;
 use crate::config::export_spec::ExportSpec;
 use crate::config::profile::Profile;
+use crate::config::projects::{self, ProjectName};
 use crate::config::resolve_runs::{local_filter, resolve_grammar, resolve_layer_rule, run_filter};
 use crate::config::settings::*;
 use crate::error::{fail, Kind};
@@ -51,30 +52,33 @@ impl Settings {
         profile_path: Option<PathBuf>,
         env: &Env,
     ) -> anyhow::Result<Settings> {
-        let inputs = resolve_inputs(args, profile, env)?;
-        let project = args
-            .project
-            .clone()
-            .or_else(|| profile.project.clone())
+        let mut inputs = resolve_inputs(args, profile, env)?;
+        let named = projects::parse_all(&args.project)?;
+        let fallback = (profile.project.clone())
             .or_else(|| profile_path.as_deref().and_then(file_stem))
             .or_else(|| (!inputs.exports.is_empty()).then(|| "exports".to_string()));
-        let Some(project) = project else {
-            return fail(
-                Kind::Usage,
-                "say what to tabulate: --project NAME (e.g. --project sae-sweeps) or --export LAYER=PATH",
-            );
-        };
+        let projects =
+            match (named.is_empty(), fallback) {
+                (false, _) => named,
+                (true, Some(name)) => vec![ProjectName { entity: None, name }],
+                (true, None) => return fail(
+                    Kind::Usage,
+                    "say what to tabulate: --project NAME (e.g. --project sae-sweeps) or --export LAYER=PATH",
+                ),
+            };
         let fetch = resolve_fetch(args, profile, env)?;
-        let mut inputs = inputs;
-        if args.project.is_some() || profile.project.is_some() {
-            name_exports_project(&mut inputs.exports, &fetch, &project);
+        let named_project = !args.project.is_empty() || profile.project.is_some();
+        if named_project && !inputs.exports.is_empty() {
+            name_exports_project(&mut inputs.exports, &fetch, &projects)?;
         }
+        let project = projects[0].name.clone();
         Ok(Settings {
             inputs,
             rules: resolve_rules(args, profile, profile_path.as_deref())?,
             table: resolve_table(args, profile)?,
             fetch,
-            output: resolve_output(args, profile, &project)?,
+            output: resolve_output(args, profile, &projects::folder_name(&projects))?,
+            projects,
             quiet: args.quiet,
             verbose: args.verbose,
             profile_path,
@@ -109,16 +113,29 @@ fn resolve_inputs(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Res
 }
 
 /// `--export` files of a named project and entity: their runs' pages can be linked.
-fn name_exports_project(exports: &mut [ExportSpec], fetch: &FetchSettings, project: &str) {
-    let Some(entity) = &fetch.entity else { return };
+fn name_exports_project(
+    exports: &mut [ExportSpec],
+    fetch: &FetchSettings,
+    projects: &[ProjectName],
+) -> anyhow::Result<()> {
+    let [project] = projects else {
+        return fail(
+            Kind::Usage,
+            "--export files are one project's runs: give at most one --project with them",
+        );
+    };
+    let Some(entity) = project.entity_or(fetch.entity.as_deref()) else {
+        return Ok(());
+    };
     let named = std::sync::Arc::new(ProjectRef {
-        entity: Some(entity.clone()),
-        project: project.to_string(),
+        entity: Some(entity.to_string()),
+        project: project.name.clone(),
         ui: Some(fetch.web_url.clone()),
     });
     for spec in exports {
         spec.project = Some(std::sync::Arc::clone(&named));
     }
+    Ok(())
 }
 
 fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSettings> {
@@ -180,7 +197,8 @@ fn find_profile(args: &TableArgs, env: &Env) -> anyhow::Result<(Profile, Option<
         }
         return Ok((Profile::load(path)?, Some(path.clone())));
     }
-    if let Some(project) = &args.project {
+    if let Some(project) = args.project.first() {
+        let project = ProjectName::parse(project)?.name;
         let dir = env
             .var("MDL_FETCH_CONFIG_DIR")
             .map_or_else(|| PathBuf::from("config"), PathBuf::from);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::config::export_spec::ExportSpec;
 use crate::config::grammar::{LayerRule, NameGrammar};
+use crate::config::projects::ProjectName;
 use crate::model::select::Pricing;
 
 /// Defaults when neither profile, env nor flag says otherwise.
@@ -150,7 +151,10 @@ pub struct OutputSettings {
 /// Everything the pipeline needs to know, resolved, by role.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The (first) project's name: the profile's, the messages', the output folder's.
     pub project: String,
+    /// Every project the table is made of, in the order given (at least one).
+    pub projects: Vec<ProjectName>,
     pub inputs: InputSettings,
     pub rules: RecordRules,
     pub table: TableSettings,

@@ -25,7 +25,7 @@ const SHOWN_KEYS: usize = 24;
 pub async fn no_runs<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
     let settings = ctx.settings;
     let (layers, key) = (&settings.table.layers, &settings.rules.columns.layer);
-    let place = format!("{}/{}", ctx.entity, settings.project);
+    let place = format!("{}/{}", ctx.entity, ctx.project.project);
     let first = layers.first().copied().unwrap_or_default();
     let total = count_runs(ctx, first, "{}").await?;
     if total == 0 {
@@ -51,7 +51,7 @@ pub async fn no_runs<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
 
 /// The config keys of one run of the project, comma-separated (`None` if it has none).
 async fn sample_keys(ctx: &FetchContext<'_>) -> anyhow::Result<Option<String>> {
-    let variables = serde_json::json!({ "entity": ctx.entity, "project": ctx.settings.project });
+    let variables = serde_json::json!({ "entity": ctx.entity, "project": ctx.project.project });
     let body = ctx.client.post(SAMPLE_QUERY, variables, "a sample run").await?;
     let body: Value = serde_json::from_slice(&body).unwrap_or_default();
     let config = &body["data"]["project"]["runs"]["edges"][0]["node"]["config"];

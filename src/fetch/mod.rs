@@ -20,6 +20,7 @@ pub mod watermark;
 use futures::{StreamExt, TryStreamExt};
 
 use crate::config::export_spec::ExportSpec;
+use crate::config::projects::ProjectName;
 use crate::config::settings::Settings;
 use crate::error::{fail, Error, Kind};
 use crate::fetch::progress::Progress;
@@ -44,7 +45,7 @@ pub fn fetch(
     settings: &Settings,
     site: &CacheSite,
     replayer: &Replayer<'_>,
-) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
+) -> anyhow::Result<(Vec<CacheManifest>, Vec<ExportSpec>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -72,66 +73,115 @@ pub fn fetch(
     })
 }
 
-/// Fetches and stages every layer, sending each to `staged`; commits the cache once
-/// `handed` says every staged layer was handled.
+/// Fetches and stages every project's layers, sending each to `staged`; commits each
+/// project's cache once `handed` says every staged layer was handled.
 async fn fetch_all(
     settings: &Settings,
     site: &CacheSite,
     staged: std::sync::mpsc::Sender<(usize, ExportSpec, std::fs::File)>,
     handed: impl FnOnce() -> anyhow::Result<()>,
-) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
+) -> anyhow::Result<(Vec<CacheManifest>, Vec<ExportSpec>)> {
     let (client, machine) = connect(settings)?;
-    let entity = match &settings.fetch.entity {
-        Some(entity) => entity.clone(),
-        None => viewer_entity(&client).await?,
-    };
-    let cache_dir = cache::project_dir(&site.root, &entity, &settings.project)?;
-    let _cache_lock = lock_dir(&cache_dir, settings.output.lock_wait, settings.quiet)?;
     let layout = CacheLayout::new(settings);
     let hand_over = |index: usize, spec: ExportSpec, file: std::fs::File| {
         // The handler only stops when this fetch is dropped.
         let _ = staged.send((index, spec, file));
     };
-    let context = FetchContext {
+    let base = FetchContext {
         client: &client,
         settings,
         layout: &layout,
         query: &query::runs_query(&layout.projection()),
-        entity: &entity,
-        cache_dir: &cache_dir,
+        entity: "",
+        cache_dir: std::path::Path::new(""),
         site,
         progress: &Progress::new(settings.quiet),
         staged: &hand_over,
+        project: &Default::default(),
+    };
+    let mut fetched = Vec::new();
+    for (position, project) in settings.projects.iter().enumerate() {
+        let first_index = position * settings.table.layers.len();
+        fetched.push(fetch_project(&base, project, first_index).await?);
+    }
+    drop(staged);
+    handed()?;
+    let mut manifests = Vec::new();
+    let mut exports = Vec::new();
+    for project in fetched {
+        let (manifest, specs) = project.commit(&machine, settings)?;
+        manifests.push(manifest);
+        exports.extend(specs);
+    }
+    for spec in &mut exports {
+        spec.label = Some(site.label(&spec.path));
+    }
+    Ok((manifests, exports))
+}
+
+/// One project's layers, staged in its locked cache folder and not yet committed.
+struct StagedProject {
+    entity: String,
+    name: String,
+    cache_dir: std::path::PathBuf,
+    _lock: crate::store::lock::DirLock,
+    layers: Vec<cache::StagedLayer>,
+}
+
+/// Fetches and stages one project's layers, numbered from `first_index` among the exports.
+async fn fetch_project(
+    base: &FetchContext<'_>,
+    project: &ProjectName,
+    first_index: usize,
+) -> anyhow::Result<StagedProject> {
+    let settings = base.settings;
+    let entity = match project.entity_or(settings.fetch.entity.as_deref()) {
+        Some(entity) => entity.to_string(),
+        None => viewer_entity(base.client).await?,
+    };
+    let cache_dir = cache::project_dir(&base.site.root, &entity, &project.name)?;
+    let lock = lock_dir(&cache_dir, settings.output.lock_wait, settings.quiet)?;
+    let context = FetchContext {
+        entity: &entity,
+        cache_dir: &cache_dir,
         project: &std::sync::Arc::new(ProjectRef {
             entity: Some(entity.clone()),
-            project: settings.project.clone(),
+            project: project.name.clone(),
             ui: Some(settings.fetch.web_url.clone()),
         }),
+        ..*base
     };
     let layers = futures::stream::iter(settings.table.layers.iter().copied().enumerate())
-        .map(|(index, layer)| fetch_layer(&context, index, layer))
+        .map(|(index, layer)| fetch_layer(&context, first_index + index, layer))
         .buffered(settings.fetch.concurrency)
         .try_collect::<Vec<_>>()
         .await?;
     if layers.iter().all(|layer| layer.runs == 0) {
         return diagnose::no_runs(&context).await;
     }
-    drop(staged);
-    handed()?;
-    let manifest = CacheManifest {
-        tool: crate::about::TOOL.into(),
-        fetched_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        host: machine,
+    Ok(StagedProject {
+        name: project.name.clone(),
         entity,
-        project: settings.project.clone(),
-        web: settings.fetch.web_url.clone(),
-        layers: Vec::new(),
-    };
-    let (manifest, mut exports) = cache::commit(&cache_dir, manifest, layers)?;
-    for spec in &mut exports {
-        spec.label = Some(site.label(&spec.path));
+        cache_dir,
+        _lock: lock,
+        layers,
+    })
+}
+
+impl StagedProject {
+    /// Puts the project's layers in its cache and swaps in its manifest.
+    fn commit(self, machine: &str, settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
+        let manifest = CacheManifest {
+            tool: crate::about::TOOL.into(),
+            fetched_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            host: machine.to_string(),
+            entity: self.entity,
+            project: self.name,
+            web: settings.fetch.web_url.clone(),
+            layers: Vec::new(),
+        };
+        cache::commit(&self.cache_dir, manifest, self.layers)
     }
-    Ok((manifest, exports))
 }
 
 /// The client for the base URL with the key found for its host (which `-v` names), and

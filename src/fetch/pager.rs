@@ -18,6 +18,7 @@ use crate::error::{fail, Error, Kind};
 use crate::fetch::progress::Progress;
 
 /// Everything the layer streams share.
+#[derive(Clone, Copy)]
 pub struct FetchContext<'a> {
     pub client: &'a GraphQlClient,
     pub settings: &'a Settings,
@@ -49,7 +50,7 @@ pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
     let what = format!("layer {layer} count");
     let variables = serde_json::json!({
         "entity": ctx.entity,
-        "project": ctx.settings.project,
+        "project": ctx.project.project,
         "filters": filters,
     });
     let body = ctx.client.post(COUNT_QUERY, variables, &what).await?;
@@ -65,7 +66,7 @@ fn not_found<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
         Kind::NotFound,
         format!(
             "project {}/{} not found or not visible to this key; check the spelling, --entity, and WANDB_BASE_URL",
-            ctx.entity, ctx.settings.project
+            ctx.entity, ctx.project.project
         ),
     )
 }
@@ -147,7 +148,7 @@ impl Asker<'_> {
         let settings = self.ctx.settings;
         let variables = PageRequest {
             entity: self.ctx.entity,
-            project: &settings.project,
+            project: &self.ctx.project.project,
             filters: self.filters,
             cursor,
             per_page: settings.fetch.page_size,
@@ -291,7 +292,10 @@ mod tests {
             site: &crate::store::cache::CacheSite::real(Path::new("unused")),
             progress: &progress,
             staged: &|_, _, _| {},
-            project: &Default::default(),
+            project: &std::sync::Arc::new(crate::model::project::ProjectRef {
+                project: "fake-project".into(),
+                ..Default::default()
+            }),
         };
         let filters = layer_filter("layer", &[6], &Default::default());
         let runtime = tokio::runtime::Builder::new_current_thread()

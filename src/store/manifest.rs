@@ -19,10 +19,10 @@ pub enum Provenance {
     Exports,
     /// The profile's bundled exports.
     Bundled,
-    /// A cache written by an earlier fetch.
-    Cache(CacheManifest),
-    /// A fetch made by this run.
-    Fetched(CacheManifest),
+    /// The caches (one per project) written by earlier fetches.
+    Cache(Vec<CacheManifest>),
+    /// A fetch made by this run: each project's cache.
+    Fetched(Vec<CacheManifest>),
 }
 
 #[derive(Debug, Serialize)]
@@ -44,8 +44,11 @@ pub struct Manifest<'a> {
 pub struct Source {
     /// `exports`, `bundled`, `cache` or `fetch`.
     pub kind: &'static str,
-    /// The W&B side, for `cache` and `fetch`.
+    /// The W&B side, for `cache` and `fetch`: the (first) project's cache.
     pub api: Option<CacheManifest>,
+    /// The other projects' caches, when the table is made of several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more_projects: Vec<CacheManifest>,
 }
 
 #[derive(Debug, Serialize)]
@@ -56,23 +59,16 @@ pub struct FileDigest {
 
 impl Source {
     pub fn of(provenance: &Provenance) -> Source {
-        match provenance {
-            Provenance::Exports => Source {
-                kind: "exports",
-                api: None,
-            },
-            Provenance::Bundled => Source {
-                kind: "bundled",
-                api: None,
-            },
-            Provenance::Cache(manifest) => Source {
-                kind: "cache",
-                api: Some(manifest.clone()),
-            },
-            Provenance::Fetched(manifest) => Source {
-                kind: "fetch",
-                api: Some(manifest.clone()),
-            },
+        let (kind, caches): (_, &[CacheManifest]) = match provenance {
+            Provenance::Exports => ("exports", &[]),
+            Provenance::Bundled => ("bundled", &[]),
+            Provenance::Cache(caches) => ("cache", caches),
+            Provenance::Fetched(caches) => ("fetch", caches),
+        };
+        Source {
+            kind,
+            api: caches.first().cloned(),
+            more_projects: caches.iter().skip(1).cloned().collect(),
         }
     }
 }
@@ -80,7 +76,7 @@ impl Source {
 /// The settings that shape the artifacts, as the manifest records them (and digests them).
 fn settings_json(settings: &Settings) -> serde_json::Value {
     let (table, rules) = (&settings.table, &settings.rules);
-    serde_json::json!({
+    let mut json = serde_json::json!({
         "project": settings.project,
         "layers": table.layers,
         "code": table.pricing.code.name(),
@@ -101,7 +97,18 @@ fn settings_json(settings: &Settings) -> serde_json::Value {
         "name_rule": format!("{:?}", rules.grammar),
         "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
         "strict": rules.strict,
-    })
+    });
+    // Several projects are listed; one keeps the manifest as it always was.
+    if let [_, _, ..] = settings.projects.as_slice() {
+        let names: Vec<String> = (settings.projects.iter())
+            .map(|p| match &p.entity {
+                Some(entity) => format!("{entity}/{}", p.name),
+                None => p.name.clone(),
+            })
+            .collect();
+        json["projects"] = serde_json::json!(names);
+    }
+    json
 }
 
 /// The provenance record written beside the artifacts.

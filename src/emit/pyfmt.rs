@@ -47,6 +47,10 @@ pub fn push_repr(buf: &mut Vec<u8>, x: f64) {
     // `ryu` finds the same shortest digits as Python (ties to even); only the layout differs.
     let mut shortest = ryu::Buffer::new();
     let text = shortest.format_finite(x).as_bytes();
+    if ryu_layout_is_pythons(text) {
+        buf.extend_from_slice(text);
+        return;
+    }
     let (negative, text) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
@@ -63,6 +67,16 @@ pub fn push_repr(buf: &mut Vec<u8>, x: f64) {
     } else {
         push_scientific(buf, sig, e10);
     }
+}
+
+/// Whether `ryu`'s text is already Python's: both write fixed notation (`120.0`, `0.0015`)
+/// for decimal exponents -4 to 15, except that `ryu` also does for -5 (`0.00001`, which
+/// Python writes `1e-05`), and neither does past 15. Most metrics take this path and skip
+/// the re-layout below.
+#[inline]
+fn ryu_layout_is_pythons(text: &[u8]) -> bool {
+    let unsigned = text.strip_prefix(b"-").unwrap_or(text);
+    !unsigned.contains(&b'e') && !unsigned.starts_with(b"0.0000")
 }
 
 /// The significant digits of an unsigned `ryu` text (`0.00123`, `1.5e-7`), copied into
@@ -233,6 +247,28 @@ mod tests {
             ties > 20,
             "only {ties} exact ties: the fixture no longer exercises them"
         );
+    }
+
+    /// The texts on each side of the bounds where `ryu`'s fixed notation is taken as is.
+    #[test]
+    fn repr_at_the_layout_bounds() {
+        let cases = [
+            (0.0001, "0.0001"),
+            (0.00012, "0.00012"),
+            (0.00009999, "9.999e-05"),
+            (1e-5, "1e-05"),
+            (-0.000015, "-1.5e-05"),
+            (1e15, "1000000000000000.0"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (1e16, "1e+16"),
+            (-2.5e16, "-2.5e+16"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (5.0, "5.0"),
+        ];
+        for (x, python) in cases {
+            assert_eq!(repr(x), python, "repr({x:e})");
+        }
     }
 
     /// Whether two float texts have the same significant digits.

@@ -80,3 +80,45 @@ fn the_table_is_the_same_without_runs_csv_and_an_old_one_goes() {
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert!(work.join("out/runs.csv").is_file());
 }
+
+/// Without either flag, exports of more rows than the bound get no runs.csv, with a note
+/// saying so even under `-q`; `--runs-csv` writes it whatever their size. (The bound is a
+/// million rows; debug builds take a lower one from the environment, for this test.)
+#[test]
+fn large_exports_get_runs_csv_only_when_asked() {
+    let work = Workdir::new();
+    let full = run(&work, &[]);
+    assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
+    let runs_csv = std::fs::read(work.join("out/runs.csv")).unwrap();
+    let rows = runs_csv.iter().filter(|&&b| b == b'\n').count() as u64 - 1;
+
+    let limited = |extra: &[&str], bound: u64| {
+        let mut args = fixture_args("out");
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        work.command()
+            .args(&args)
+            .env("MDL_FETCH_TEST_RUNS_CSV_LIMIT", bound.to_string())
+            .output()
+            .unwrap()
+    };
+    let at_bound = limited(&[], rows);
+    assert_eq!(at_bound.status.code(), Some(0), "{}", stderr(&at_bound));
+    assert!(!stderr(&at_bound).contains("runs.csv"), "{}", stderr(&at_bound));
+    assert_eq!(std::fs::read(work.join("out/runs.csv")).unwrap(), runs_csv);
+
+    let past = limited(&[], rows - 1);
+    assert_eq!(past.status.code(), Some(0), "{}", stderr(&past));
+    let note = stderr(&past);
+    assert!(
+        note.contains(&format!("no runs.csv: the exports hold about {rows} runs"))
+            && note.contains("--runs-csv"),
+        "{note}"
+    );
+    assert!(!work.join("out/runs.csv").exists(), "an earlier runs.csv stayed");
+    assert!(!manifest_outputs(&work).contains(&"runs.csv".to_string()));
+
+    let asked = limited(&["--runs-csv"], rows - 1);
+    assert_eq!(asked.status.code(), Some(0), "{}", stderr(&asked));
+    assert_eq!(std::fs::read(work.join("out/runs.csv")).unwrap(), runs_csv);
+}

@@ -119,10 +119,15 @@ pub struct TableArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Leave runs.csv out (and remove an earlier one): the table's artifacts only. For sweeps
-    /// of millions of runs, where runs.csv is larger than the exports and costs most of the time.
+    /// Leave runs.csv out (and remove an earlier one): the table's artifacts only. Without
+    /// --runs-csv, exports of more than a million runs leave it out too.
     #[arg(long)]
     pub no_runs_csv: bool,
+
+    /// Write runs.csv whatever the inputs' size. Without it, exports holding more than a
+    /// million runs get no runs.csv (a note says so): it would be hundreds of MB.
+    #[arg(long, conflicts_with = "no_runs_csv")]
+    pub runs_csv: bool,
 
     /// Compute everything and compare with the artifacts on disk, writing nothing: exit 0
     /// when they match, 20 when they differ (with a per-file summary on stderr).

@@ -179,7 +179,14 @@ fn resolve_output(args: &TableArgs, profile: &Profile, project: &str) -> anyhow:
         out_dir: (args.out.clone())
             .or_else(|| profile.out_dir.clone())
             .unwrap_or_else(|| Path::new("out").join(project)),
-        runs_csv: !args.no_runs_csv,
+        runs_csv: match (args.runs_csv, args.no_runs_csv) {
+            (true, _) => RunsCsvChoice::Always,
+            (false, true) => RunsCsvChoice::Never,
+            (false, false) => RunsCsvChoice::UpTo {
+                runs: crate::test_hooks::number("MDL_FETCH_TEST_RUNS_CSV_LIMIT")
+                    .unwrap_or(RunsCsvChoice::DEFAULT_LIMIT),
+            },
+        },
         lock_wait: seconds(args.lock_wait, "--lock-wait")?,
         mode: if args.check { Mode::Check } else { Mode::Write },
     })

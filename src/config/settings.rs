@@ -138,12 +138,30 @@ pub enum Mode {
     Check,
 }
 
+/// Whether runs.csv is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunsCsvChoice {
+    /// `--runs-csv`: whatever the inputs' size.
+    Always,
+    /// `--no-runs-csv`.
+    Never,
+    /// Neither flag: written unless the exports replayed hold more than `runs` rows (a
+    /// fetch's runs always are: a W&B project holds far fewer).
+    UpTo { runs: u64 },
+}
+
+impl RunsCsvChoice {
+    /// The default's bound: ten times the runs a W&B project can hold, and the size where
+    /// runs.csv passes 100 MB and most of the run's time.
+    pub const DEFAULT_LIMIT: u64 = 1_000_000;
+}
+
 /// Where and how the artifacts are written: what the writer gets.
 #[derive(Debug, Clone)]
 pub struct OutputSettings {
     pub out_dir: PathBuf,
-    /// Whether to write runs.csv (`--no-runs-csv` turns it off).
-    pub runs_csv: bool,
+    /// Whether to write runs.csv: `--runs-csv`, `--no-runs-csv`, else by the inputs' size.
+    pub runs_csv: RunsCsvChoice,
     pub lock_wait: Duration,
     pub mode: Mode,
 }

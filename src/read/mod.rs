@@ -7,5 +7,6 @@ pub mod parallel;
 pub mod pieces;
 mod plain_row;
 pub mod replay;
+pub mod row_estimate;
 pub mod row_filter;
 pub mod rows;

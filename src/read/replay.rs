@@ -5,8 +5,8 @@
 //! on `jobs` threads: see `parallel.rs`). Then the pieces are merged in input order: each
 //! piece's selector (ties still go to the earlier (source, line)) and its runs.csv part,
 //! appended behind the header and digested on the way, so the artifact and every message
-//! are byte for byte what reading the files one by one gives. `--no-runs-csv` makes no
-//! parts at all.
+//! are byte for byte what reading the files one by one gives. Without runs.csv
+//! (`--no-runs-csv`, or by default exports of more than a million rows) there are no parts.
 
 use std::io::{Seek, SeekFrom};
 use std::sync::Mutex;
@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use tempfile::NamedTempFile;
 
 use crate::config::export_spec::ExportSpec;
-use crate::config::settings::Settings;
+use crate::config::settings::{RunsCsvChoice, Settings};
 use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
 use crate::model::select::{GroupResult, Selector};
 use crate::model::skips::Skips;
@@ -22,6 +22,7 @@ use crate::model::table::InputFile;
 use crate::read::export::ExportStats;
 use crate::read::parallel::{Outcome, PieceReader, PieceResult, ReadPlan};
 use crate::read::pieces::Piece;
+use crate::read::row_estimate::estimated_rows;
 use crate::store::digest::{hex, DigestWriter};
 use crate::store::staging::{output_error, Staging};
 
@@ -41,6 +42,8 @@ pub struct Replayer<'a> {
     reader: PieceReader<'a>,
     plan: ReadPlan,
     verbose: u8,
+    /// Whether runs.csv is written, asked or by the inputs' size.
+    runs_csv: RunsCsvChoice,
     /// Exports read by `read_now`, by their position among the exports.
     ahead: Mutex<Vec<(usize, Vec<anyhow::Result<Outcome>>)>>,
 }
@@ -57,11 +60,12 @@ impl<'a> Replayer<'a> {
             reader: PieceReader {
                 rules: &settings.rules,
                 table: &settings.table,
-                runs_csv: settings.output.runs_csv,
+                runs_csv: settings.output.runs_csv != RunsCsvChoice::Never,
                 staging,
             },
             plan,
             verbose: settings.verbose,
+            runs_csv: settings.output.runs_csv,
             ahead: Mutex::new(Vec::new()),
         }
     }
@@ -83,13 +87,17 @@ impl<'a> Replayer<'a> {
         for (index, _) in &ahead {
             done[*index] = true;
         }
-        let mut per_export = self.reader.read_all(&self.plan, exports, &done);
+        let mut reader = self.reader;
+        if ahead.is_empty() && reader.runs_csv {
+            reader.runs_csv = runs_csv_by_size(self.runs_csv, exports);
+        }
+        let mut per_export = reader.read_all(&self.plan, exports, &done);
         for (index, outcomes) in ahead {
             per_export[index] = Some(outcomes);
         }
-        let mut merged = Merge::new(&self.reader)?;
+        let mut merged = Merge::new(&reader)?;
         for ((index, spec), outcomes) in exports.iter().enumerate().zip(per_export) {
-            let stats = merged.export(&self.reader, spec, index, outcomes.unwrap_or_default())?;
+            let stats = merged.export(&reader, spec, index, outcomes.unwrap_or_default())?;
             if self.verbose > 0 {
                 eprintln!(
                     "read {}: {} rows, {} runs, {} skipped, {} left out by the run filter",
@@ -103,6 +111,38 @@ impl<'a> Replayer<'a> {
         }
         merged.finish()
     }
+}
+
+/// Whether exports read all at the end (offline: none was read as it arrived) get a
+/// runs.csv: by default only when they hold at most the choice's bound of rows. Said on
+/// stderr when they do not, `--quiet` or not: an artifact is missing.
+fn runs_csv_by_size(choice: RunsCsvChoice, exports: &[ExportSpec]) -> bool {
+    let RunsCsvChoice::UpTo { runs: bound } = choice else {
+        return choice == RunsCsvChoice::Always;
+    };
+    let rows = estimated_rows(exports.iter().map(|spec| spec.path.as_path()));
+    if rows <= bound {
+        return true;
+    }
+    eprintln!(
+        "note: no runs.csv: the exports hold about {} runs, more than {}, and it would repeat them all (--runs-csv writes it anyway)",
+        with_commas(rows),
+        with_commas(bound)
+    );
+    false
+}
+
+/// `1234567` as `1,234,567`.
+fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
 }
 
 /// The replay being put together, export by export.

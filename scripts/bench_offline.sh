@@ -69,17 +69,19 @@ bench_size() { # rows
     local out=$OUT_ROOT/out-$rows
     local cmds=(
         -n mdl-fetch-table "$BIN $(exports "$dir") --out $out-table -q --no-runs-csv"
-        -n mdl-fetch-all "$BIN $(exports "$dir") --out $out -q"
+        -n mdl-fetch-default "$BIN $(exports "$dir") --out $out-default -q"
+        -n mdl-fetch-all "$BIN $(exports "$dir") --out $out -q --runs-csv"
         -n polars "python3 benches/polars_mdl.py $(pairs "$dir")"
         -n csv-floor "$FLOOR $(files "$dir")"
     )
     if [[ ${DISK:-0} == 1 && $rows == 1000000 ]]; then
-        cmds+=(-n mdl-fetch-disk "$BIN $(exports "$dir") --out target/bench-out/disk-$rows -q")
+        cmds+=(-n mdl-fetch-disk "$BIN $(exports "$dir") --out target/bench-out/disk-$rows -q --runs-csv")
     fi
     hyperfine -N --style basic --warmup 1 --runs "$RUNS" --export-json "$RESULTS/offline-$rows.json" "${cmds[@]}" >&2
     {
         echo "mdl-fetch-table $(rss $BIN $(exports "$dir") --out "$out-table" -q --no-runs-csv)"
-        echo "mdl-fetch-all $(rss $BIN $(exports "$dir") --out "$out" -q)"
+        echo "mdl-fetch-default $(rss $BIN $(exports "$dir") --out "$out-default" -q)"
+        echo "mdl-fetch-all $(rss $BIN $(exports "$dir") --out "$out" -q --runs-csv)"
         echo "polars $(rss python3 benches/polars_mdl.py $(pairs "$dir"))"
         echo "csv-floor $(rss $FLOOR $(files "$dir"))"
     } >"$RESULTS/offline-$rows.rss"

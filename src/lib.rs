@@ -12,6 +12,7 @@ pub mod config;
 pub mod emit;
 pub mod error;
 pub mod fetch;
+pub mod human;
 pub mod interrupt;
 pub mod model;
 pub mod pynum;

@@ -8,6 +8,7 @@
 
 pub mod about;
 pub mod app;
+pub mod closing_line;
 pub mod config;
 pub mod emit;
 pub mod error;

@@ -21,6 +21,10 @@ use crate::{emit, fetch, interrupt, store, test_hooks};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Dl(args)) => print_dl(&args),
+        Some(Command::Completions { shell }) => {
+            print_bytes(&crate::shell_docs::completions(shell), "the completions")
+        }
+        Some(Command::Man) => print_bytes(&crate::shell_docs::man_page()?, "the man page"),
         None => tabulate(&cli.table),
     }
 }
@@ -291,7 +295,7 @@ fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()>
         .map(|note| note.to_string().replace("\n  ", "; "))
         .collect();
     for note in &notes {
-        eprintln!("warning: {note}");
+        crate::style::warn(&note.to_string());
     }
     match notes.first() {
         Some(note) if settings.rules.strict && !table.is_empty() => {
@@ -324,10 +328,15 @@ fn nothing_to_tabulate(settings: &Settings, replay: &Replay) -> String {
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) -> anyhow::Result<()> {
+    print_bytes(text.as_bytes(), "the table")
+}
+
+/// Prints `bytes` (`what`, to messages) to stdout; a closed pipe (`| head`) is not an error.
+fn print_bytes(bytes: &[u8], what: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            fail(Kind::Output, format!("stdout: cannot write the table: {e}"))
+            fail(Kind::Output, format!("stdout: cannot write {what}: {e}"))
         }
         _ => Ok(()),
     }

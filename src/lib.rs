@@ -18,6 +18,8 @@ pub mod interrupt;
 pub mod model;
 pub mod pynum;
 pub mod read;
+pub mod shell_docs;
 pub mod store;
+pub mod style;
 pub mod synth;
 pub mod test_hooks;

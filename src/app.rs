@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::closing_line::closing_line;
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
 use crate::config::export_spec::ExportSpec;
 use crate::config::projects::ProjectName;
@@ -20,6 +21,10 @@ use crate::{emit, fetch, interrupt, store, test_hooks};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Dl(args)) => print_dl(&args),
+        Some(Command::Completions { shell }) => {
+            print_bytes(&crate::shell_docs::completions(shell), "the completions")
+        }
+        Some(Command::Man) => print_bytes(&crate::shell_docs::man_page()?, "the man page"),
         None => tabulate(&cli.table),
     }
 }
@@ -36,7 +41,11 @@ fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
 
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let settings = Settings::load(args, &Env::process())?;
+    if settings.verbose > 0 {
+        say_settings(&settings);
+    }
     let checking = settings.output.mode == Mode::Check;
     // `--check` writes nothing: not the artifacts, not the cache, not even a lock file; a
     // fetch it makes lands in a cache folder that is removed when the check ends.
@@ -65,13 +74,39 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let manifest = manifest::render(&settings, &table, &provenance, &staging)?;
     interrupt::check("the artifacts are unchanged")?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
-    staging.commit()?;
-    match settings.quiet {
-        true => Ok(()),
-        false => {
-            let markdown = emit::Emitter::render(&emit::markdown::Markdown, &table);
-            print_stdout(&(markdown + &emit::report::tolerance_sections(&table)))
-        }
+    let written = staging.commit()?;
+    if settings.quiet {
+        return Ok(());
+    }
+    let markdown = emit::Emitter::render(&emit::markdown::Markdown, &table);
+    print_stdout(&(markdown + &emit::report::tolerance_sections(&table)))?;
+    let runs = replayed.files.iter().map(|input| input.rows).sum();
+    let out_dir = &settings.output.out_dir;
+    eprintln!("{}", closing_line(out_dir, &written, runs, started.elapsed()));
+    Ok(())
+}
+
+/// `-v`: the profile used and the server asked (or not, offline); the entity and cache
+/// folder are said per project once known.
+fn say_settings(settings: &Settings) {
+    match &settings.profile_path {
+        Some(path) => eprintln!("profile: {}", path.display()),
+        None => eprintln!("profile: none (built-in defaults)"),
+    }
+    let base_url = fetch::client::redact_userinfo(&settings.fetch.base_url);
+    match (fetches(settings), settings.inputs.exports.is_empty()) {
+        (true, _) => eprintln!("base URL: {base_url}"),
+        (false, true) => eprintln!("base URL: {base_url} (offline: not asked)"),
+        (false, false) => eprintln!("base URL: {base_url} (--export: not asked)"),
+    }
+    if !settings.inputs.exports.is_empty() {
+        return;
+    }
+    let root = settings.fetch.cache_root.display();
+    match &settings.fetch.entity {
+        Some(entity) => eprintln!("entity: {entity}; cache folder: {root}"),
+        None if fetches(settings) => eprintln!("entity: the API key's default; cache folder: {root}"),
+        None => eprintln!("entity: any with a cache; cache folder: {root}"),
     }
 }
 
@@ -196,10 +231,14 @@ fn replay_caches(
 ) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
     let (mut caches, mut exports) = (Vec::new(), Vec::new());
     for dir in dirs {
-        if settings.verbose > 0 {
-            eprintln!("replaying the cache in {}", dir.display());
-        }
         let (cache, specs) = store::cache::load(dir)?;
+        if settings.verbose > 0 {
+            eprintln!(
+                "replaying the cache of entity {} in {}",
+                cache.entity,
+                dir.display()
+            );
+        }
         let shown = dir.join(store::cache::MANIFEST).display().to_string();
         fetch::cache_check::check_replayable(settings, &cache, &shown)?;
         caches.push(cache);
@@ -256,7 +295,7 @@ fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()>
         .map(|note| note.to_string().replace("\n  ", "; "))
         .collect();
     for note in &notes {
-        eprintln!("warning: {note}");
+        crate::style::warn(&note.to_string());
     }
     match notes.first() {
         Some(note) if settings.rules.strict && !table.is_empty() => {
@@ -289,10 +328,15 @@ fn nothing_to_tabulate(settings: &Settings, replay: &Replay) -> String {
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.
 fn print_stdout(text: &str) -> anyhow::Result<()> {
+    print_bytes(text.as_bytes(), "the table")
+}
+
+/// Prints `bytes` (`what`, to messages) to stdout; a closed pipe (`| head`) is not an error.
+fn print_bytes(bytes: &[u8], what: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            fail(Kind::Output, format!("stdout: cannot write the table: {e}"))
+            fail(Kind::Output, format!("stdout: cannot write {what}: {e}"))
         }
         _ => Ok(()),
     }

@@ -53,9 +53,9 @@ fn watchdog() {
         std::thread::sleep(Duration::from_millis(10));
     }
     crate::store::lock::sweep_locked_dirs();
-    let line = format!(
-        "error: interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
-    );
+    let line = crate::style::error(&format!(
+        "interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
+    ));
     exit_with(128 + signal, Some(&line));
 }
 

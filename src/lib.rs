@@ -8,14 +8,18 @@
 
 pub mod about;
 pub mod app;
+pub mod closing_line;
 pub mod config;
 pub mod emit;
 pub mod error;
 pub mod fetch;
+pub mod human;
 pub mod interrupt;
 pub mod model;
 pub mod pynum;
 pub mod read;
+pub mod shell_docs;
 pub mod store;
+pub mod style;
 pub mod synth;
 pub mod test_hooks;

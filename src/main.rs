@@ -7,7 +7,7 @@ fn main() {
     let cli = Cli::parse_with_help();
     mdl_fetch::interrupt::install();
     if let Err(error) = mdl_fetch::app::run(cli) {
-        let line = format!("error: {error:#}");
+        let line = mdl_fetch::style::error(&format!("{error:#}"));
         mdl_fetch::interrupt::exit_with(exit_code_of(&error), Some(&line));
     }
 }

@@ -498,9 +498,15 @@ fn skipped_runs_are_warned_about_with_their_place() {
     let err = stderr(&output);
     assert!(err.starts_with("warning: skipped 1 run(s)"), "{err}");
     assert!(err.contains("a.csv:3: run \"topk_32\""), "{err}");
+    let (warnings, closing) = err.split_at(err.find("wrote out/ (").expect("a closing line"));
+    assert_eq!(closing.lines().count(), 1, "{err}");
     let quiet = work.run(&["--export", "6=a.csv", "--out", "out", "--quiet"]);
     assert!(quiet.status.success());
-    assert_eq!(stderr(&quiet), err, "--quiet keeps the warnings about the data");
+    assert_eq!(
+        stderr(&quiet),
+        warnings,
+        "--quiet keeps the warnings about the data"
+    );
 }
 
 /// One odd but valid input and the table rows it must give: (layer, activation, run, tolerance).

@@ -17,30 +17,74 @@ Examples:
 /// activation the run with the smallest reconstruction error, computes its description
 /// length DL = L0 * (B + log2 D) and writes mdl-table.md, mdl-table.csv and runs.csv.
 #[derive(Debug, Parser)]
-#[command(name = "mdl-fetch", version, about, long_about)]
+#[command(name = "mdl-fetch", version = crate::about::VERSION, about, long_about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
     #[command(flatten)]
     pub table: TableArgs,
+
+    /// Colour the `error:` and `warning:` prefixes and clap's messages: auto (on a
+    /// terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto")]
+    pub color: clap::ColorChoice,
 }
 
 impl Cli {
     /// Parses the process's arguments, with the examples and the exit codes (listed from
-    /// `error::Kind`) after the help.
+    /// `error::Kind`) after the help; `--color` is honoured by clap's own messages too, and
+    /// a usage error is one `error:` line.
     pub fn parse_with_help() -> Cli {
-        use clap::{CommandFactory, FromArgMatches};
-        let after = format!("{AFTER_HELP}\n\n{}", crate::error::exit_codes_help());
-        let matches = Cli::command().after_help(after).get_matches();
-        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+        use clap::FromArgMatches;
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let color = color_flag(&args);
+        crate::style::set_color(color);
+        let parsed = Cli::command_with_help()
+            .color(color)
+            .try_get_matches_from(args)
+            .and_then(|matches| Cli::from_arg_matches(&matches));
+        parsed.unwrap_or_else(|error| super::usage_error::exit(error))
     }
+
+    /// The command as `--help`, the completions and the man page show it.
+    pub fn command_with_help() -> clap::Command {
+        use clap::CommandFactory;
+        let after = format!("{AFTER_HELP}\n\n{}", crate::error::exit_codes_help());
+        Cli::command().after_help(after)
+    }
+}
+
+/// The `--color` asked for in `args` (the last one wins), before clap parses them, so that
+/// clap's own errors honour it; `auto` when none or an unknown one is given.
+pub fn color_flag(args: &[std::ffi::OsString]) -> clap::ColorChoice {
+    use clap::ValueEnum;
+    let mut choice = clap::ColorChoice::Auto;
+    let mut args = args.iter().skip(1).map(|arg| arg.to_string_lossy());
+    while let Some(arg) = args.next() {
+        let value = match arg.as_ref() {
+            "--" => break,
+            "--color" => args.next().map(|value| value.into_owned()),
+            other => other.strip_prefix("--color=").map(str::to_string),
+        };
+        if let Some(parsed) = value.and_then(|value| clap::ColorChoice::from_str(&value, true).ok()) {
+            choice = parsed;
+        }
+    }
+    choice
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the description length of one code: L0 * (B + log2 D) bits.
     Dl(DlArgs),
+    /// Print a shell completion script. Example: mdl-fetch completions bash > ~/.local/share/bash-completion/completions/mdl-fetch
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff). Example: mdl-fetch man > ~/.local/share/man/man1/mdl-fetch.1
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -9,3 +9,4 @@ pub mod projects;
 pub mod resolve;
 pub mod resolve_runs;
 pub mod settings;
+pub mod usage_error;

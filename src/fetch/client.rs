@@ -7,7 +7,7 @@ use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;
 use serde_json::{json, Value};
 
-use super::retry::{backoff, base_wait, server_wait, status_is_transient};
+use super::retry::{backoff, base_wait, server_wait, status_is_transient, RetryWait, RetryWatch, Unwatched};
 use super::secret::ApiKey;
 use crate::config::settings::FetchSettings;
 use crate::error::{fail, Error, Kind};
@@ -132,6 +132,17 @@ impl GraphQlClient {
 
     /// Sends one query and returns the body of a 2xx answer; `what` names it in messages.
     pub async fn post(&self, query: &str, variables: Value, what: &str) -> anyhow::Result<bytes::Bytes> {
+        self.post_watched(query, variables, what, &Unwatched).await
+    }
+
+    /// `post`, telling `watch` of each wait before a retry and of the retry.
+    pub async fn post_watched(
+        &self,
+        query: &str,
+        variables: Value,
+        what: &str,
+        watch: &dyn RetryWatch,
+    ) -> anyhow::Result<bytes::Bytes> {
         let body = json!({ "query": query, "variables": variables }).to_string();
         let mut attempt = 0;
         loop {
@@ -179,7 +190,14 @@ impl GraphQlClient {
                     wait.as_secs_f64()
                 );
             }
+            watch.waiting(&RetryWait {
+                wait,
+                reason,
+                next_attempt: attempt + 1,
+                max_attempts: self.max_attempts,
+            });
             tokio::time::sleep(wait).await;
+            watch.retrying();
         }
     }
 

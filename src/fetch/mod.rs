@@ -141,6 +141,13 @@ async fn fetch_project(
     };
     let cache_dir = cache::project_dir(&base.site.root, &entity, &project.name)?;
     let lock = lock_dir(&cache_dir, settings.output.lock_wait, settings.quiet)?;
+    if settings.verbose >= 1 {
+        base.progress.println(&format!(
+            "fetching {entity}/{} into the cache folder {}",
+            project.name,
+            cache_dir.display()
+        ));
+    }
     let context = FetchContext {
         entity: &entity,
         cache_dir: &cache_dir,

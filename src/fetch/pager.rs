@@ -15,7 +15,7 @@ use super::query::{PageRequest, COUNT_QUERY};
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::Settings;
 use crate::error::{fail, Error, Kind};
-use crate::fetch::progress::Progress;
+use crate::fetch::progress::{LayerBar, Progress};
 
 /// Everything the layer streams share.
 #[derive(Clone, Copy)]
@@ -82,7 +82,12 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         run_count: 0,
         newest_update: None,
     };
-    let asker = Asker { ctx, layer, filters };
+    let asker = Asker {
+        ctx,
+        layer,
+        filters,
+        bar: bar.clone(),
+    };
     let mut walk = CursorWalk::default();
     let mut in_flight = Some(asker.send(1, None, true, false));
     // The previous page's rows, made while this page was on its way, and which to keep.
@@ -105,14 +110,14 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         };
         if page == 1 {
             fetched.run_count = head.run_count.unwrap_or(0);
-            bar.set_length(fetched.run_count);
+            bar.counting(fetched.run_count);
         }
         fetched.newest_update = fetched.newest_update.max(head.newest_update);
         let before = fetched.ids.len();
         let keep: Vec<bool> = (head.names.into_iter())
             .map(|name| fetched.ids.insert(name))
             .collect();
-        bar.set_position(fetched.ids.len() as u64);
+        bar.received(fetched.ids.len() as u64);
         let facts = PageFacts {
             has_next_page: head.page_info.has_next_page,
             end_cursor: head.page_info.end_cursor,
@@ -135,11 +140,12 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
     check_complete(layer, fetched)
 }
 
-/// Sends one layer's page requests.
+/// Sends one layer's page requests; their retries show on the layer's line.
 struct Asker<'a> {
     ctx: &'a FetchContext<'a>,
     layer: i64,
     filters: &'a str,
+    bar: LayerBar,
 }
 
 impl Asker<'_> {
@@ -157,7 +163,7 @@ impl Asker<'_> {
         }
         .variables();
         let what = format!("layer {} page {page}", self.layer);
-        InFlight::send(self.ctx.client, self.ctx.query, variables, what)
+        InFlight::send(self.ctx.client, self.ctx.query, variables, what, self.bar.clone())
     }
 }
 
@@ -210,10 +216,16 @@ async fn kept_rows(rows: page::RowsTask, keep: Vec<bool>) -> Result<Vec<Vec<Stri
 struct InFlight(tokio::task::JoinHandle<anyhow::Result<bytes::Bytes>>);
 
 impl InFlight {
-    fn send(client: &GraphQlClient, query: &str, variables: serde_json::Value, what: String) -> InFlight {
+    fn send(
+        client: &GraphQlClient,
+        query: &str,
+        variables: serde_json::Value,
+        what: String,
+        bar: LayerBar,
+    ) -> InFlight {
         let (client, query) = (client.clone(), query.to_string());
         InFlight(tokio::spawn(async move {
-            client.post(&query, variables, &what).await
+            client.post_watched(&query, variables, &what, &bar).await
         }))
     }
 

@@ -1,8 +1,26 @@
 //! The one place progress bars are made: on stderr, hidden when it is not a terminal.
+//!
+//! A layer's line goes through three faces: a spinner saying it is asking W&B until the
+//! first page brings the server's `runCount`; then a bar of runs received against that
+//! count, with runs/s and the time left at that pace; and, whenever a request waits to be
+//! retried, what it waits for and how long is left. The clock ticks on its own throughout.
 
 use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+use super::retry::{RetryWait, RetryWatch};
+use crate::human;
+
+/// How often a visible line is redrawn when nothing else moves it.
+const TICK: Duration = Duration::from_millis(100);
+
+const ASKING: &str = "layer {prefix:>3} {spinner} asking W&B {took}";
+const COUNTING: &str = "layer {prefix:>3} {bar:30} {human_pos}/{human_len} runs, {rate} runs/s, ETA {left}";
+const WAITING_TO_ASK: &str = "layer {prefix:>3} {spinner} waiting {wait}: {msg}";
+const WAITING: &str = "layer {prefix:>3} {bar:30} {human_pos}/{human_len} runs, waiting {wait}: {msg}";
+const DONE: &str = "layer {prefix:>3} {bar:30} {human_pos}/{human_len} runs in {took}";
 
 /// Bars for a fetch, one per layer.
 pub struct Progress {
@@ -24,16 +42,20 @@ impl Progress {
         }
     }
 
-    /// A bar counting runs received against the server's count.
-    pub fn layer(&self, layer: i64) -> ProgressBar {
-        let bar = self.bars.add(ProgressBar::new(0));
+    /// A layer's line, a spinner asking W&B until `LayerBar::counting` is told the total.
+    pub fn layer(&self, layer: i64) -> LayerBar {
+        // Styled before it is added, so that its first frame is already this one.
+        let bar = ProgressBar::new_spinner()
+            .with_style(style(ASKING))
+            .with_prefix(layer.to_string());
+        let bar = self.bars.add(bar);
         if self.visible {
-            let style = ProgressStyle::with_template("layer {prefix:>3} {bar:30} {pos}/{len} runs {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
-            bar.set_style(style);
+            bar.enable_steady_tick(TICK);
         }
-        bar.set_prefix(layer.to_string());
-        bar
+        LayerBar {
+            bar,
+            visible: self.visible,
+        }
     }
 
     /// Prints a line without tearing the bars.
@@ -42,6 +64,130 @@ impl Progress {
             let _ = self.bars.println(line);
         } else {
             eprintln!("{line}");
+        }
+    }
+}
+
+/// One layer's line; clones drive the same line (the pager's, and its requests' retries).
+#[derive(Clone)]
+pub struct LayerBar {
+    bar: ProgressBar,
+    visible: bool,
+}
+
+impl LayerBar {
+    /// The server counted `run_count` runs: from now on a bar counting toward them.
+    pub fn counting(&self, run_count: u64) {
+        self.bar.set_length(run_count);
+        if self.visible {
+            self.bar.set_style(style(COUNTING));
+        }
+    }
+
+    /// `received` runs so far.
+    pub fn received(&self, received: u64) {
+        self.bar.set_position(received);
+    }
+
+    /// Every run is in: the bar full, with the time it took.
+    pub fn finish(&self) {
+        if self.visible {
+            self.bar.set_style(style(DONE));
+        }
+        self.bar.finish();
+    }
+
+    /// The face the line has when no request is waiting.
+    fn at_work(&self) -> ProgressStyle {
+        style(match self.bar.length() {
+            Some(_) => COUNTING,
+            None => ASKING,
+        })
+    }
+}
+
+impl RetryWatch for LayerBar {
+    fn waiting(&self, wait: &RetryWait) {
+        if !self.visible {
+            return;
+        }
+        let until = Instant::now() + wait.wait;
+        let template = match self.bar.length() {
+            Some(_) => WAITING,
+            None => WAITING_TO_ASK,
+        };
+        let left = move |_: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let left = until.saturating_duration_since(Instant::now());
+            let _ = write!(out, "{} s", left.as_secs_f64().ceil() as u64);
+        };
+        self.bar.set_style(style(template).with_key("wait", left));
+        self.bar.set_message(format!(
+            "{}, attempt {}/{}",
+            wait.reason, wait.next_attempt, wait.max_attempts
+        ));
+    }
+
+    fn retrying(&self) {
+        if self.visible {
+            self.bar.set_style(self.at_work());
+            self.bar.set_message("");
+        }
+    }
+}
+
+/// The style of `template`, with the keys this module adds: `rate` (runs/s so far), `left`
+/// (time to the server's count at that rate) and `took` (the time it took).
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key("rate", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = out.write_str(&human::rate(rate(state.pos(), state.elapsed())));
+        })
+        .with_key("left", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let left = time_left(state.pos(), state.len().unwrap_or(0), state.elapsed());
+            let _ = out.write_str(&left.map_or_else(|| "?".to_string(), human::duration));
+        })
+        .with_key("took", |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+            let _ = out.write_str(&human::duration(state.elapsed()));
+        })
+}
+
+/// Runs per second: `received` over the time since the layer's first request.
+pub fn rate(received: u64, elapsed: Duration) -> f64 {
+    match elapsed.as_secs_f64() {
+        seconds if seconds > 0.0 => received as f64 / seconds,
+        _ => 0.0,
+    }
+}
+
+/// The time to receive the rest of `total` (the server's `runCount`) at the rate so far;
+/// `None` before the first run arrives.
+pub fn time_left(received: u64, total: u64, elapsed: Duration) -> Option<Duration> {
+    let per_second = rate(received, elapsed);
+    if received >= total {
+        return Some(Duration::ZERO);
+    }
+    (per_second > 0.0).then(|| Duration::from_secs_f64((total - received) as f64 / per_second))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_left_is_the_rest_of_the_server_count_at_the_pace_so_far() {
+        let two_seconds = Duration::from_secs(2);
+        assert_eq!(rate(700, two_seconds), 350.0);
+        assert_eq!(time_left(700, 7_700, two_seconds), Some(Duration::from_secs(20)));
+        assert_eq!(time_left(0, 7_700, two_seconds), None);
+        assert_eq!(time_left(7_700, 7_700, two_seconds), Some(Duration::ZERO));
+        assert_eq!(rate(10, Duration::ZERO), 0.0);
+    }
+
+    #[test]
+    fn every_face_is_a_valid_template() {
+        for template in [ASKING, COUNTING, WAITING_TO_ASK, WAITING, DONE] {
+            assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
         }
     }
 }

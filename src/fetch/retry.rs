@@ -21,6 +21,31 @@ use std::time::{Duration, SystemTime};
 /// The longest single wait.
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
 
+/// A request waiting before its next attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryWait {
+    pub wait: Duration,
+    /// Why the last attempt failed: `HTTP 503`, `cannot connect (...)`.
+    pub reason: String,
+    /// The attempt the wait leads to (counted from 1), and the most there will be.
+    pub next_attempt: u32,
+    pub max_attempts: u32,
+}
+
+/// Who is told when a request waits to be retried, and when it tries again.
+pub trait RetryWatch: Send + Sync {
+    fn waiting(&self, wait: &RetryWait);
+    fn retrying(&self);
+}
+
+/// Tells no one.
+pub struct Unwatched;
+
+impl RetryWatch for Unwatched {
+    fn waiting(&self, _: &RetryWait) {}
+    fn retrying(&self) {}
+}
+
 /// Whether an HTTP status is worth another attempt.
 pub fn status_is_transient(status: u16) -> bool {
     matches!(status, 408 | 429) || (500..600).contains(&status) && status != 501

@@ -76,11 +76,11 @@ fn warn_if_readable_by_others(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.permissions().mode() & 0o077 != 0 {
-            eprintln!(
-                "warning: {} can be read by other users; run `chmod 600 {}`",
+            crate::style::warn(&format!(
+                "{} can be read by other users; run `chmod 600 {}`",
                 path.display(),
                 path.display()
-            );
+            ));
         }
     }
 }

@@ -126,23 +126,10 @@ fn runs_csv_by_size(choice: RunsCsvChoice, exports: &[ExportSpec]) -> bool {
     }
     eprintln!(
         "note: no runs.csv: the exports hold about {} runs, more than {}, and it would repeat them all (--runs-csv writes it anyway)",
-        with_commas(rows),
-        with_commas(bound)
+        crate::human::thousands(rows),
+        crate::human::thousands(bound)
     );
     false
-}
-
-/// `1234567` as `1,234,567`.
-fn with_commas(n: u64) -> String {
-    let digits = n.to_string();
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
 }
 
 /// The replay being put together, export by export.

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod disk;
+pub mod pty;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,0 +1,132 @@
+//! What a person at a terminal sees while a fetch runs: a spinner until W&B answers, a bar
+//! per layer, a retry's wait said on its line, and one closing line; and, piped, only the
+//! closing line.
+
+mod support;
+
+use std::time::Duration;
+
+use fake_wandb::*;
+use support::pty::{run_on_terminal, strip_escapes};
+use support::*;
+
+/// 60 runs over layers 6-8 at 7 runs a page; layer 6's second page answers 503 once.
+fn flaky_server(latency: Duration) -> FakeWandb {
+    FakeWandb::start(FakeConfig {
+        page_cap: 7,
+        latency,
+        faults: vec![FaultRule::once(
+            Fault::Status(503),
+            Trigger::RunsPage {
+                page: 2,
+                layer: Some(6),
+            },
+        )],
+        ..FakeConfig::with_dataset(Dataset::sweep(SweepOptions {
+            runs: 60,
+            ..SweepOptions::default()
+        }))
+    })
+}
+
+const CLOSING: &str = "wrote out/fake-project/ (8 files, 8 changed) from 60 runs in ";
+
+#[test]
+fn a_terminal_sees_the_spinner_then_the_bar_a_retry_wait_and_the_closing_line() {
+    let server = flaky_server(Duration::from_millis(150));
+    let work = Workdir::new();
+    let mut command = fetch_command(&work, &server);
+    command.env("MDL_FETCH_BACKOFF_BASE_MS", "700");
+    let run = run_on_terminal(command);
+    let frames = run.frames();
+    let shown = frames.join("\n");
+    assert!(run.status.success(), "{shown}");
+    assert!(
+        String::from_utf8_lossy(&run.stdout).starts_with("|   layer |"),
+        "the table on stdout"
+    );
+
+    let first = |pattern: &str| frames.iter().position(|line| line.contains(pattern));
+    let (asking, counting) = (first("layer   6 ⠁ asking W&B 0."), first("/20 runs, "));
+    assert!(
+        asking.is_some() && counting.is_some() && asking < counting,
+        "the spinner comes first: {shown}"
+    );
+    assert!(
+        frames
+            .iter()
+            .all(|line| line.starts_with("layer ") || line.starts_with(CLOSING)),
+        "every frame a layer's line: {shown}"
+    );
+    let eta = frames.iter().find(|line| line.contains(" runs/s, ETA "));
+    assert!(eta.is_some_and(|line| line.ends_with(" s")), "{shown}");
+    let waiting = first("runs, waiting ").expect("a frame of the wait");
+    assert!(
+        frames[waiting].ends_with(" 7/20 runs, waiting 1 s: HTTP 503, attempt 2/8"),
+        "{}",
+        frames[waiting]
+    );
+    assert!(
+        first("20/20 runs in ").is_some(),
+        "finished bars say how long: {shown}"
+    );
+    let last = frames.last().unwrap();
+    assert!(last.starts_with(CLOSING) && last.ends_with(" s"), "{last:?}");
+}
+
+#[test]
+fn piped_stderr_gets_no_frames_only_the_closing_line() {
+    let server = flaky_server(Duration::ZERO);
+    let work = Workdir::new();
+    let output = fetch_command(&work, &server)
+        .env("MDL_FETCH_BACKOFF_BASE_MS", "20")
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert!(output.status.success(), "{err}");
+    assert_eq!(server.fault_count(&Fault::Status(503)), 1, "a retry happened");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with(CLOSING), "{err}");
+    assert!(!err.contains('\r') && !err.contains('\x1b'), "{err:?}");
+
+    // Replayed offline after two artifacts were spoilt: those two are changed, the rest
+    // left alone; and --quiet says nothing at all.
+    work.write("out/fake-project/mdl-table.md", "spoilt");
+    work.write("out/fake-project/manifest.json", "spoilt");
+    let again = fetch_command(&work, &server).arg("--offline").output().unwrap();
+    let line = stderr(&again);
+    assert!(
+        line.starts_with("wrote out/fake-project/ (8 files, 2 changed) from 60 runs in "),
+        "{line}"
+    );
+    let quiet = fetch_command(&work, &server).arg("-q").output().unwrap();
+    assert!(
+        quiet.status.success() && quiet.stderr.is_empty(),
+        "{}",
+        stderr(&quiet)
+    );
+}
+
+#[test]
+fn a_usage_error_on_a_terminal_is_red_with_the_help_hint_and_plain_under_no_color() {
+    let work = Workdir::new();
+    let mut command = work.command();
+    command.arg("--bogus");
+    let run = run_on_terminal(command);
+    let screen = String::from_utf8_lossy(&run.screen).replace('\r', "");
+    assert_eq!(run.status.code(), Some(2), "{screen}");
+    assert!(
+        screen.starts_with("\x1b[1m\x1b[31merror:\x1b[0m unexpected argument '--bogus' found"),
+        "{screen:?}"
+    );
+    let lines: Vec<&str> = screen.lines().filter(|line| !line.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{screen:?}");
+    assert_eq!(strip_escapes(lines[1]), "For more information, try '--help'.");
+
+    let mut plain = work.command();
+    plain.env("NO_COLOR", "1").arg("--bogus");
+    let run = run_on_terminal(plain);
+    let screen = String::from_utf8_lossy(&run.screen).into_owned();
+    assert!(screen.starts_with("error: unexpected argument"), "{screen:?}");
+    assert!(!screen.contains('\x1b'), "{screen:?}");
+}

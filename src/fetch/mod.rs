@@ -124,8 +124,9 @@ struct StagedProject {
     entity: String,
     name: String,
     cache_dir: std::path::PathBuf,
-    _lock: crate::store::lock::DirLock,
     layers: Vec<cache::StagedLayer>,
+    /// Last: fields drop in order, and the lock tidies the folder once its temp files are gone.
+    _lock: crate::store::lock::DirLock,
 }
 
 /// Fetches and stages one project's layers, numbered from `first_index` among the exports.

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
 use crate::config::export_spec::ExportSpec;
+use crate::config::locate;
 use crate::config::projects::ProjectName;
 use crate::config::resolve::Env;
 use crate::config::settings::{Mode, Settings};
@@ -37,6 +38,11 @@ fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let settings = Settings::load(args, &Env::process())?;
+    if settings.verbose > 0 {
+        for line in locate::describe(&settings, fetches(&settings)) {
+            eprintln!("{line}");
+        }
+    }
     let checking = settings.output.mode == Mode::Check;
     // `--check` writes nothing: not the artifacts, not the cache, not even a lock file; a
     // fetch it makes lands in a cache folder that is removed when the check ends.
@@ -240,9 +246,13 @@ fn no_cache<T>(settings: &Settings, project: &ProjectName) -> anyhow::Result<T> 
             format!("no cache of project {name:?}{entity} under {root}; check the project, --entity and --cache-dir, or fetch once without --offline"),
         );
     }
+    let profile = match settings.profile_looked.is_empty() {
+        true => String::new(),
+        false => format!(", and {}", locate::not_found(&settings.profile_looked)),
+    };
     fail(
         Kind::Usage,
-        format!("project {name:?} has no cache under {root} and no bundled exports; fetch once without --offline, or name exports with --export LAYER=PATH"),
+        format!("project {name:?} has no cache under {root} and no bundled exports{profile}; fetch once without --offline, or name exports with --export LAYER=PATH"),
     )
 }
 

@@ -164,4 +164,7 @@ pub struct Settings {
     pub verbose: u8,
     /// Where the profile came from, if any.
     pub profile_path: Option<PathBuf>,
+    /// Where a profile was looked for when none was found (empty when one was, or when
+    /// nothing asked for one).
+    pub profile_looked: Vec<PathBuf>,
 }

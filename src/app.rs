@@ -64,6 +64,9 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
     }
+    if settings.output.mode == Mode::Print {
+        return print_stdout(&emit::stdout::render(&table));
+    }
     stage_artifacts(&mut staging, &table, replayed.runs_csv)?;
     if checking {
         return check::report(&settings.output.out_dir, &staging, settings.quiet);
@@ -74,18 +77,15 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     staging.commit()?;
     match settings.quiet {
         true => Ok(()),
-        false => {
-            let markdown = emit::Emitter::render(&emit::markdown::Markdown, &table);
-            print_stdout(&(markdown + &emit::report::tolerance_sections(&table)))
-        }
+        false => print_stdout(&emit::stdout::render(&table)),
     }
 }
 
-/// The output folder locked and staged into; under `--check`, no lock and a staging
-/// folder of its own, so that nothing in the output folder changes.
+/// The output folder locked and staged into; under `--check` and `--out -`, no lock and a
+/// staging folder of its own, so that nothing in the output folder changes.
 fn lock_and_stage(settings: &Settings) -> anyhow::Result<(Option<lock::DirLock>, Staging)> {
     let output = &settings.output;
-    if settings.output.mode == Mode::Check {
+    if matches!(settings.output.mode, Mode::Check | Mode::Print) {
         return Ok((None, Staging::detached(&output.out_dir)?));
     }
     let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?;

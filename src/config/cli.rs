@@ -81,7 +81,8 @@ pub struct TableArgs {
     pub offline: bool,
 
     /// Folder for the artifacts [default: out/<project> beside the config/ folder]. Example:
-    /// --out tables/
+    /// --out tables/. `--out -` prints the table on stdout and writes no artifact (a fetch
+    /// still updates the cache).
     #[arg(short, long, value_name = "DIR", env = "MDL_FETCH_OUT")]
     pub out: Option<PathBuf>,
 

@@ -101,7 +101,10 @@ pub fn describe(settings: &Settings, fetches: bool) -> Vec<String> {
         (None, true) => {}
     }
     let output = &settings.output;
-    lines.push(format!("artifacts: {}", output.out_dir.display()));
+    lines.push(match output.mode {
+        crate::config::settings::Mode::Print => "artifacts: none (--out -): the table goes to stdout".into(),
+        _ => format!("artifacts: {}", output.out_dir.display()),
+    });
     let cache_used = fetches || (settings.inputs.offline && settings.inputs.exports.is_empty());
     if cache_used {
         lines.push(format!("cache: {}", settings.fetch.cache_root.display()));

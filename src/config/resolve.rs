@@ -205,16 +205,32 @@ fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSet
     })
 }
 
+/// Where artifacts go: `--out` (`-` for stdout only), the profile's `out_dir`, else
+/// `default_dir`.
 fn resolve_output(args: &TableArgs, profile: &Profile, default_dir: &Path) -> anyhow::Result<OutputSettings> {
+    let to_stdout = args.out.as_deref() == Some(Path::new(STDOUT));
+    if to_stdout && args.check {
+        return fail(
+            Kind::Usage,
+            "--check compares the artifacts in the output folder, and --out - writes none; give a folder",
+        );
+    }
     Ok(OutputSettings {
         out_dir: (args.out.clone())
             .or_else(|| profile.out_dir.clone())
             .unwrap_or_else(|| default_dir.to_path_buf()),
-        runs_csv: !args.no_runs_csv,
+        runs_csv: !args.no_runs_csv && !to_stdout,
         lock_wait: seconds(args.lock_wait, "--lock-wait")?,
-        mode: if args.check { Mode::Check } else { Mode::Write },
+        mode: match (to_stdout, args.check) {
+            (true, _) => Mode::Print,
+            (false, true) => Mode::Check,
+            (false, false) => Mode::Write,
+        },
     })
 }
+
+/// `--out -`: the table on stdout, no artifact written.
+pub const STDOUT: &str = "-";
 
 fn file_stem(path: &Path) -> Option<String> {
     path.file_stem().map(|stem| stem.to_string_lossy().into_owned())

@@ -136,6 +136,9 @@ pub enum Mode {
     /// `--check`: compute everything, compare with the artifacts on disk, write nothing
     /// (a fetch goes to a throwaway cache).
     Check,
+    /// `--out -`: print the table on stdout and write no artifact, take no lock (a fetch
+    /// still writes its cache).
+    Print,
 }
 
 /// Where and how the artifacts are written: what the writer gets.

@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::closing_line::closing_line;
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
 use crate::config::export_spec::ExportSpec;
+use crate::config::locate;
 use crate::config::projects::ProjectName;
 use crate::config::resolve::Env;
 use crate::config::settings::{Mode, Settings};
@@ -67,6 +68,9 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
     }
+    if settings.output.mode == Mode::Print {
+        return print_stdout(&emit::stdout::render(&table));
+    }
     stage_artifacts(&mut staging, &table, replayed.runs_csv)?;
     if checking {
         return check::report(&settings.output.out_dir, &staging, settings.quiet);
@@ -78,20 +82,19 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     if settings.quiet {
         return Ok(());
     }
-    let markdown = emit::Emitter::render(&emit::markdown::Markdown, &table);
-    print_stdout(&(markdown + &emit::report::tolerance_sections(&table)))?;
+    print_stdout(&emit::stdout::render(&table))?;
     let runs = replayed.files.iter().map(|input| input.rows).sum();
     let out_dir = &settings.output.out_dir;
     eprintln!("{}", closing_line(out_dir, &written, runs, started.elapsed()));
     Ok(())
 }
 
-/// `-v`: the profile used and the server asked (or not, offline); the entity and cache
-/// folder are said per project once known.
+/// `-v`: the profile used (or where none was), the artifacts' folder, the server asked
+/// (or not, offline), the entity and the cache folder; each project's cache is said once
+/// known.
 fn say_settings(settings: &Settings) {
-    match &settings.profile_path {
-        Some(path) => eprintln!("profile: {}", path.display()),
-        None => eprintln!("profile: none (built-in defaults)"),
+    for line in locate::describe(settings) {
+        eprintln!("{line}");
     }
     let base_url = fetch::client::redact_userinfo(&settings.fetch.base_url);
     match (fetches(settings), settings.inputs.exports.is_empty()) {
@@ -110,11 +113,11 @@ fn say_settings(settings: &Settings) {
     }
 }
 
-/// The output folder locked and staged into; under `--check`, no lock and a staging
-/// folder of its own, so that nothing in the output folder changes.
+/// The output folder locked and staged into; under `--check` and `--out -`, no lock and a
+/// staging folder of its own, so that nothing in the output folder changes.
 fn lock_and_stage(settings: &Settings) -> anyhow::Result<(Option<lock::DirLock>, Staging)> {
     let output = &settings.output;
-    if settings.output.mode == Mode::Check {
+    if matches!(settings.output.mode, Mode::Check | Mode::Print) {
         return Ok((None, Staging::detached(&output.out_dir)?));
     }
     let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?;
@@ -279,9 +282,13 @@ fn no_cache<T>(settings: &Settings, project: &ProjectName) -> anyhow::Result<T> 
             format!("no cache of project {name:?}{entity} under {root}; check the project, --entity and --cache-dir, or fetch once without --offline"),
         );
     }
+    let profile = match settings.profile_looked.is_empty() {
+        true => String::new(),
+        false => format!(", and {}", locate::not_found(&settings.profile_looked)),
+    };
     fail(
         Kind::Usage,
-        format!("project {name:?} has no cache under {root} and no bundled exports; fetch once without --offline, or name exports with --export LAYER=PATH"),
+        format!("project {name:?} has no cache under {root} and no bundled exports{profile}; fetch once without --offline, or name exports with --export LAYER=PATH"),
     )
 }
 

@@ -102,7 +102,8 @@ pub struct DlArgs {
 
 #[derive(Debug, Args)]
 pub struct TableArgs {
-    /// W&B project, or ENTITY/NAME; loads config/<NAME>.toml (of the first) when it exists.
+    /// W&B project, or ENTITY/NAME; loads config/<NAME>.toml (of the first) from this folder
+    /// or the nearest one above that has it, else ~/.config/mdl-fetch/<NAME>.toml.
     /// Repeat to tabulate several projects' runs together, each with its own cache.
     /// Example: --project sae-sweeps, or --project my-lab/sweep-a --project my-lab/sweep-b
     #[arg(short, long, value_name = "[ENTITY/]NAME", env = "WANDB_PROJECT")]
@@ -123,7 +124,9 @@ pub struct TableArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// Folder for the artifacts [default: out/<project>]. Example: --out tables/
+    /// Folder for the artifacts [default: out/<project> beside the config/ folder]. Example:
+    /// --out tables/. `--out -` prints the table on stdout and writes no artifact (a fetch
+    /// still updates the cache).
     #[arg(short, long, value_name = "DIR", env = "MDL_FETCH_OUT")]
     pub out: Option<PathBuf>,
 

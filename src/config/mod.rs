@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod export_spec;
 pub mod grammar;
+pub mod locate;
 pub mod profile;
 pub mod projects;
 pub mod resolve;

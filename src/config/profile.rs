@@ -23,7 +23,8 @@ pub struct Profile {
     pub dict_size: Option<u64>,
     /// Width of the model's residual stream (768 for GPT-2 small).
     pub d_model: Option<u64>,
-    /// Where artifacts go (default `out/<project>`), relative to the working directory.
+    /// Where artifacts go (default `out/<project>` in the project root); relative to the
+    /// profile's folder.
     pub out_dir: Option<PathBuf>,
     #[serde(default)]
     pub columns: Columns,
@@ -107,7 +108,8 @@ pub struct WandbProfile {
     pub deadline_secs: Option<f64>,
     /// Extra config keys to fetch and keep as cache columns.
     pub config_keys: Option<Vec<String>>,
-    /// Where fetched runs are cached (default `cache`), relative to the working directory.
+    /// Where fetched runs are cached (default `cache` in the project root); relative to the
+    /// profile's folder.
     pub cache_dir: Option<PathBuf>,
 }
 
@@ -120,7 +122,7 @@ pub struct ExportEntry {
 }
 
 impl Profile {
-    /// Reads and validates a profile; relative export paths become relative to its folder.
+    /// Reads and validates a profile; its relative paths become relative to its folder.
     pub fn load(path: &Path) -> anyhow::Result<Profile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read profile {}", path.display()))
@@ -129,16 +131,19 @@ impl Profile {
     }
 
     /// Parses and validates profile text as if read from `path` (which names it in errors
-    /// and anchors relative export paths); `load` without the file system, for fuzzing.
+    /// and anchors its relative paths); `load` without the file system, for fuzzing.
     pub fn parse(text: &str, path: &Path) -> anyhow::Result<Profile> {
         let mut profile: Profile = match toml::from_str(text) {
             Ok(profile) => profile,
             Err(e) => return fail(Kind::Input, describe_toml_error(path, text, &e)),
         };
         let base = path.parent().unwrap_or(Path::new("."));
-        for entry in &mut profile.exports {
-            if entry.path.is_relative() {
-                entry.path = base.join(&entry.path);
+        let paths = (profile.exports.iter_mut().map(|entry| &mut entry.path))
+            .chain(profile.out_dir.as_mut())
+            .chain(profile.wandb.cache_dir.as_mut());
+        for path in paths {
+            if path.is_relative() {
+                *path = base.join(&*path);
             }
         }
         Ok(profile)
@@ -156,4 +161,32 @@ fn describe_toml_error(path: &Path, text: &str, error: &toml::de::Error) -> Stri
         "{}:{line}: bad profile: {what}; see the README's profile keys",
         path.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_relative_path_is_anchored_at_the_profiles_folder() {
+        let text = "out_dir = \"../tables\"\n[wandb]\ncache_dir = \"runs-cache\"\n\
+                    [[exports]]\npath = \"data/a.csv\"\n[[exports]]\npath = \"/abs/b.csv\"\n";
+        let profile = Profile::parse(text, Path::new("lab/config/p.toml")).unwrap();
+        assert_eq!(profile.out_dir.unwrap(), Path::new("lab/config/../tables"));
+        assert_eq!(
+            profile.wandb.cache_dir.unwrap(),
+            Path::new("lab/config/runs-cache")
+        );
+        let exports: Vec<_> = profile.exports.iter().map(|e| e.path.clone()).collect();
+        assert_eq!(
+            exports,
+            [
+                PathBuf::from("lab/config/data/a.csv"),
+                PathBuf::from("/abs/b.csv")
+            ]
+        );
+        // A profile named without a folder anchors at the working directory, as before.
+        let here = Profile::parse("out_dir = \"t\"", Path::new("p.toml")).unwrap();
+        assert_eq!(here.out_dir.unwrap(), Path::new("t"));
+    }
 }

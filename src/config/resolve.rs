@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::config::cli::TableArgs;
 use crate::config::export_spec::ExportSpec;
+use crate::config::locate;
 use crate::config::profile::Profile;
 use crate::config::projects::{self, ProjectName};
 use crate::config::resolve_runs::{local_filter, resolve_grammar, resolve_layer_rule, run_filter};
@@ -39,19 +40,44 @@ impl Env<'_> {
 }
 
 impl Settings {
-    /// Finds and reads the profile, then resolves the settings against it.
+    /// Finds and reads the profile (see `locate`), then resolves the settings against it,
+    /// with default folders in the project root it was found in.
     pub fn load(args: &TableArgs, env: &Env) -> anyhow::Result<Settings> {
-        let (profile, profile_path) = find_profile(args, env)?;
-        Settings::resolve(args, &profile, profile_path, env)
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        let search = locate::search(args, env, &cwd)?;
+        let profile = match &search.found {
+            Some(path) => Profile::load(path)?,
+            None => Profile::default(),
+        };
+        let root = search.root.as_deref();
+        let mut settings = Settings::resolve_in(args, &profile, search.found.clone(), root, env)?;
+        if search.found.is_none() {
+            settings.profile_looked = search.looked;
+        }
+        Ok(settings)
     }
 
-    /// Merges flags (with their env fallbacks), the profile and the defaults; pure.
+    /// Merges flags (with their env fallbacks), the profile and the defaults; pure. Default
+    /// folders are relative to the working directory.
     pub fn resolve(
         args: &TableArgs,
         profile: &Profile,
         profile_path: Option<PathBuf>,
         env: &Env,
     ) -> anyhow::Result<Settings> {
+        Settings::resolve_in(args, profile, profile_path, None, env)
+    }
+
+    /// `resolve`, with the default `out/` and `cache/` in the project root `root` when
+    /// there is one.
+    pub fn resolve_in(
+        args: &TableArgs,
+        profile: &Profile,
+        profile_path: Option<PathBuf>,
+        root: Option<&Path>,
+        env: &Env,
+    ) -> anyhow::Result<Settings> {
+        let root = root.unwrap_or(Path::new(""));
         let mut inputs = resolve_inputs(args, profile, env)?;
         let named = projects::parse_all(&args.project)?;
         let fallback = (profile.project.clone())
@@ -66,7 +92,7 @@ impl Settings {
                     "say what to tabulate: --project NAME (e.g. --project sae-sweeps) or --export LAYER=PATH",
                 ),
             };
-        let fetch = resolve_fetch(args, profile, env)?;
+        let fetch = resolve_fetch(args, profile, env, root)?;
         let named_project = !args.project.is_empty() || profile.project.is_some();
         if named_project && !inputs.exports.is_empty() {
             name_exports_project(&mut inputs.exports, &fetch, &projects)?;
@@ -77,11 +103,16 @@ impl Settings {
             rules: resolve_rules(args, profile, profile_path.as_deref())?,
             table: resolve_table(args, profile)?,
             fetch,
-            output: resolve_output(args, profile, &projects::folder_name(&projects))?,
+            output: resolve_output(
+                args,
+                profile,
+                &root.join("out").join(projects::folder_name(&projects)),
+            )?,
             projects,
             quiet: args.quiet,
             verbose: args.verbose,
             profile_path,
+            profile_looked: Vec::new(),
             project,
         })
     }
@@ -174,47 +205,44 @@ fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSet
     })
 }
 
-fn resolve_output(args: &TableArgs, profile: &Profile, project: &str) -> anyhow::Result<OutputSettings> {
+/// Where artifacts go: `--out` (`-` for stdout only), the profile's `out_dir`, else
+/// `default_dir`.
+fn resolve_output(args: &TableArgs, profile: &Profile, default_dir: &Path) -> anyhow::Result<OutputSettings> {
+    let to_stdout = args.out.as_deref() == Some(Path::new(STDOUT));
+    if to_stdout && args.check {
+        return fail(
+            Kind::Usage,
+            "--check compares the artifacts in the output folder, and --out - writes none; give a folder",
+        );
+    }
     Ok(OutputSettings {
         out_dir: (args.out.clone())
             .or_else(|| profile.out_dir.clone())
-            .unwrap_or_else(|| Path::new("out").join(project)),
-        runs_csv: match (args.runs_csv, args.no_runs_csv) {
-            (true, _) => RunsCsvChoice::Always,
-            (false, true) => RunsCsvChoice::Never,
-            (false, false) => RunsCsvChoice::UpTo {
+            .unwrap_or_else(|| default_dir.to_path_buf()),
+        runs_csv: if to_stdout || args.no_runs_csv {
+            RunsCsvChoice::Never
+        } else if args.runs_csv {
+            RunsCsvChoice::Always
+        } else {
+            RunsCsvChoice::UpTo {
                 runs: crate::test_hooks::number("MDL_FETCH_TEST_RUNS_CSV_LIMIT")
                     .unwrap_or(RunsCsvChoice::DEFAULT_LIMIT),
-            },
+            }
         },
         lock_wait: seconds(args.lock_wait, "--lock-wait")?,
-        mode: if args.check { Mode::Check } else { Mode::Write },
+        mode: match (to_stdout, args.check) {
+            (true, _) => Mode::Print,
+            (false, true) => Mode::Check,
+            (false, false) => Mode::Write,
+        },
     })
 }
 
+/// `--out -`: the table on stdout, no artifact written.
+pub const STDOUT: &str = "-";
+
 fn file_stem(path: &Path) -> Option<String> {
     path.file_stem().map(|stem| stem.to_string_lossy().into_owned())
-}
-
-/// `--config PATH`, else `config/<project>.toml` when it exists, else no profile.
-fn find_profile(args: &TableArgs, env: &Env) -> anyhow::Result<(Profile, Option<PathBuf>)> {
-    if let Some(path) = &args.config {
-        if !path.is_file() {
-            return fail(Kind::Usage, format!("--config {}: no such file", path.display()));
-        }
-        return Ok((Profile::load(path)?, Some(path.clone())));
-    }
-    if let Some(project) = args.project.first() {
-        let project = ProjectName::parse(project)?.name;
-        let dir = env
-            .var("MDL_FETCH_CONFIG_DIR")
-            .map_or_else(|| PathBuf::from("config"), PathBuf::from);
-        let path = dir.join(format!("{project}.toml"));
-        if path.is_file() {
-            return Ok((Profile::load(&path)?, Some(path)));
-        }
-    }
-    Ok((Profile::default(), None))
 }
 
 fn resolve_rules(
@@ -286,7 +314,12 @@ fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
     })
 }
 
-fn resolve_fetch(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Result<FetchSettings> {
+fn resolve_fetch(
+    args: &TableArgs,
+    profile: &Profile,
+    env: &Env,
+    root: &Path,
+) -> anyhow::Result<FetchSettings> {
     let wandb = &profile.wandb;
     let flags = &args.fetch;
     let base_url = env
@@ -327,7 +360,7 @@ fn resolve_fetch(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Resu
             .cache_dir
             .clone()
             .or_else(|| wandb.cache_dir.clone())
-            .unwrap_or_else(|| PathBuf::from("cache")),
+            .unwrap_or_else(|| root.join("cache")),
         incremental: flags.incremental,
     })
 }

@@ -136,6 +136,9 @@ pub enum Mode {
     /// `--check`: compute everything, compare with the artifacts on disk, write nothing
     /// (a fetch goes to a throwaway cache).
     Check,
+    /// `--out -`: print the table on stdout and write no artifact, take no lock (a fetch
+    /// still writes its cache).
+    Print,
 }
 
 /// Whether runs.csv is written.
@@ -182,4 +185,7 @@ pub struct Settings {
     pub verbose: u8,
     /// Where the profile came from, if any.
     pub profile_path: Option<PathBuf>,
+    /// Where a profile was looked for when none was found (empty when one was, or when
+    /// nothing asked for one).
+    pub profile_looked: Vec<PathBuf>,
 }

@@ -10,6 +10,7 @@ pub mod plot;
 pub mod pyfmt;
 pub mod report;
 pub mod runs_csv;
+pub mod stdout;
 pub mod tabulate_text;
 
 use crate::model::table::MdlTable;

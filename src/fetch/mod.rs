@@ -27,7 +27,7 @@ use crate::fetch::progress::Progress;
 use crate::model::project::ProjectRef;
 use crate::read::replay::Replayer;
 use crate::store::cache::{self, CacheManifest, CacheSite};
-use crate::store::lock::lock_dir;
+use crate::store::lock::{lock_dir, DirLock};
 use client::{machine_of, parse_base_url, GraphQlClient};
 use columns::CacheLayout;
 use decode::{decode_data, ViewerData};
@@ -46,6 +46,10 @@ pub fn fetch(
     site: &CacheSite,
     replayer: &Replayer<'_>,
 ) -> anyhow::Result<(Vec<CacheManifest>, Vec<ExportSpec>)> {
+    // Declared before the runtime, so released after it: dropping the runtime waits for a
+    // layer's writer still running on a blocking thread when the fetch fails, and only then
+    // do the locks tidy the cache folders they made.
+    let locks = std::sync::Mutex::new(Vec::new());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -66,7 +70,7 @@ pub fn fetch(
         };
         runtime.block_on(async {
             tokio::select! {
-                result = fetch_all(settings, site, sender, handed) => result,
+                result = fetch_all(settings, site, sender, handed, &locks) => result,
                 signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
             }
         })
@@ -80,6 +84,7 @@ async fn fetch_all(
     site: &CacheSite,
     staged: std::sync::mpsc::Sender<(usize, ExportSpec, std::fs::File)>,
     handed: impl FnOnce() -> anyhow::Result<()>,
+    locks: &std::sync::Mutex<Vec<DirLock>>,
 ) -> anyhow::Result<(Vec<CacheManifest>, Vec<ExportSpec>)> {
     let (client, machine) = connect(settings)?;
     let layout = CacheLayout::new(settings);
@@ -102,7 +107,7 @@ async fn fetch_all(
     let mut fetched = Vec::new();
     for (position, project) in settings.projects.iter().enumerate() {
         let first_index = position * settings.table.layers.len();
-        fetched.push(fetch_project(&base, project, first_index).await?);
+        fetched.push(fetch_project(&base, project, first_index, locks).await?);
     }
     drop(staged);
     handed()?;
@@ -124,15 +129,16 @@ struct StagedProject {
     entity: String,
     name: String,
     cache_dir: std::path::PathBuf,
-    _lock: crate::store::lock::DirLock,
     layers: Vec<cache::StagedLayer>,
 }
 
-/// Fetches and stages one project's layers, numbered from `first_index` among the exports.
+/// Fetches and stages one project's layers, numbered from `first_index` among the exports,
+/// with its cache folder locked until `locks` is dropped.
 async fn fetch_project(
     base: &FetchContext<'_>,
     project: &ProjectName,
     first_index: usize,
+    locks: &std::sync::Mutex<Vec<DirLock>>,
 ) -> anyhow::Result<StagedProject> {
     let settings = base.settings;
     let entity = match project.entity_or(settings.fetch.entity.as_deref()) {
@@ -148,6 +154,7 @@ async fn fetch_project(
             cache_dir.display()
         ));
     }
+    locks.lock().unwrap_or_else(|e| e.into_inner()).push(lock);
     let context = FetchContext {
         entity: &entity,
         cache_dir: &cache_dir,
@@ -170,7 +177,6 @@ async fn fetch_project(
         name: project.name.clone(),
         entity,
         cache_dir,
-        _lock: lock,
         layers,
     })
 }

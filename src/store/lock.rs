@@ -1,5 +1,6 @@
 //! One regeneration of a folder at a time: an advisory lock on `.<folder>.mdl-fetch.lock`
-//! beside it, so the folder itself holds only what it is for.
+//! beside it, so the folder itself holds only what it is for. A lock leaves nothing behind
+//! that it made: its lock file, and the folders it created if the run left them empty.
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,10 @@ use crate::error::{fail, Error, Kind};
 pub struct DirLock {
     _file: File,
     dir: PathBuf,
+    /// The lock file, when this lock created it: removed (still locked) on release.
+    made_file: Option<PathBuf>,
+    /// The folders taking the lock created, deepest first: removed on release if empty.
+    made_dirs: Vec<PathBuf>,
 }
 
 /// The folders this process holds locks on, for `sweep_locked_dirs`.
@@ -23,6 +28,22 @@ impl Drop for DirLock {
         let mut locked = LOCKED.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(at) = locked.iter().position(|dir| *dir == self.dir) {
             locked.remove(at);
+        }
+        // Removed while still held: a process waiting on this file finds it gone once it
+        // gets the lock, and starts over with a new one (see `lock_dir`).
+        if let Some(path) = &self.made_file {
+            let _ = fs::remove_file(path);
+        }
+        remove_empty_folders(&self.made_dirs);
+    }
+}
+
+/// Removes `dirs` (deepest first) while they are empty: a folder with anything in it stays,
+/// and so does every folder above it.
+fn remove_empty_folders(dirs: &[PathBuf]) {
+    for dir in dirs {
+        if fs::remove_dir(dir).is_err() {
+            break;
         }
     }
 }
@@ -61,38 +82,123 @@ pub fn lock_path(dir: &Path) -> std::path::PathBuf {
 /// Locks `dir` (creating it), waiting up to `wait` for another mdl-fetch to finish; the
 /// lock belongs to the folder's canonical path, however `dir` spells it.
 pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLock> {
+    let deadline = Instant::now() + wait;
+    let mut told = false;
+    let mut made_dirs = Vec::new();
+    loop {
+        for missing in missing_folders(dir) {
+            if !made_dirs.contains(&missing) {
+                made_dirs.push(missing);
+            }
+        }
+        // Deepest first, as `missing_folders` lists each attempt's.
+        made_dirs.sort_by_key(|dir| std::cmp::Reverse(dir.components().count()));
+        let (file, canonical, made_file) = match try_lock_dir(dir, deadline, wait, quiet, &mut told) {
+            Ok(Some(attempt)) => attempt,
+            // The holder removed the folder or the lock file as it finished: start over.
+            Ok(None) => continue,
+            Err(e) => {
+                remove_empty_folders(&made_dirs);
+                return Err(e);
+            }
+        };
+        sweep_temp_files(&canonical);
+        LOCKED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(canonical.clone());
+        return Ok(DirLock {
+            _file: file,
+            dir: canonical,
+            made_file,
+            made_dirs,
+        });
+    }
+}
+
+/// One attempt at the lock: the folder created, its lock file opened (or created) and
+/// locked. `None` when what was locked is no longer the folder's lock file, because the
+/// process that held it removed it as it finished.
+fn try_lock_dir(
+    dir: &Path,
+    deadline: Instant,
+    wait: Duration,
+    quiet: bool,
+    told: &mut bool,
+) -> anyhow::Result<Option<(File, PathBuf, Option<PathBuf>)>> {
     fs::create_dir_all(dir).map_err(|e| output_error(dir, "cannot create the folder", e))?;
     // Locked and swept by its real path: `out`, `./out`, its absolute path and a symlink to
     // it are one folder, with one lock.
-    let canonical =
-        fs::canonicalize(dir).map_err(|e| output_error(dir, "cannot resolve the folder's path", e))?;
-    let dir = canonical.as_path();
-    let path = lock_path(dir);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| output_error(&path, "cannot open the lock", e))?;
-    wait_for_lock(&file, dir, &path, wait, quiet)?;
-    sweep_temp_files(dir);
-    let dir = dir.to_path_buf();
-    LOCKED.lock().unwrap_or_else(|e| e.into_inner()).push(dir.clone());
-    Ok(DirLock { _file: file, dir })
+    let canonical = match fs::canonicalize(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        result => result.map_err(|e| output_error(dir, "cannot resolve the folder's path", e))?,
+    };
+    let path = lock_path(&canonical);
+    let (file, made) = match open_lock_file(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        result => result.map_err(|e| output_error(&path, "cannot open the lock", e))?,
+    };
+    wait_for_lock(&file, &canonical, &path, (deadline, wait), quiet, told)?;
+    if !still_names(&path, &file) || !canonical.is_dir() {
+        return Ok(None);
+    }
+    Ok(Some((file, canonical, made.then_some(path))))
 }
 
-/// Takes the lock on `file` (at `path`, for `dir`), trying every 50 ms for up to `wait`, and
-/// saying once that it waits unless `quiet`.
-fn wait_for_lock(file: &File, dir: &Path, path: &Path, wait: Duration, quiet: bool) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let mut told = false;
+/// The lock file at `path`, and whether this call created it.
+fn open_lock_file(path: &Path) -> std::io::Result<(File, bool)> {
+    let mut options = OpenOptions::new();
+    options.write(true).truncate(false);
+    match options.clone().create_new(true).open(path) {
+        Ok(file) => Ok((file, true)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok((options.open(path)?, false)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `path` is still the file `file` has open (not removed, nor replaced).
+fn still_names(path: &Path, file: &File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(path), file.metadata()) {
+            (Ok(named), Ok(open)) => named.dev() == open.dev() && named.ino() == open.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.is_file()
+    }
+}
+
+/// The folders `create_dir_all(dir)` would create: `dir` and its missing ancestors,
+/// deepest first.
+fn missing_folders(dir: &Path) -> Vec<PathBuf> {
+    (dir.ancestors())
+        .take_while(|folder| !folder.as_os_str().is_empty() && fs::symlink_metadata(folder).is_err())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Takes the lock on `file` (at `path`, for `dir`), trying every 50 ms until the deadline
+/// (`wait` after the first attempt), and saying once that it waits unless `quiet`.
+fn wait_for_lock(
+    file: &File,
+    dir: &Path,
+    path: &Path,
+    (deadline, wait): (Instant, Duration),
+    quiet: bool,
+    told: &mut bool,
+) -> anyhow::Result<()> {
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(()),
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => return Err(output_error(path, "cannot take the lock", e).into()),
         }
-        if started.elapsed() >= wait {
+        if Instant::now() >= deadline {
             return fail(
                 Kind::Busy,
                 format!(
@@ -102,9 +208,9 @@ fn wait_for_lock(file: &File, dir: &Path, path: &Path, wait: Duration, quiet: bo
                 ),
             );
         }
-        if !told && !quiet {
+        if !*told && !quiet {
             eprintln!("waiting for another mdl-fetch writing {} ...", dir.display());
-            told = true;
+            *told = true;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -123,6 +229,7 @@ mod tests {
     fn every_spelling_of_a_folder_takes_the_same_lock() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("cout");
+        fs::create_dir(&dir).unwrap();
         let held = lock_dir(&dir, Duration::ZERO, true).unwrap();
         std::os::unix::fs::symlink(&dir, root.path().join("clink")).unwrap();
         fs::create_dir_all(root.path().join("sub")).unwrap();
@@ -181,5 +288,54 @@ mod tests {
         for name in kept {
             assert!(dir.join(name).exists(), "{name} kept");
         }
+    }
+
+    #[test]
+    fn a_lock_removes_what_it_made_and_the_run_left_empty() {
+        let root = tempfile::tempdir().unwrap();
+        let deep = root.path().join("out/a/b");
+        let lock = lock_dir(&deep, Duration::ZERO, true).unwrap();
+        assert!(lock_path(&deep).is_file());
+        drop(lock);
+        assert_eq!(
+            fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "out/ and its lock removed"
+        );
+        // A folder that existed stays, and so does one the run wrote into (and those above).
+        fs::create_dir_all(root.path().join("kept")).unwrap();
+        let lock = lock_dir(&root.path().join("kept"), Duration::ZERO, true).unwrap();
+        drop(lock);
+        assert!(root.path().join("kept").is_dir());
+        let lock = lock_dir(&deep, Duration::ZERO, true).unwrap();
+        fs::write(deep.join("mdl-table.md"), "x").unwrap();
+        drop(lock);
+        assert!(deep.join("mdl-table.md").is_file());
+        assert!(!lock_path(&deep).exists(), "the lock file it made is removed");
+        // A lock file that was there before is left as it was.
+        fs::write(lock_path(&deep), "").unwrap();
+        drop(lock_dir(&deep, Duration::ZERO, true).unwrap());
+        assert!(lock_path(&deep).is_file());
+    }
+
+    #[test]
+    fn a_waiter_whose_lock_file_was_removed_starts_over_with_a_new_one() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        let first = lock_dir(&dir, Duration::ZERO, true).unwrap();
+        let waiter = {
+            let dir = dir.clone();
+            std::thread::spawn(move || lock_dir(&dir, Duration::from_secs(10), true))
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        // Releasing removes the folder and the lock file the waiter has open.
+        drop(first);
+        let second = waiter.join().unwrap().unwrap();
+        assert!(dir.is_dir() && lock_path(&dir).is_file(), "made again");
+        // The waiter holds the file now at the lock's path: a third process must wait.
+        let error = lock_dir(&dir, Duration::ZERO, true).unwrap_err();
+        assert_eq!(crate::error::exit_code_of(&error), 11);
+        drop(second);
+        assert!(!dir.exists() && !lock_path(&dir).exists());
     }
 }

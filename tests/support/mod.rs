@@ -127,13 +127,15 @@ impl Workdir {
         path
     }
 
-    /// The binary, run in this folder with no user config, key or W&B settings leaking in.
+    /// The binary, run in this folder with no user config, key or W&B settings leaking in
+    /// (`HOME` is this folder, so the user's profiles are looked for in its `.config/`).
     pub fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_mdl-fetch"));
         command.current_dir(self.path());
         for (key, _) in std::env::vars_os() {
             let key = key.to_string_lossy().into_owned();
-            if key.starts_with("WANDB_") || key.starts_with("MDL_FETCH_") || key == "NETRC" {
+            let user_config = key == "NETRC" || key == "XDG_CONFIG_HOME";
+            if key.starts_with("WANDB_") || key.starts_with("MDL_FETCH_") || user_config {
                 command.env_remove(&key);
             }
         }

@@ -10,6 +10,8 @@ pub mod plot;
 pub mod pyfmt;
 pub mod report;
 pub mod runs_csv;
+#[cfg(test)]
+pub(crate) mod sample_table;
 pub mod tabulate_text;
 
 use crate::model::table::MdlTable;

@@ -68,10 +68,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     staging.commit()?;
     match settings.quiet {
         true => Ok(()),
-        false => {
-            let markdown = emit::Emitter::render(&emit::markdown::Markdown, &table);
-            print_stdout(&(markdown + &emit::report::tolerance_sections(&table)))
-        }
+        false => print_stdout(&emit::stdout::text(&table, args.format)),
     }
 }
 

@@ -8,6 +8,8 @@ pub mod json;
 pub mod latex;
 pub mod markdown;
 pub mod plot;
+mod plot_legend;
+mod plot_style;
 pub mod pyfmt;
 pub mod report;
 pub mod runs_csv;

@@ -58,7 +58,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     if table.is_empty() {
         return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
     }
-    stage_artifacts(&mut staging, &table, replayed.runs_csv)?;
+    stage_artifacts(&mut staging, &table, replayed.runs_csv, args.png)?;
     if checking {
         return check::report(&settings.output.out_dir, &staging, settings.quiet);
     }
@@ -102,21 +102,42 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
     }
 }
 
-/// Renders every table artifact into staging, with runs.csv (or its removal).
+/// Renders every table artifact into staging, with runs.csv and frontier.png (or their
+/// removal).
 fn stage_artifacts(
     staging: &mut Staging,
     table: &MdlTable,
     runs_csv: Option<(tempfile::NamedTempFile, String)>,
+    png: bool,
 ) -> anyhow::Result<()> {
-    for (name, text, sha256) in render_artifacts(table) {
+    let rendered = render_artifacts(table);
+    for (name, text, sha256) in &rendered {
         interrupt::check("the artifacts are unchanged")?;
-        staging.add_digested_bytes(name, text.as_bytes(), sha256)?;
+        staging.add_digested_bytes(name, text.as_bytes(), sha256.clone())?;
     }
+    stage_png(staging, &rendered, png)?;
     match runs_csv {
         Some((file, sha256)) => staging.add_digested_file(emit::runs_csv::FILE_NAME, file, sha256),
         None => staging.retire(emit::runs_csv::FILE_NAME),
     }
     Ok(())
+}
+
+/// frontier.png, the staged frontier.svg rasterized, under `--png`; else an earlier one is
+/// removed, since it would show other numbers than the artifacts beside it.
+fn stage_png(staging: &mut Staging, rendered: &[(&str, String, String)], png: bool) -> anyhow::Result<()> {
+    let name = emit::png::FILE_NAME;
+    if !png {
+        staging.retire(name);
+        return Ok(());
+    }
+    let svg = (rendered.iter())
+        .find(|(file, _, _)| *file == emit::plot::FILE_NAME)
+        .map(|(_, text, _)| text.as_str())
+        .expect("frontier.svg is a table artifact");
+    let bytes = emit::png::rasterize(svg)?;
+    interrupt::check("the artifacts are unchanged")?;
+    staging.add_bytes(name, &bytes)
 }
 
 /// Every table artifact: its file name, its text and that text's sha256, in the order they

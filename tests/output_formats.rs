@@ -1,4 +1,4 @@
-//! `--format` on stdout, and the LaTeX table compiled by pdflatex.
+//! `--format` on stdout, the LaTeX table compiled by pdflatex, and `--png`'s frontier.png.
 
 mod support;
 
@@ -95,4 +95,54 @@ fn pdflatex(dir: &Path, file: &str) -> bool {
         .output()
         .unwrap();
     output.status.success()
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "the PNG signature");
+    assert_eq!(&png[12..16], b"IHDR");
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+/// The `width` and `height` of frontier.svg.
+fn svg_size(svg: &str) -> (u32, u32) {
+    let number = |name: &str| -> u32 {
+        let start = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        svg[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    (number("width"), number("height"))
+}
+
+#[test]
+fn png_writes_frontier_png_beside_the_svg_and_only_while_asked() {
+    let work = Workdir::new();
+    let output = bundled(&work, &["--png", "--tolerance", "3e-3", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let png = read(work.join("out/sae-sweeps/frontier.png"));
+    let (width, height) = png_size(&png);
+    let (svg_width, svg_height) = svg_size(&artifact(&work, "frontier.svg"));
+    assert_eq!((width, height), (2 * svg_width, 2 * svg_height));
+    assert!(
+        (1000..=8000).contains(&width) && (500..=4000).contains(&height),
+        "{width}x{height}"
+    );
+    // The manifest vouches for the PNG and the LaTeX table as for the other artifacts.
+    let manifest: serde_json::Value = serde_json::from_str(&artifact(&work, "manifest.json")).unwrap();
+    let outputs = manifest["outputs"].as_array().unwrap();
+    for name in ["frontier.png", "mdl-table.tex"] {
+        let entry = outputs.iter().find(|o| o["file"] == name);
+        assert!(entry.is_some(), "{name} not in {outputs:?}");
+    }
+    // The same inputs give the same bytes, so --check passes.
+    let check = bundled(&work, &["--png", "--tolerance", "3e-3", "--check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    // Without --png, the PNG would show numbers the folder no longer vouches for: a check
+    // says it would go, and a run removes it.
+    let check = bundled(&work, &["--tolerance", "3e-3", "--check"]);
+    assert_eq!(check.status.code(), Some(20), "{}", stderr(&check));
+    assert!(stderr(&check).contains("frontier.png: left by an earlier run, would be removed"));
+    let output = bundled(&work, &["--tolerance", "3e-3", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!work.join("out/sae-sweeps/frontier.png").exists());
 }

@@ -129,6 +129,10 @@ pub struct TableArgs {
     #[arg(long, value_name = "FORMAT", value_enum, default_value_t = crate::emit::stdout::Format::Md)]
     pub format: crate::emit::stdout::Format,
 
+    /// Also write frontier.png, the plot rasterized (without it, an earlier one is removed).
+    #[arg(long)]
+    pub png: bool,
+
     /// Compute everything and compare with the artifacts on disk, writing nothing: exit 0
     /// when they match, 20 when they differ (with a per-file summary on stderr).
     #[arg(long)]

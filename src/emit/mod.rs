@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod plot;
 mod plot_legend;
 mod plot_style;
+pub mod png;
 pub mod pyfmt;
 pub mod report;
 pub mod runs_csv;

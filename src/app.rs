@@ -58,35 +58,60 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
         None => CacheSite::real(&settings.fetch.cache_root),
     };
     let (_lock, mut staging) = lock_and_stage(&settings)?;
-    let replayer = Replayer::new(&settings, &staging);
-    let (exports, provenance) = choose_exports(&settings, &site, &replayer)?;
-    let replayed = replayer.finish(&exports)?;
-    interrupt::check("the artifacts are unchanged")?;
-    let mut table = table_of(&settings, &replayed);
-    report_notes(&settings, &mut table)?;
-    emit::markdown::check_printable(&table)?;
-    if table.is_empty() {
-        return fail(Kind::Empty, nothing_to_tabulate(&settings, &replayed));
+    let (table, replayed, provenance) = make_table(&settings, &site, &staging)?;
+    match settings.output.mode {
+        Mode::Print => print_stdout(&emit::stdout::text(&table, settings.output.format)),
+        Mode::Check => {
+            stage_artifacts(&mut staging, &table, replayed.runs_csv, settings.output.png)?;
+            check::report(&settings.output.out_dir, &staging, settings.quiet)
+        }
+        Mode::Write => write_artifacts(&settings, &table, replayed, &provenance, staging, started),
     }
-    if settings.output.mode == Mode::Print {
-        return print_stdout(&emit::stdout::render(&table));
-    }
-    stage_artifacts(&mut staging, &table, replayed.runs_csv)?;
-    if checking {
-        return check::report(&settings.output.out_dir, &staging, settings.quiet);
-    }
-    let manifest = manifest::render(&settings, &table, &provenance, &staging)?;
+}
+
+/// Writes every artifact and the manifest, then (unless `--quiet`) prints the table and the
+/// closing line.
+fn write_artifacts(
+    settings: &Settings,
+    table: &MdlTable,
+    replayed: Replay,
+    provenance: &manifest::Provenance,
+    mut staging: Staging,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
+    let runs = replayed.files.iter().map(|input| input.rows).sum();
+    stage_artifacts(&mut staging, table, replayed.runs_csv, settings.output.png)?;
+    let manifest = manifest::render(settings, table, provenance, &staging)?;
     interrupt::check("the artifacts are unchanged")?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     let written = staging.commit()?;
     if settings.quiet {
         return Ok(());
     }
-    print_stdout(&emit::stdout::render(&table))?;
-    let runs = replayed.files.iter().map(|input| input.rows).sum();
+    print_stdout(&emit::stdout::text(table, settings.output.format))?;
     let out_dir = &settings.output.out_dir;
     eprintln!("{}", closing_line(out_dir, &written, runs, started.elapsed()));
     Ok(())
+}
+
+/// The inputs chosen, read and priced: the finished table (its data notes said), what
+/// reading gave, and where the inputs came from.
+fn make_table(
+    settings: &Settings,
+    site: &CacheSite,
+    staging: &Staging,
+) -> anyhow::Result<(MdlTable, Replay, manifest::Provenance)> {
+    let replayer = Replayer::new(settings, staging);
+    let (exports, provenance) = choose_exports(settings, site, &replayer)?;
+    let replayed = replayer.finish(&exports)?;
+    interrupt::check("the artifacts are unchanged")?;
+    let mut table = table_of(settings, &replayed);
+    report_notes(settings, &mut table)?;
+    emit::markdown::check_printable(&table)?;
+    if table.is_empty() {
+        return fail(Kind::Empty, nothing_to_tabulate(settings, &replayed));
+    }
+    Ok((table, replayed, provenance))
 }
 
 /// `-v`: the profile used (or where none was), the artifacts' folder, the server asked
@@ -143,21 +168,42 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
     }
 }
 
-/// Renders every table artifact into staging, with runs.csv (or its removal).
+/// Renders every table artifact into staging, with runs.csv and frontier.png (or their
+/// removal).
 fn stage_artifacts(
     staging: &mut Staging,
     table: &MdlTable,
     runs_csv: Option<(tempfile::NamedTempFile, String)>,
+    png: bool,
 ) -> anyhow::Result<()> {
-    for (name, text, sha256) in render_artifacts(table) {
+    let rendered = render_artifacts(table);
+    for (name, text, sha256) in &rendered {
         interrupt::check("the artifacts are unchanged")?;
-        staging.add_digested_bytes(name, text.as_bytes(), sha256)?;
+        staging.add_digested_bytes(name, text.as_bytes(), sha256.clone())?;
     }
+    stage_png(staging, &rendered, png)?;
     match runs_csv {
         Some((file, sha256)) => staging.add_digested_file(emit::runs_csv::FILE_NAME, file, sha256),
         None => staging.retire(emit::runs_csv::FILE_NAME),
     }
     Ok(())
+}
+
+/// frontier.png, the staged frontier.svg rasterized, under `--png`; else an earlier one is
+/// removed, since it would show other numbers than the artifacts beside it.
+fn stage_png(staging: &mut Staging, rendered: &[(&str, String, String)], png: bool) -> anyhow::Result<()> {
+    let name = emit::png::FILE_NAME;
+    if !png {
+        staging.retire(name);
+        return Ok(());
+    }
+    let svg = (rendered.iter())
+        .find(|(file, _, _)| *file == emit::plot::FILE_NAME)
+        .map(|(_, text, _)| text.as_str())
+        .expect("frontier.svg is a table artifact");
+    let bytes = emit::png::rasterize(svg)?;
+    interrupt::check("the artifacts are unchanged")?;
+    staging.add_bytes(name, &bytes)
 }
 
 /// Every table artifact: its file name, its text and that text's sha256, in the order they

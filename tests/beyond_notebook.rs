@@ -171,7 +171,7 @@ fn the_plot_and_report_are_written_beside_the_tables() {
         "layer 7",
         "layer 8",
         "description length",
-        "reconstruction error",
+        "error (log scale)",
         "topafa",
         "dense baseline",
     ] {

@@ -20,6 +20,23 @@ fn seed_exports_reproduce_the_notebooks_table_byte_for_byte() {
     assert_eq!(stdout(&output), expected);
 }
 
+/// `--format latex` prints mdl-table.tex, which for the seed is the golden file byte for byte.
+#[test]
+fn seed_exports_give_the_golden_latex_table() {
+    let Some(paths) = seed_exports() else { return };
+    let work = Workdir::new();
+    let mut args = seed_export_args(&paths);
+    args.extend(["--out".into(), "tables".into(), "--format".into(), "latex".into()]);
+    let output = work.command().args(&args).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let golden = String::from_utf8(read(root().join("tests/golden/seed-mdl-table.tex"))).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(work.join("tables/mdl-table.tex")).unwrap(),
+        golden
+    );
+    assert_eq!(stdout(&output), golden);
+}
+
 #[test]
 fn the_name_rule_finds_the_layers_without_being_told() {
     let Some(paths) = seed_exports() else { return };

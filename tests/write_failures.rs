@@ -14,11 +14,12 @@ use fake_wandb::*;
 use support::*;
 
 /// Every file a run writes into the output folder, in the order they are staged.
-const ARTIFACTS: [&str; 8] = [
+const ARTIFACTS: [&str; 9] = [
     "runs.csv",
     "mdl-table.md",
     "mdl-table.csv",
     "mdl-table.json",
+    "mdl-table.tex",
     "frontier.csv",
     "mdl-report.md",
     "frontier.svg",

@@ -176,6 +176,15 @@ pub struct TableArgs {
     #[arg(long, conflicts_with = "no_runs_csv")]
     pub runs_csv: bool,
 
+    /// What to print on stdout: md (the notebook's table, then the --tolerance tables), csv,
+    /// json or latex (the mdl-table.csv, .json or .tex artifact). Example: --format latex
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = crate::emit::stdout::Format::Md)]
+    pub format: crate::emit::stdout::Format,
+
+    /// Also write frontier.png, the plot rasterized (without it, an earlier one is removed).
+    #[arg(long)]
+    pub png: bool,
+
     /// Compute everything and compare with the artifacts on disk, writing nothing: exit 0
     /// when they match, 20 when they differ (with a per-file summary on stderr).
     #[arg(long)]

@@ -230,6 +230,8 @@ fn resolve_output(args: &TableArgs, profile: &Profile, default_dir: &Path) -> an
             }
         },
         lock_wait: seconds(args.lock_wait, "--lock-wait")?,
+        format: args.format,
+        png: args.png,
         mode: match (to_stdout, args.check) {
             (true, _) => Mode::Print,
             (false, true) => Mode::Check,

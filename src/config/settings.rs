@@ -167,6 +167,10 @@ pub struct OutputSettings {
     pub runs_csv: RunsCsvChoice,
     pub lock_wait: Duration,
     pub mode: Mode,
+    /// What stdout gets: the table in this format (`--format`).
+    pub format: crate::emit::stdout::Format,
+    /// Whether frontier.png is written beside frontier.svg (`--png`).
+    pub png: bool,
 }
 
 /// Everything the pipeline needs to know, resolved, by role.

@@ -5,11 +5,17 @@ pub mod frontier_csv;
 pub mod github_table;
 pub mod identity;
 pub mod json;
+pub mod latex;
 pub mod markdown;
 pub mod plot;
+mod plot_legend;
+mod plot_style;
+pub mod png;
 pub mod pyfmt;
 pub mod report;
 pub mod runs_csv;
+#[cfg(test)]
+pub(crate) mod sample_table;
 pub mod stdout;
 pub mod tabulate_text;
 
@@ -29,6 +35,7 @@ pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(markdown::Markdown),
         Box::new(csv_table::CsvTable),
         Box::new(json::Json),
+        Box::new(latex::Latex),
         Box::new(frontier_csv::FrontierCsv),
         Box::new(report::Report),
         Box::new(plot::FrontierPlot),

@@ -1,9 +1,50 @@
-//! What a run prints on stdout: the notebook's markdown table, then the tolerance tables.
+//! What a table run prints on stdout: the table in the format `--format` names.
 
-use crate::emit::Emitter;
+use super::{csv_table, json, latex, markdown, report, Emitter};
 use crate::model::table::MdlTable;
 
-/// The text stdout gets, for a run that writes artifacts and for `--out -` alike.
-pub fn render(table: &MdlTable) -> String {
-    super::markdown::Markdown.render(table) + &super::report::tolerance_sections(table)
+/// The table's text on stdout; each is the artifact of the same name, byte for byte (`md`
+/// adds the `--tolerance` tables after the notebook's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// mdl-table.md, then one table per --tolerance.
+    #[default]
+    Md,
+    /// mdl-table.csv.
+    Csv,
+    /// mdl-table.json.
+    Json,
+    /// mdl-table.tex (booktabs).
+    Latex,
+}
+
+/// The text to print on stdout for `table` in `format`.
+pub fn text(table: &MdlTable, format: Format) -> String {
+    match format {
+        Format::Md => markdown::Markdown.render(table) + &report::tolerance_sections(table),
+        Format::Csv => csv_table::CsvTable.render(table),
+        Format::Json => json::Json.render(table),
+        Format::Latex => latex::Latex.render(table),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_format_prints_its_artifact() {
+        let runs = [(6, "topk", 64, 40.0, 0.01), (7, "topafa", 0, 900.0, 0.003)];
+        let table = crate::emit::sample_table::table(&runs, &[0.05], 768);
+        let markdown = markdown::Markdown.render(&table);
+        let md = text(&table, Format::Md);
+        assert!(md.starts_with(&markdown) && md.len() > markdown.len(), "{md}");
+        assert!(md.contains("## MDL at tolerance ε = 0.05"), "{md}");
+        assert_eq!(text(&table, Format::Csv), csv_table::CsvTable.render(&table));
+        assert_eq!(text(&table, Format::Json), json::Json.render(&table));
+        assert_eq!(text(&table, Format::Latex), latex::Latex.render(&table));
+        // Without --tolerance, md is the notebook's table alone.
+        let plain = crate::emit::sample_table::table(&runs, &[], 768);
+        assert_eq!(text(&plain, Format::Md), markdown::Markdown.render(&plain));
+    }
 }

@@ -1,5 +1,6 @@
 //! About how many rows some exports hold, from their sizes and their first MiB: enough to
-//! choose runs.csv's default without reading millions of rows twice.
+//! choose runs.csv's default without reading millions of rows twice. Blank lines do not
+//! count.
 
 use std::io::Read;
 use std::path::Path;
@@ -19,16 +20,24 @@ fn estimate(path: &Path) -> std::io::Result<u64> {
     let size = file.metadata()?.len();
     let mut sample = Vec::with_capacity(SAMPLE.min(size) as usize);
     file.take(SAMPLE).read_to_end(&mut sample)?;
-    let lines = memchr::memchr_iter(b'\n', &sample).count() as u64;
-    let lines = match sample.last() {
-        Some(b'\n') | None => lines,
-        Some(_) => lines + 1,
-    };
+    let lines = non_blank_lines(&sample);
     if (sample.len() as u64) >= size {
         return Ok(lines.saturating_sub(1));
     }
     let per_line = sample.len() as f64 / lines.max(1) as f64;
     Ok((size as f64 / per_line) as u64)
+}
+
+/// The lines of `text` that hold something (a last line without its line break counts).
+fn non_blank_lines(text: &[u8]) -> u64 {
+    let mut lines = 0;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', text).chain(std::iter::once(text.len())) {
+        let line = &text[start.min(end)..end];
+        lines += u64::from(!line.is_empty() && line != b"\r");
+        start = end + 1;
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -48,11 +57,13 @@ mod tests {
         let without_end = file_of(b"Name,l0\na,1\nb,2");
         let header_only = file_of(b"Name,l0\n");
         let empty = file_of(b"");
+        let blank_lines = file_of(b"Name,l0\n\n\na,1\r\n\r\n\nb,2\n\n");
         let count = |f: &tempfile::NamedTempFile| estimated_rows([f.path()]);
         assert_eq!(count(&with_end), 2);
         assert_eq!(count(&without_end), 2);
         assert_eq!(count(&header_only), 0);
         assert_eq!(count(&empty), 0);
+        assert_eq!(count(&blank_lines), 2);
         assert_eq!(estimated_rows([with_end.path(), without_end.path()]), 4);
     }
 

@@ -14,10 +14,11 @@ use fake_wandb::FakeWandb;
 /// The artifacts that depend only on the runs and settings: byte-identical however the
 /// runs were obtained (online, offline, after transient faults). The manifest records
 /// the time and is left out.
-pub const TABLE_ARTIFACTS: [&str; 6] = [
+pub const TABLE_ARTIFACTS: [&str; 7] = [
     "mdl-table.md",
     "mdl-table.csv",
     "mdl-table.json",
+    "mdl-table.tex",
     "frontier.csv",
     "mdl-report.md",
     "runs.csv",
@@ -25,10 +26,11 @@ pub const TABLE_ARTIFACTS: [&str; 6] = [
 
 /// Every artifact but the manifest, which records the time: byte-identical whenever the
 /// runs and settings are.
-pub const DETERMINISTIC_ARTIFACTS: [&str; 7] = [
+pub const DETERMINISTIC_ARTIFACTS: [&str; 8] = [
     "mdl-table.md",
     "mdl-table.csv",
     "mdl-table.json",
+    "mdl-table.tex",
     "frontier.csv",
     "frontier.svg",
     "mdl-report.md",

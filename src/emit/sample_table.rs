@@ -1,0 +1,49 @@
+//! Small tables for the emitters' tests, selected from runs as the real pipeline selects them.
+
+use std::sync::Arc;
+
+use crate::model::record::{RecordSink, RunRef};
+use crate::model::select::{Pricing, Selector};
+use crate::model::table::MdlTable;
+
+/// A run for a sample table: layer, activation, k, L0, error.
+pub type Run<'a> = (i64, &'a str, i64, f64, f64);
+
+/// The table of `runs` under the seed's pricing (naive code, B = 7, D = 12288), with
+/// these tolerances and the dense baseline at `d_model` × 7 bits.
+pub fn table(runs: &[Run<'_>], tolerances: &[f64], d_model: u64) -> MdlTable {
+    let mut layers: Vec<i64> = runs.iter().map(|run| run.0).collect();
+    layers.sort_unstable();
+    layers.dedup();
+    let mut selector = Selector::new(&layers, tolerances, Pricing::seed());
+    let file: Arc<str> = Arc::from("sample.csv");
+    for (line, &(layer, activation, k, l0, error)) in runs.iter().enumerate() {
+        let name = format!("run{line}");
+        let run = RunRef {
+            name: &name,
+            layer,
+            activation,
+            k,
+            l0,
+            error,
+            dict_size: None,
+            id: "",
+            state: "",
+            file: &file,
+            source: 0,
+            line: line as u64 + 2,
+            project: None,
+        };
+        selector.accept(&run).expect("a sample run");
+    }
+    MdlTable {
+        groups: selector.finish(),
+        pricing: Pricing::seed(),
+        d_model,
+        tolerances: tolerances.to_vec(),
+        layers,
+        inputs: Vec::new(),
+        skips: Default::default(),
+        notes: Vec::new(),
+    }
+}

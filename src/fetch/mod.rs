@@ -7,6 +7,7 @@ pub mod columns;
 pub mod cursor;
 pub mod decode;
 pub mod diagnose;
+pub mod gate;
 pub mod incremental;
 pub mod layer;
 pub mod page;

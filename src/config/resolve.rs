@@ -322,5 +322,6 @@ fn resolve_fetch(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Resu
             .or_else(|| wandb.cache_dir.clone())
             .unwrap_or_else(|| PathBuf::from("cache")),
         incremental: flags.incremental,
+        window_runs: flags.window_runs,
     })
 }

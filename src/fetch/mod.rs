@@ -17,6 +17,9 @@ pub mod query;
 pub mod retry;
 pub mod secret;
 pub mod watermark;
+pub mod window_fetch;
+pub mod window_query;
+pub mod windows;
 
 use futures::{StreamExt, TryStreamExt};
 

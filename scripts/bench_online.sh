@@ -11,6 +11,13 @@
 # Wall times from hyperfine; requests and bytes counted by the server (GET /__stats).
 #
 #   scripts/bench_online.sh          # 30k-run project, then the 3k/30k/100k scaling rows
+#   WINDOWS_ONLY=1 scripts/bench_online.sh   # only the one-large-layer part below
+#
+# One large layer (all runs in layer 6; WINDOW_SIZES, "10000 30000 100000"): mdl-fetch's
+# creation-time windows at --concurrency WINDOW_CONCURRENCY (8) against the sequential
+# cursor floor (examples/online_floor, one stream) and mdl-fetch paging the layer in one
+# stream (--window-runs 0); the server counts requests, runs pages and count requests.
+# WINDOWS (1) runs this part after the others; WINDOWS_ONLY=1 runs it alone.
 #
 # Environment: ROUNDS (3) rounds, each timing every tool in turn (so load from other work
 # on the machine falls on all of them); RUNS (3) runs per tool per round, after 1 warm-up;
@@ -37,6 +44,10 @@ LATENCY_MS=${LATENCY_MS:-50}
 PAGE_CAP=${PAGE_CAP:-1000}
 EXTRA_KEYS=${EXTRA_KEYS:-40}
 DISK=${DISK:-1}
+WINDOWS=${WINDOWS:-1}
+WINDOWS_ONLY=${WINDOWS_ONLY:-0}
+WINDOW_SIZES=${WINDOW_SIZES:-10000 30000 100000}
+WINDOW_CONCURRENCY=${WINDOW_CONCURRENCY:-8}
 WANDB_VERSION=0.31.0
 RESULTS=target/bench-results/online
 if [[ -z "${OUT_ROOT:-}" ]]; then
@@ -50,8 +61,10 @@ mkdir -p "$RESULTS" "$OUT_ROOT" "$DISK_ROOT"
 need_apt() { command -v "$1" >/dev/null || { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
 need_apt hyperfine hyperfine
 need_apt curl curl
-python3 -c "import wandb, sys; sys.exit(wandb.__version__ != '$WANDB_VERSION')" 2>/dev/null \
-    || python3 -m pip install -q "wandb==$WANDB_VERSION"
+if [[ $WINDOWS_ONLY != 1 ]]; then
+    python3 -c "import wandb, sys; sys.exit(wandb.__version__ != '$WANDB_VERSION')" 2>/dev/null \
+        || python3 -m pip install -q "wandb==$WANDB_VERSION"
+fi
 
 cargo build -q --release --bin mdl-fetch --example fake_wandb --example online_floor
 BIN=target/release/mdl-fetch
@@ -71,10 +84,10 @@ SERVER_PID=
 stop_server() { if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; fi; }
 trap stop_server EXIT
 
-start_server() { # project runs -> sets PORT, WANDB_BASE_URL
+start_server() { # project runs [layers] -> sets PORT, WANDB_BASE_URL
     stop_server
     local log=$OUT_ROOT/server-$1.log
-    target/release/examples/fake_wandb --runs "$1" --layers 0-11 --extra-keys "$EXTRA_KEYS" \
+    target/release/examples/fake_wandb --runs "$1" --layers "${2:-0-11}" --extra-keys "$EXTRA_KEYS" \
         --latency-ms "$LATENCY_MS" --page-cap "$PAGE_CAP" --key "$WANDB_API_KEY" \
         --entity "$ENTITY" --project "$PROJECT" --port 0 >"$log" 2>&1 &
     SERVER_PID=$!
@@ -102,11 +115,14 @@ tool_cmd() { # tool size
         floor-mdl-query) echo "$FLOOR --entity $ENTITY --project $PROJECT --query mdl-fetch" ;;
         official-tuned) echo "python3 benches/online/wandb_client.py --entity $ENTITY --project $PROJECT --mode tuned --expect $expect" ;;
         official-defaults) echo "python3 benches/online/wandb_client.py --entity $ENTITY --project $PROJECT --mode defaults --expect $expect" ;;
+        windows) echo "$(mdl_cmd "$OUT_ROOT") --layers 6 --concurrency $WINDOW_CONCURRENCY -v" ;;
+        one-stream) echo "$(mdl_cmd "$OUT_ROOT") --layers 6 --window-runs 0" ;;
+        floor-one-layer) echo "$FLOOR --entity $ENTITY --project $PROJECT --layers 6" ;;
     esac
 }
 tool_prepare() {
     case $1 in
-        mdl-fetch) echo "rm -rf $OUT_ROOT/cache $OUT_ROOT/out" ;;
+        mdl-fetch | windows | one-stream) echo "rm -rf $OUT_ROOT/cache $OUT_ROOT/out" ;;
         mdl-fetch-disk) echo "rm -rf $DISK_ROOT/cache $DISK_ROOT/out" ;;
         *) echo "true" ;;
     esac
@@ -132,6 +148,42 @@ check_same() {
     python3 benches/online/wandb_client.py --entity $ENTITY --project $PROJECT --mode tuned \
         | python3 benches/online/summary.py --check-table "$OUT_ROOT/check/out/mdl-table.csv"
 }
+
+# The one-large-layer part: every run in layer 6.
+windows_part() {
+    local RESULTS=$RESULTS/windows # time_tool writes here (bash locals are seen by callees)
+    mkdir -p "$RESULTS"
+    for size in $WINDOW_SIZES; do
+        echo "== one layer of $size runs" >&2
+        start_server "$size" 6
+        # Windowed and one stream agree on the cache and the table before anything is timed
+        # (runs.csv and the JSON name the cache's folder, which differs).
+        rm -rf "$OUT_ROOT/check-w" "$OUT_ROOT/check-s"
+        $BIN --project $PROJECT --entity $ENTITY --layers 6 --cache-dir "$OUT_ROOT/check-w/cache" --out "$OUT_ROOT/check-w/out" -q
+        $BIN --project $PROJECT --entity $ENTITY --layers 6 --window-runs 0 --cache-dir "$OUT_ROOT/check-s/cache" --out "$OUT_ROOT/check-s/out" -q
+        for f in mdl-table.md mdl-table.csv frontier.csv; do
+            cmp "$OUT_ROOT/check-w/out/$f" "$OUT_ROOT/check-s/out/$f"
+        done
+        cmp "$OUT_ROOT"/check-w/cache/$ENTITY/$PROJECT/layer-6-*.csv "$OUT_ROOT"/check-s/cache/$ENTITY/$PROJECT/layer-6-*.csv
+        for round in $(seq "$ROUNDS"); do
+            for tool in windows floor-one-layer one-stream; do
+                time_tool "$tool" "$size" "$round" "$RUNS" 1
+            done
+        done
+        # What -v says of the windows, once.
+        rm -rf "$OUT_ROOT/cache" "$OUT_ROOT/out"
+        $(tool_cmd windows "$size") 2>&1 | grep 'windows of up to' >"$RESULTS/$size-plan.txt" || true
+    done
+    stop_server
+    python3 benches/online/windows_summary.py --results "$RESULTS" --page-cap "$PAGE_CAP" \
+        --latency-ms "$LATENCY_MS" --concurrency "$WINDOW_CONCURRENCY" \
+        | tee target/bench-results/online-windows.md
+}
+
+if [[ $WINDOWS_ONLY == 1 ]]; then
+    windows_part
+    exit 0
+fi
 
 sizes=" $SIZES "
 [[ $sizes == *" $DEFAULTS_PROJECT "* ]] || sizes="$DEFAULTS_PROJECT$sizes"
@@ -170,3 +222,5 @@ stop_server
         cat "$RESULTS/field-cost.md"
     fi
 } | tee target/bench-results/online-tables.md
+
+if [[ $WINDOWS == 1 ]]; then windows_part; fi

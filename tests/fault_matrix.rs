@@ -168,11 +168,13 @@ fn server(faults: Vec<FaultRule>) -> FakeWandb {
     })
 }
 
-/// The binary against `server` in `work`, fast backoff, at `-vv`.
+/// The binary against `server` in `work`, fast backoff, at `-vv`. Each layer is paged in
+/// one stream (`--window-runs 0`), the pages this matrix counts; the windows a short first
+/// page could otherwise lead to have their own tests (`windowed_fetch.rs`).
 fn fetch(work: &Workdir, server: &FakeWandb, timeout_secs: u32) -> Output {
     fetch_command(work, server)
         .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
-        .args(["-q", "-vv"])
+        .args(["-q", "-vv", "--window-runs", "0"])
         .args(["--timeout", &timeout_secs.to_string()])
         .args(["--max-attempts", &MAX_ATTEMPTS.to_string()])
         .output()

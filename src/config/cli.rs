@@ -267,7 +267,8 @@ pub struct FetchArgs {
     #[arg(long, value_name = "N", env = "MDL_FETCH_PAGE_SIZE")]
     pub page_size: Option<u32>,
 
-    /// Layers fetched at once. Example: --concurrency 3
+    /// Requests in flight at once: layers, and the time windows of a large layer, share
+    /// them. Example: --concurrency 8
     #[arg(long, value_name = "N", env = "MDL_FETCH_CONCURRENCY")]
     pub concurrency: Option<usize>,
 
@@ -287,6 +288,11 @@ pub struct FetchArgs {
     /// runs created since (less an hour) or unfinished then. Same result as a full fetch.
     #[arg(long)]
     pub incremental: bool,
+
+    /// Runs per creation-time window of a large layer; 0 pages every layer in one stream.
+    /// For tests and benchmarks. [default: from --concurrency]
+    #[arg(long, value_name = "N", hide = true)]
+    pub window_runs: Option<u64>,
 
     /// Cache folder [default: cache]; runs land in <DIR>/<entity>/<project>/.
     #[arg(long, value_name = "DIR", env = "MDL_FETCH_CACHE_DIR")]

@@ -364,5 +364,6 @@ fn resolve_fetch(
             .or_else(|| wandb.cache_dir.clone())
             .unwrap_or_else(|| root.join("cache")),
         incremental: flags.incremental,
+        window_runs: flags.window_runs,
     })
 }

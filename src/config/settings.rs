@@ -127,6 +127,9 @@ pub struct FetchSettings {
     pub named_a_cache: bool,
     /// Reuse the cache's finished runs and fetch only what changed.
     pub incremental: bool,
+    /// Runs per creation-time window of a large layer: `None` sizes them from
+    /// `concurrency`, `Some(0)` keeps every layer one cursor walk.
+    pub window_runs: Option<u64>,
 }
 
 /// Whether a run writes its artifacts or only compares them with the folder's.

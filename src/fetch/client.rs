@@ -7,13 +7,15 @@ use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Url;
 use serde_json::{json, Value};
 
+use super::gate::Gate;
 use super::retry::{backoff, base_wait, server_wait, status_is_transient, RetryWait, RetryWatch, Unwatched};
 use super::secret::ApiKey;
 use crate::config::settings::FetchSettings;
 use crate::error::{fail, Error, Kind};
 
 /// Posts GraphQL requests to `{base}/graphql`, retrying what is worth retrying. Clones
-/// share the connection pool.
+/// share the connection pool and the gate: `--concurrency` requests in flight in all, and
+/// a rate limit holds them all back.
 #[derive(Clone)]
 pub struct GraphQlClient {
     http: reqwest::Client,
@@ -23,6 +25,7 @@ pub struct GraphQlClient {
     base_wait: Duration,
     deadline: Instant,
     verbose: u8,
+    gate: std::sync::Arc<Gate>,
 }
 
 /// The `host[:port]` netrc and messages use for a base URL.
@@ -123,6 +126,7 @@ impl GraphQlClient {
             // Past a century is no deadline at all; capping it keeps the sum in range.
             deadline: Instant::now() + settings.deadline.min(Duration::from_secs(100 * 365 * 86_400)),
             verbose,
+            gate: std::sync::Arc::new(Gate::new(settings.concurrency)),
         })
     }
 
@@ -148,26 +152,35 @@ impl GraphQlClient {
         loop {
             attempt += 1;
             let started = Instant::now();
-            // The deadline bounds the request in flight too, not only the waits between.
-            let sent = tokio::time::timeout_at(self.deadline.into(), self.send(&body, what)).await;
+            // The deadline bounds the request in flight too, not only the waits between, and
+            // the wait for a slot at the gate.
+            let gated = async {
+                let _slot = self.gate.enter().await;
+                self.send(&body, what).await
+            };
+            let sent = tokio::time::timeout_at(self.deadline.into(), gated).await;
             let Ok(sent) = sent else {
                 return fail(
                     Kind::Network,
                     format!("{what}: the --deadline ran out with a request in flight (attempt {attempt}); try later, or raise --deadline"),
                 );
             };
-            let (reason, server_says) = match sent {
+            let (reason, server_says, slow_down) = match sent {
                 Ok(Reply::Body(bytes)) => {
                     if self.verbose >= 2 {
                         eprintln!("{what}: {} bytes in {:.0?}", bytes.len(), started.elapsed());
                     }
                     return Ok(bytes);
                 }
-                Ok(Reply::Transient(reason, wait)) => (reason, wait),
+                Ok(Reply::Transient(reason, wait, slow_down)) => (reason, wait, slow_down),
                 Ok(Reply::Permanent(error)) => return Err(error.into()),
-                Err(reason) => (reason, None),
+                Err(reason) => (reason, None, false),
             };
             let wait = backoff(attempt, self.base_wait, server_says);
+            if slow_down && attempt < self.max_attempts {
+                // Every request of the fetch waits, not only this one.
+                self.gate.pause_for(wait);
+            }
             if attempt >= self.max_attempts {
                 return fail(
                     Kind::Network,
@@ -257,7 +270,8 @@ impl GraphQlClient {
             return Ok(Reply::Body(bytes));
         }
         if status_is_transient(status) {
-            return Ok(Reply::Transient(format!("HTTP {status}"), wait));
+            let slow_down = status == 429 || wait.is_some();
+            return Ok(Reply::Transient(format!("HTTP {status}"), wait, slow_down));
         }
         Ok(Reply::Permanent(self.permanent(status, &bytes, is_html, what)))
     }
@@ -309,7 +323,9 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 
 enum Reply {
     Body(bytes::Bytes),
-    Transient(String, Option<Duration>),
+    /// Why, the wait the server asked for, and whether the server asked to slow down (a
+    /// 429, or any `Retry-After`): then the whole fetch pauses.
+    Transient(String, Option<Duration>, bool),
     Permanent(Error),
 }
 

@@ -56,6 +56,21 @@ pub fn previous_layer(
     }))
 }
 
+/// The creation times of the runs the cache holds for `layer` fetched with `filters` and
+/// columns `header`; `None` without such a cache.
+pub fn cached_created(
+    dir: &Path,
+    layer: i64,
+    filters: &str,
+    header: &[&str],
+) -> anyhow::Result<Option<Vec<String>>> {
+    let Some(entry) = cached_entry(dir, layer, filters)? else {
+        return Ok(None);
+    };
+    let rows = cached_rows(&dir.join(&entry.file), header)?;
+    Ok(rows.map(|rows| rows.into_iter().map(|mut row| row.swap_remove(CREATED)).collect()))
+}
+
 /// The cache manifest's entry for `layer` fetched with `filters`.
 fn cached_entry(dir: &Path, layer: i64, filters: &str) -> anyhow::Result<Option<CachedLayer>> {
     if !dir.join(cache::MANIFEST).is_file() {

@@ -7,6 +7,7 @@ pub mod columns;
 pub mod cursor;
 pub mod decode;
 pub mod diagnose;
+pub mod gate;
 pub mod incremental;
 pub mod layer;
 pub mod page;
@@ -16,6 +17,9 @@ pub mod query;
 pub mod retry;
 pub mod secret;
 pub mod watermark;
+pub mod window_fetch;
+pub mod window_query;
+pub mod windows;
 
 use futures::{StreamExt, TryStreamExt};
 

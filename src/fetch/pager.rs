@@ -12,6 +12,7 @@ use super::cursor::{CursorWalk, Next, PageFacts};
 use super::decode::{decode_data, CountData, DecodeError};
 use super::page;
 use super::query::{PageRequest, COUNT_QUERY};
+use super::{window_fetch, windows};
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::Settings;
 use crate::error::{fail, Error, Kind};
@@ -61,7 +62,7 @@ pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
     }
 }
 
-fn not_found<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
+pub(super) fn not_found<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
     fail(
         Kind::NotFound,
         format!(
@@ -118,6 +119,25 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
             .map(|name| fetched.ids.insert(name))
             .collect();
         bar.received(fetched.ids.len() as u64);
+        // A large layer: the rest in creation-time windows side by side.
+        let fetch = &ctx.settings.fetch;
+        let split = (page == 1)
+            .then(|| {
+                windows::split(
+                    fetch.window_runs,
+                    fetch.concurrency,
+                    fetched.run_count,
+                    keep.len() as u64,
+                    head.page_info.has_next_page,
+                )
+            })
+            .flatten();
+        if let Some(split) = split {
+            let first = PendingRows { what, rows, keep };
+            let fetched = window_fetch::fetch_rest(ctx, layer, filters, fetched, first, split, &bar).await?;
+            bar.finish();
+            return check_complete(layer, fetched);
+        }
         let facts = PageFacts {
             has_next_page: head.page_info.has_next_page,
             end_cursor: head.page_info.end_cursor,
@@ -168,14 +188,18 @@ impl Asker<'_> {
 }
 
 /// A page's rows being made, and which of them to keep.
-struct PendingRows {
+pub(super) struct PendingRows {
     what: String,
     rows: page::RowsTask,
     keep: Vec<bool>,
 }
 
 impl PendingRows {
-    async fn rows(self, ctx: &FetchContext<'_>) -> anyhow::Result<Vec<Vec<String>>> {
+    pub(super) fn new(what: String, rows: page::RowsTask, keep: Vec<bool>) -> PendingRows {
+        PendingRows { what, rows, keep }
+    }
+
+    pub(super) async fn rows(self, ctx: &FetchContext<'_>) -> anyhow::Result<Vec<Vec<String>>> {
         let host = ctx.client.host();
         Ok(kept_rows(self.rows, self.keep)
             .await
@@ -213,10 +237,10 @@ async fn kept_rows(rows: page::RowsTask, keep: Vec<bool>) -> Result<Vec<Vec<Stri
 
 /// A request sent on its own task, so it goes out while this one works; dropped unanswered
 /// (when the fetch fails), it is cancelled.
-struct InFlight(tokio::task::JoinHandle<anyhow::Result<bytes::Bytes>>);
+pub(super) struct InFlight(tokio::task::JoinHandle<anyhow::Result<bytes::Bytes>>);
 
 impl InFlight {
-    fn send(
+    pub(super) fn send(
         client: &GraphQlClient,
         query: &str,
         variables: serde_json::Value,
@@ -229,7 +253,7 @@ impl InFlight {
         }))
     }
 
-    async fn wait(mut self) -> anyhow::Result<bytes::Bytes> {
+    pub(super) async fn wait(mut self) -> anyhow::Result<bytes::Bytes> {
         (&mut self.0)
             .await
             .map_err(|e| anyhow::anyhow!("a page request failed: {e}"))?
@@ -242,7 +266,7 @@ impl Drop for InFlight {
     }
 }
 
-fn describe_decode(error: DecodeError, what: &str, host: &str) -> Error {
+pub(super) fn describe_decode(error: DecodeError, what: &str, host: &str) -> Error {
     let message = match error {
         DecodeError::NotJson(detail) => {
             format!("{what}: {host} answered with something that is not JSON: {detail}; check WANDB_BASE_URL")

@@ -89,6 +89,11 @@ impl LayerBar {
         self.bar.set_position(received);
     }
 
+    /// `more` runs came, beside those counted so far (windows of one layer side by side).
+    pub fn add(&self, more: u64) {
+        self.bar.inc(more);
+    }
+
     /// Every run is in: the bar full, with the time it took.
     pub fn finish(&self) {
         if self.visible {

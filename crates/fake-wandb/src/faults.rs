@@ -44,6 +44,9 @@ pub enum Fault {
     /// Runs pages only: the page as normal but `pageInfo.endCursor` null, as a server
     /// that fills in only each edge's `cursor` would send it.
     NoEndCursor,
+    /// No misbehaviour: these runs are added to the dataset just before the request is
+    /// answered, as runs created while a client pages through the project.
+    AddRuns(Vec<super::dataset::FakeRun>),
 }
 
 impl Fault {

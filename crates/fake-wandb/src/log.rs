@@ -27,6 +27,9 @@ pub struct LoggedRequest {
     pub info: QueryInfo,
     /// The request carried the right key.
     pub authorized: bool,
+    /// When the request had been read, before any injected latency (`None` only in a
+    /// default-made entry).
+    pub received_at: Option<std::time::Instant>,
     /// The fault applied, if any.
     pub fault: Option<Fault>,
     /// The status sent; 0 while unanswered, and when the answer was a reset.

@@ -202,6 +202,7 @@ fn authorized(shared: &Shared, req: &HttpRequest) -> bool {
 
 /// Answers one request; returns the reply, its log index, and the run edges it carries.
 async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Reply, usize, usize) {
+    let arrived = Instant::now();
     let latency = *lock(&shared.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -240,6 +241,7 @@ async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Repl
             variables: variables.clone(),
             operation_name: operation_name.clone(),
             authorized,
+            received_at: Some(arrived),
             ..LoggedRequest::default()
         });
         idx
@@ -298,6 +300,7 @@ async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Repl
             return send(HttpResponse::json(status, body).with_header("Location", &location));
         }
         Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
+        Some(Fault::AddRuns(ref runs)) => shared.dataset.add_runs(runs.clone()),
         _ => {}
     }
     let page_ctx = Arc::new(PageCtx {

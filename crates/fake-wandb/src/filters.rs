@@ -220,6 +220,16 @@ fn compile_conds(v: &J) -> Result<Vec<Cond>, String> {
 }
 
 impl Filter {
+    /// The `createdAt` conditions every match meets: those at the top level, within
+    /// `$and`s. A server with its runs in creation order need only look between them.
+    pub fn created_at_conds(&self) -> Vec<&Cond> {
+        match self {
+            Filter::And(fs) => fs.iter().flat_map(Filter::created_at_conds).collect(),
+            Filter::Field(Field::CreatedAt, conds) => conds.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn matches(&self, run: &FakeRun) -> bool {
         match self {
             Filter::And(fs) => fs.iter().all(|f| f.matches(run)),
@@ -296,6 +306,11 @@ fn eq_match(v: Option<&V>, x: &V) -> bool {
         None | Some(V::Null) => matches!(x, V::Null),
         Some(_) => any_elem(v, |e| e.loose_eq(x)),
     }
+}
+
+/// Whether `run`'s `createdAt` meets `cond`.
+pub fn created_at_holds(cond: &Cond, run: &FakeRun) -> bool {
+    test(cond, Some(&V::Str(run.created_at.clone())))
 }
 
 fn ord_match(v: Option<&V>, x: &V, ok: impl Fn(std::cmp::Ordering) -> bool) -> bool {

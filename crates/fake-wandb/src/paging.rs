@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use base64::Engine;
 
 use super::dataset::{Dataset, FakeRun};
-use super::filters::Filter;
+use super::filters::{created_at_holds, Cond, Filter};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OrderKey {
@@ -126,7 +126,8 @@ pub struct Page {
     pub runs: Vec<FakeRun>,
     pub cursors: Vec<String>,
     pub has_next: bool,
-    pub total: usize,
+    /// Every match, when the query asks for `totalCount`.
+    pub total: Option<usize>,
     /// Where the client asked to start.
     pub from: Cursor,
 }
@@ -137,22 +138,18 @@ pub fn select(
     order: &Order,
     after: Option<&str>,
     first: usize,
+    want_total: bool,
 ) -> Result<Page, String> {
     let from = match after {
         None => Cursor::Start,
         Some(s) => decode_cursor(order, s)?,
     };
-    let mut matched: Vec<&FakeRun> = ds.runs.iter().filter(|r| filter.matches(r)).collect();
-    let total = matched.len();
-    matched.sort_by(|a, b| order.cmp_keys((order.value(a), &a.name), (order.value(b), &b.name)));
-    let start = match &from {
-        Cursor::Start => 0,
-        Cursor::After { value, name } => matched.partition_point(|r| {
-            order.cmp_keys((order.value(r), &r.name), (value, name)) != Ordering::Greater
-        }),
+    let in_created_order = order.key == OrderKey::CreatedAt && !order.desc && in_created_order(&ds.runs);
+    let (runs, has_next) = if in_created_order {
+        page_in_created_order(&ds.runs, filter, order, &from, first)
+    } else {
+        page_sorting_all(&ds.runs, filter, order, &from, first)
     };
-    let end = start.saturating_add(first).min(matched.len());
-    let runs: Vec<FakeRun> = matched[start..end].iter().map(|r| (*r).clone()).collect();
     let cursors = runs
         .iter()
         .map(|r| {
@@ -166,8 +163,145 @@ pub fn select(
     Ok(Page {
         runs,
         cursors,
-        has_next: end < matched.len(),
-        total,
+        has_next,
+        total: want_total.then(|| count(ds, filter)),
         from,
     })
+}
+
+/// How many runs match `filter`.
+pub fn count(ds: &Dataset, filter: &Filter) -> usize {
+    let runs = match in_created_order(&ds.runs) {
+        true => created_window(&ds.runs, filter),
+        false => &ds.runs[..],
+    };
+    runs.iter().filter(|r| filter.matches(r)).count()
+}
+
+/// Whether `runs` are sorted by (createdAt, name), as a generated project's are: then a page
+/// is found by binary search, not by filtering and sorting every run.
+fn in_created_order(runs: &[FakeRun]) -> bool {
+    runs.is_sorted_by(|a, b| {
+        (a.created_at.as_str(), a.name.as_str()) <= (b.created_at.as_str(), b.name.as_str())
+    })
+}
+
+/// The runs of `runs` (in created order) that the filter's top-level `createdAt`
+/// conditions leave: those conditions are monotone in creation time.
+fn created_window<'a>(runs: &'a [FakeRun], filter: &Filter) -> &'a [FakeRun] {
+    let (mut low, mut high) = (0, runs.len());
+    for cond in filter.created_at_conds() {
+        match cond {
+            Cond::Gt(_) | Cond::Gte(_) => {
+                low = low.max(runs.partition_point(|r| !created_at_holds(cond, r)));
+            }
+            Cond::Lt(_) | Cond::Lte(_) => {
+                high = high.min(runs.partition_point(|r| created_at_holds(cond, r)));
+            }
+            _ => {}
+        }
+    }
+    &runs[low..high.max(low)]
+}
+
+/// One page from runs in created order: from the cursor, the next `first` matches, and
+/// whether another follows.
+fn page_in_created_order(
+    runs: &[FakeRun],
+    filter: &Filter,
+    order: &Order,
+    from: &Cursor,
+    first: usize,
+) -> (Vec<FakeRun>, bool) {
+    let window = created_window(runs, filter);
+    let start = match from {
+        Cursor::Start => 0,
+        Cursor::After { value, name } => window.partition_point(|r| {
+            order.cmp_keys((order.value(r), &r.name), (value, name)) != Ordering::Greater
+        }),
+    };
+    let mut matches = window[start..].iter().filter(|r| filter.matches(r));
+    let page: Vec<FakeRun> = matches.by_ref().take(first).cloned().collect();
+    let has_next = matches.next().is_some();
+    (page, has_next)
+}
+
+/// One page from runs in any order: every match, sorted, then the page after the cursor.
+fn page_sorting_all(
+    runs: &[FakeRun],
+    filter: &Filter,
+    order: &Order,
+    from: &Cursor,
+    first: usize,
+) -> (Vec<FakeRun>, bool) {
+    let mut matched: Vec<&FakeRun> = runs.iter().filter(|r| filter.matches(r)).collect();
+    matched.sort_by(|a, b| order.cmp_keys((order.value(a), &a.name), (order.value(b), &b.name)));
+    let start = match from {
+        Cursor::Start => 0,
+        Cursor::After { value, name } => matched.partition_point(|r| {
+            order.cmp_keys((order.value(r), &r.name), (value, name)) != Ordering::Greater
+        }),
+    };
+    let end = start.saturating_add(first).min(matched.len());
+    let page = matched[start..end].iter().map(|r| (*r).clone()).collect();
+    (page, end < matched.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::filters::parse_filters;
+    use crate::sweep::SweepOptions;
+
+    /// Pages found by binary search in a created-order project are the pages that filtering
+    /// and sorting every run gives, for windows, cursors and page sizes of every kind.
+    #[test]
+    fn created_order_pages_are_the_sorted_pages() {
+        let ds = Dataset::sweep(SweepOptions {
+            runs: 600,
+            ..SweepOptions::default()
+        });
+        assert!(in_created_order(&ds.runs));
+        let order = Order::parse(Some("+created_at")).unwrap();
+        let at = |i: usize| ds.runs[i].created_at.clone();
+        let filters = [
+            String::new(),
+            r#"{"config.layer": {"$in": [6]}}"#.to_string(),
+            format!(
+                r#"{{"$and": [{{"config.layer": 7}}, {{"createdAt": {{"$gte": "{}", "$lt": "{}"}}}}]}}"#,
+                at(100),
+                at(400)
+            ),
+            format!(
+                r#"{{"createdAt": {{"$gt": "{}", "$lte": "{}"}}}}"#,
+                at(0),
+                at(599)
+            ),
+            format!(r#"{{"createdAt": {{"$gte": "{}"}}}}"#, at(599)),
+            format!(r#"{{"createdAt": {{"$lt": "{}"}}}}"#, at(0)),
+        ];
+        for text in &filters {
+            let filter = parse_filters(Some(text)).unwrap();
+            for first in [1, 7, 50, 1000] {
+                let mut from = Cursor::Start;
+                loop {
+                    let fast = page_in_created_order(&ds.runs, &filter, &order, &from, first);
+                    let slow = page_sorting_all(&ds.runs, &filter, &order, &from, first);
+                    assert_eq!(fast, slow, "{text}, pages of {first}");
+                    assert_eq!(
+                        count(&ds, &filter),
+                        ds.runs.iter().filter(|r| filter.matches(r)).count()
+                    );
+                    let (page, has_next) = fast;
+                    let Some(last) = page.last().filter(|_| has_next) else {
+                        break;
+                    };
+                    from = Cursor::After {
+                        value: last.created_at.clone(),
+                        name: last.name.clone(),
+                    };
+                }
+            }
+        }
+    }
 }

@@ -153,7 +153,7 @@ impl Project {
         let shared = ctx.data::<Arc<Shared>>()?;
         let filter = parse_filters(filters.as_ref().map(|f| f.0.as_str()))?;
         let ds = shared.dataset.read();
-        Ok(ds.runs.iter().filter(|r| filter.matches(r)).count() as i32)
+        Ok(paging::count(&ds, &filter) as i32)
     }
 
     /// One run by its 8-character id.
@@ -185,7 +185,8 @@ impl Project {
         let first = first.min(shared.page_cap.load(Ordering::Relaxed));
         let page = {
             let ds = shared.dataset.read();
-            paging::select(&ds, &filter, &order, after.as_deref(), first)?
+            let want_total = ctx.look_ahead().field("totalCount").exists();
+            paging::select(&ds, &filter, &order, after.as_deref(), first, want_total)?
         };
         let mut edges: Vec<RunEdge> = page
             .runs
@@ -237,7 +238,7 @@ impl Project {
                 has_previous_page: after.is_some(),
             },
             edges,
-            total_count: Some(page.total as i32),
+            total_count: page.total.map(|total| total as i32),
         })
     }
 }

@@ -74,6 +74,9 @@ pub struct Dataset {
     pub runs: Vec<FakeRun>,
     /// The latest timestamp handed out or seen, in seconds since the epoch.
     pub(super) clock: i64,
+    /// Set once a run was pushed before one created earlier (by createdAt, then name): then
+    /// a page is found by filtering and sorting every run, not by binary search.
+    pub(super) out_of_created_order: bool,
 }
 
 impl Dataset {
@@ -89,6 +92,11 @@ impl Dataset {
         ds
     }
 
+    /// Whether the runs are sorted by (createdAt, name), as a generated project's are.
+    pub fn in_created_order(&self) -> bool {
+        !self.out_of_created_order
+    }
+
     pub fn len(&self) -> usize {
         self.runs.len()
     }
@@ -100,6 +108,10 @@ impl Dataset {
     /// Appends a run (its timestamps move the clock forward).
     pub fn push(&mut self, run: FakeRun) {
         self.see(&run);
+        if let Some(last) = self.runs.last() {
+            let key = |r: &FakeRun| (r.created_at.clone(), r.name.clone());
+            self.out_of_created_order |= key(last) > key(&run);
+        }
         self.runs.push(run);
     }
 

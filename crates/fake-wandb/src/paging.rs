@@ -144,7 +144,7 @@ pub fn select(
         None => Cursor::Start,
         Some(s) => decode_cursor(order, s)?,
     };
-    let in_created_order = order.key == OrderKey::CreatedAt && !order.desc && in_created_order(&ds.runs);
+    let in_created_order = order.key == OrderKey::CreatedAt && !order.desc && ds.in_created_order();
     let (runs, has_next) = if in_created_order {
         page_in_created_order(&ds.runs, filter, order, &from, first)
     } else {
@@ -171,19 +171,11 @@ pub fn select(
 
 /// How many runs match `filter`.
 pub fn count(ds: &Dataset, filter: &Filter) -> usize {
-    let runs = match in_created_order(&ds.runs) {
+    let runs = match ds.in_created_order() {
         true => created_window(&ds.runs, filter),
         false => &ds.runs[..],
     };
     runs.iter().filter(|r| filter.matches(r)).count()
-}
-
-/// Whether `runs` are sorted by (createdAt, name), as a generated project's are: then a page
-/// is found by binary search, not by filtering and sorting every run.
-fn in_created_order(runs: &[FakeRun]) -> bool {
-    runs.is_sorted_by(|a, b| {
-        (a.created_at.as_str(), a.name.as_str()) <= (b.created_at.as_str(), b.name.as_str())
-    })
 }
 
 /// The runs of `runs` (in created order) that the filter's top-level `createdAt`
@@ -261,7 +253,14 @@ mod tests {
             runs: 600,
             ..SweepOptions::default()
         });
-        assert!(in_created_order(&ds.runs));
+        assert!(ds.in_created_order());
+        let mut shuffled = ds.clone();
+        shuffled.runs.swap(0, 1);
+        let swapped = Dataset::from_runs(shuffled.runs);
+        assert!(
+            !swapped.in_created_order(),
+            "a run pushed after a later one is noticed"
+        );
         let order = Order::parse(Some("+created_at")).unwrap();
         let at = |i: usize| ds.runs[i].created_at.clone();
         let filters = [

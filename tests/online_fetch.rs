@@ -208,30 +208,37 @@ fn transient_faults_end_in_success_with_identical_artifacts() {
         ),
         ("truncated body", Fault::TruncatedBody),
     ];
-    for (what, fault) in faults {
-        let server = server_with(DEFAULT_KEY);
-        server.inject(FaultRule::new(
-            fault.clone(),
-            Trigger::RunsPage {
-                page: 2,
-                layer: Some(7),
-            },
-            2,
-        ));
-        let work = Workdir::new();
-        let output = fetch(&work, &server, DEFAULT_KEY, &["--entity", ENTITY, "-v"]);
-        ok(&output);
-        assert_eq!(server.fault_count(&fault), 2, "{what}: the fault fired twice");
-        assert!(
-            stderr(&output).contains("retry 2/4 of layer 7 page 2"),
-            "{what}: {}",
-            stderr(&output)
-        );
-        for name in TABLE_ARTIFACTS {
-            let got = read(work.join(&format!("out/{PROJECT}/{name}")));
-            assert!(got == clean[name], "{what}: {name} differs from a clean run");
+    // Each fault on a server and in a folder of its own, all at once: the test waits on
+    // retries' backoffs, not on the CPU.
+    std::thread::scope(|scope| {
+        for (what, fault) in faults {
+            let clean = &clean;
+            scope.spawn(move || {
+                let server = server_with(DEFAULT_KEY);
+                server.inject(FaultRule::new(
+                    fault.clone(),
+                    Trigger::RunsPage {
+                        page: 2,
+                        layer: Some(7),
+                    },
+                    2,
+                ));
+                let work = Workdir::new();
+                let output = fetch(&work, &server, DEFAULT_KEY, &["--entity", ENTITY, "-v"]);
+                ok(&output);
+                assert_eq!(server.fault_count(&fault), 2, "{what}: the fault fired twice");
+                assert!(
+                    stderr(&output).contains("retry 2/4 of layer 7 page 2"),
+                    "{what}: {}",
+                    stderr(&output)
+                );
+                for name in TABLE_ARTIFACTS {
+                    let got = read(work.join(&format!("out/{PROJECT}/{name}")));
+                    assert!(got == clean[name], "{what}: {name} differs from a clean run");
+                }
+            });
         }
-    }
+    });
 }
 
 #[test]

@@ -13,9 +13,10 @@ use std::time::Duration;
 use fake_wandb::*;
 use support::*;
 
-/// Runs in the one layer, and the most a page brings: 60 pages in one stream.
-const RUNS: usize = 3000;
-const PAGE_CAP: usize = 50;
+/// Runs in the one layer, and the most a page brings: 60 pages in one stream (small runs
+/// and pages, so the test stays quick in a debug build).
+const RUNS: usize = 1200;
+const PAGE_CAP: usize = 20;
 const LAYER: i64 = 6;
 
 fn dataset() -> Dataset {

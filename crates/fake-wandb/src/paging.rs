@@ -206,16 +206,21 @@ fn page_in_created_order(
     first: usize,
 ) -> (Vec<FakeRun>, bool) {
     let window = created_window(runs, filter);
-    let start = match from {
-        Cursor::Start => 0,
-        Cursor::After { value, name } => window.partition_point(|r| {
-            order.cmp_keys((order.value(r), &r.name), (value, name)) != Ordering::Greater
-        }),
-    };
+    let start = window.partition_point(|r| before_the_page(order, from, r));
     let mut matches = window[start..].iter().filter(|r| filter.matches(r));
     let page: Vec<FakeRun> = matches.by_ref().take(first).cloned().collect();
     let has_next = matches.next().is_some();
     (page, has_next)
+}
+
+/// Whether `run` sorts at or before the cursor, so not on the page that starts there.
+fn before_the_page(order: &Order, from: &Cursor, run: &FakeRun) -> bool {
+    match from {
+        Cursor::Start => false,
+        Cursor::After { value, name } => {
+            order.cmp_keys((order.value(run), &run.name), (value, name)) != Ordering::Greater
+        }
+    }
 }
 
 /// One page from runs in any order: every match, sorted, then the page after the cursor.
@@ -228,12 +233,7 @@ fn page_sorting_all(
 ) -> (Vec<FakeRun>, bool) {
     let mut matched: Vec<&FakeRun> = runs.iter().filter(|r| filter.matches(r)).collect();
     matched.sort_by(|a, b| order.cmp_keys((order.value(a), &a.name), (order.value(b), &b.name)));
-    let start = match from {
-        Cursor::Start => 0,
-        Cursor::After { value, name } => matched.partition_point(|r| {
-            order.cmp_keys((order.value(r), &r.name), (value, name)) != Ordering::Greater
-        }),
-    };
+    let start = matched.partition_point(|r| before_the_page(order, from, r));
     let end = start.saturating_add(first).min(matched.len());
     let page = matched[start..end].iter().map(|r| (*r).clone()).collect();
     (page, end < matched.len())

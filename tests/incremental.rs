@@ -223,7 +223,10 @@ fn a_cache_without_a_watermark_is_fetched_in_full_and_then_has_one() {
 #[test]
 fn a_server_that_sends_no_updated_at_gets_full_fetches() {
     let mut dataset = old_and_recent_sweeps();
-    dataset.runs.iter_mut().for_each(|run| run.updated_at = None);
+    dataset
+        .runs
+        .iter_mut()
+        .for_each(|run| std::sync::Arc::make_mut(run).updated_at = None);
     let fake = server(dataset, 25);
     let work = Workdir::new();
     fetch(&work, &fake, &[]);

@@ -2,10 +2,13 @@
 //! timestamps, and a shared handle to change them while the server runs.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use base64::Engine;
 
+use super::count_index::CountIndex;
+use super::filters::Filter;
+use super::state::lock;
 use super::values::SummaryValue;
 
 /// One W&B run, as stored (config values unwrapped; the server wraps them in `{"value": ..}`).
@@ -69,9 +72,11 @@ impl FakeRun {
 }
 
 /// All runs of a fake W&B project, in insertion order (the generator inserts in created order).
+/// Each run is shared (`Arc`), so a page hands its runs to the response without copying
+/// their config and summary; a change copies the one run it touches.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dataset {
-    pub runs: Vec<FakeRun>,
+    pub runs: Vec<Arc<FakeRun>>,
     /// The latest timestamp handed out or seen, in seconds since the epoch.
     pub(super) clock: i64,
     /// Set once a run was pushed before one created earlier (by createdAt, then name): then
@@ -112,7 +117,7 @@ impl Dataset {
             let key = |r: &FakeRun| (r.created_at.clone(), r.name.clone());
             self.out_of_created_order |= key(last) > key(&run);
         }
-        self.runs.push(run);
+        self.runs.push(Arc::new(run));
     }
 
     /// Moves the clock up to the run's timestamps.
@@ -137,17 +142,18 @@ impl Dataset {
     }
 
     pub fn get(&self, name: &str) -> Option<&FakeRun> {
-        self.runs.iter().find(|r| r.name == name)
+        self.runs.iter().find(|r| r.name == name).map(|r| &**r)
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut FakeRun> {
-        self.runs.iter_mut().find(|r| r.name == name)
+        self.runs.iter_mut().find(|r| r.name == name).map(Arc::make_mut)
     }
 
     /// Runs whose `config.layer` is one of `layers`, in dataset order.
     pub fn runs_of_layers<'a>(&'a self, layers: &'a [i64]) -> impl Iterator<Item = &'a FakeRun> {
         self.runs
             .iter()
+            .map(|r| &**r)
             .filter(move |r| r.layer().is_some_and(|l| layers.contains(&l)))
     }
 
@@ -196,27 +202,41 @@ impl Dataset {
 
     pub fn remove(&mut self, name: &str) -> Option<FakeRun> {
         let i = self.runs.iter().position(|r| r.name == name)?;
-        Some(self.runs.remove(i))
+        Some(Arc::unwrap_or_clone(self.runs.remove(i)))
     }
 }
 
-/// Shared, mutable access to a running server's dataset.
+/// Shared, mutable access to a running server's dataset, with the index its counts use.
 #[derive(Clone, Debug, Default)]
-pub struct DatasetHandle(pub(super) Arc<RwLock<Dataset>>);
+pub struct DatasetHandle {
+    data: Arc<RwLock<Dataset>>,
+    counts: Arc<Mutex<CountIndex>>,
+}
 
 impl DatasetHandle {
     pub fn new(ds: Dataset) -> DatasetHandle {
-        DatasetHandle(Arc::new(RwLock::new(ds)))
+        DatasetHandle {
+            data: Arc::new(RwLock::new(ds)),
+            counts: Arc::default(),
+        }
     }
 
     /// Do not hold across an `.await`: the server blocks on it.
     pub fn read(&self) -> RwLockReadGuard<'_, Dataset> {
-        self.0.read().unwrap_or_else(|e| e.into_inner())
+        self.data.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Do not hold across an `.await`: the server blocks on it.
+    /// Do not hold across an `.await`: the server blocks on it. Forgets the counts: the
+    /// runs may change.
     pub fn write(&self) -> RwLockWriteGuard<'_, Dataset> {
-        self.0.write().unwrap_or_else(|e| e.into_inner())
+        let ds = self.data.write().unwrap_or_else(|e| e.into_inner());
+        lock(&self.counts).clear();
+        ds
+    }
+
+    /// How many runs of `ds`, this handle's data as `read` gave it, match `filter`.
+    pub(super) fn count(&self, ds: &Dataset, filter: &Filter) -> usize {
+        lock(&self.counts).count(ds, filter)
     }
 
     pub fn with<R>(&self, f: impl FnOnce(&Dataset) -> R) -> R {

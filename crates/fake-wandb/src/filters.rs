@@ -230,6 +230,31 @@ impl Filter {
         }
     }
 
+    /// `matches` without the conditions `created_at_conds` lists: for a run known to meet
+    /// them (one inside the created-order window they cut).
+    pub fn matches_past_created_at(&self, run: &FakeRun) -> bool {
+        match self {
+            Filter::And(fs) => fs.iter().all(|f| f.matches_past_created_at(run)),
+            Filter::Field(Field::CreatedAt, _) => true,
+            other => other.matches(run),
+        }
+    }
+
+    /// Text naming what `matches_past_created_at` tests: filters with the same key give
+    /// every run the same verdict (the parts are written with `Debug`, exact for floats).
+    pub fn past_created_at_key(&self) -> String {
+        fn parts<'a>(filter: &'a Filter, out: &mut Vec<&'a Filter>) {
+            match filter {
+                Filter::And(fs) => fs.iter().for_each(|f| parts(f, out)),
+                Filter::Field(Field::CreatedAt, _) => {}
+                other => out.push(other),
+            }
+        }
+        let mut out = Vec::new();
+        parts(self, &mut out);
+        format!("{out:?}")
+    }
+
     pub fn matches(&self, run: &FakeRun) -> bool {
         match self {
             Filter::And(fs) => fs.iter().all(|f| f.matches(run)),

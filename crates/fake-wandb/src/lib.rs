@@ -4,6 +4,7 @@
 //! A dev-dependency of mdl-fetch: its integration tests, the fetcher's unit tests and
 //! `examples/fake_wandb.rs` reach it as `use fake_wandb::...`.
 
+mod count_index;
 mod dataset;
 mod faults;
 mod filters;

@@ -2,6 +2,7 @@
 //! (so runs added mid-fetch cause no duplicates or gaps), and page selection.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use base64::Engine;
 
@@ -123,11 +124,9 @@ pub fn decode_cursor(order: &Order, s: &str) -> Result<Cursor, String> {
 
 /// One page of runs, before faults touch it.
 pub struct Page {
-    pub runs: Vec<FakeRun>,
+    pub runs: Vec<Arc<FakeRun>>,
     pub cursors: Vec<String>,
     pub has_next: bool,
-    /// Every match, when the query asks for `totalCount`.
-    pub total: Option<usize>,
     /// Where the client asked to start.
     pub from: Cursor,
 }
@@ -138,7 +137,6 @@ pub fn select(
     order: &Order,
     after: Option<&str>,
     first: usize,
-    want_total: bool,
 ) -> Result<Page, String> {
     let from = match after {
         None => Cursor::Start,
@@ -164,23 +162,31 @@ pub fn select(
         runs,
         cursors,
         has_next,
-        total: want_total.then(|| count(ds, filter)),
         from,
     })
 }
 
-/// How many runs match `filter`.
+/// How many runs match `filter`, by a scan (`CountIndex` remembers what it finds).
 pub fn count(ds: &Dataset, filter: &Filter) -> usize {
     let runs = match ds.in_created_order() {
         true => created_window(&ds.runs, filter),
         false => &ds.runs[..],
     };
-    runs.iter().filter(|r| filter.matches(r)).count()
+    match ds.in_created_order() {
+        true => runs.iter().filter(|r| filter.matches_past_created_at(r)).count(),
+        false => runs.iter().filter(|r| filter.matches(r)).count(),
+    }
 }
 
 /// The runs of `runs` (in created order) that the filter's top-level `createdAt`
 /// conditions leave: those conditions are monotone in creation time.
-fn created_window<'a>(runs: &'a [FakeRun], filter: &Filter) -> &'a [FakeRun] {
+fn created_window<'a>(runs: &'a [Arc<FakeRun>], filter: &Filter) -> &'a [Arc<FakeRun>] {
+    let (low, high) = created_range(runs, filter);
+    &runs[low..high]
+}
+
+/// `created_window` as the range `low..high` of `runs`.
+pub fn created_range(runs: &[Arc<FakeRun>], filter: &Filter) -> (usize, usize) {
     let (mut low, mut high) = (0, runs.len());
     for cond in filter.created_at_conds() {
         match cond {
@@ -193,22 +199,25 @@ fn created_window<'a>(runs: &'a [FakeRun], filter: &Filter) -> &'a [FakeRun] {
             _ => {}
         }
     }
-    &runs[low..high.max(low)]
+    (low, high.max(low))
 }
 
 /// One page from runs in created order: from the cursor, the next `first` matches, and
-/// whether another follows.
+/// whether another follows. Every run of the window meets the filter's top-level
+/// `createdAt` conditions, so only the rest are tested.
 fn page_in_created_order(
-    runs: &[FakeRun],
+    runs: &[Arc<FakeRun>],
     filter: &Filter,
     order: &Order,
     from: &Cursor,
     first: usize,
-) -> (Vec<FakeRun>, bool) {
+) -> (Vec<Arc<FakeRun>>, bool) {
     let window = created_window(runs, filter);
     let start = window.partition_point(|r| before_the_page(order, from, r));
-    let mut matches = window[start..].iter().filter(|r| filter.matches(r));
-    let page: Vec<FakeRun> = matches.by_ref().take(first).cloned().collect();
+    let mut matches = window[start..]
+        .iter()
+        .filter(|r| filter.matches_past_created_at(r));
+    let page: Vec<Arc<FakeRun>> = matches.by_ref().take(first).cloned().collect();
     let has_next = matches.next().is_some();
     (page, has_next)
 }
@@ -225,17 +234,17 @@ fn before_the_page(order: &Order, from: &Cursor, run: &FakeRun) -> bool {
 
 /// One page from runs in any order: every match, sorted, then the page after the cursor.
 fn page_sorting_all(
-    runs: &[FakeRun],
+    runs: &[Arc<FakeRun>],
     filter: &Filter,
     order: &Order,
     from: &Cursor,
     first: usize,
-) -> (Vec<FakeRun>, bool) {
-    let mut matched: Vec<&FakeRun> = runs.iter().filter(|r| filter.matches(r)).collect();
+) -> (Vec<Arc<FakeRun>>, bool) {
+    let mut matched: Vec<&Arc<FakeRun>> = runs.iter().filter(|r| filter.matches(r)).collect();
     matched.sort_by(|a, b| order.cmp_keys((order.value(a), &a.name), (order.value(b), &b.name)));
     let start = matched.partition_point(|r| before_the_page(order, from, r));
     let end = start.saturating_add(first).min(matched.len());
-    let page = matched[start..end].iter().map(|r| (*r).clone()).collect();
+    let page = matched[start..end].iter().map(|r| Arc::clone(r)).collect();
     (page, end < matched.len())
 }
 
@@ -256,7 +265,7 @@ mod tests {
         assert!(ds.in_created_order());
         let mut shuffled = ds.clone();
         shuffled.runs.swap(0, 1);
-        let swapped = Dataset::from_runs(shuffled.runs);
+        let swapped = Dataset::from_runs(shuffled.runs.into_iter().map(Arc::unwrap_or_clone).collect());
         assert!(
             !swapped.in_created_order(),
             "a run pushed after a later one is noticed"

@@ -1,6 +1,7 @@
 //! The subset of W&B's GraphQL schema the fetcher (and the official client) use, with W&B's
 //! names, executed by async-graphql so any query parses and validates as on the real server.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -153,7 +154,7 @@ impl Project {
         let shared = ctx.data::<Arc<Shared>>()?;
         let filter = parse_filters(filters.as_ref().map(|f| f.0.as_str()))?;
         let ds = shared.dataset.read();
-        Ok(paging::count(&ds, &filter) as i32)
+        Ok(shared.dataset.count(&ds, &filter) as i32)
     }
 
     /// One run by its 8-character id.
@@ -161,8 +162,8 @@ impl Project {
         let shared = ctx.data::<Arc<Shared>>()?;
         let run = shared.dataset.read().get(&name).cloned();
         Ok(run.map(|run| Run {
-            run,
-            project: self.clone(),
+            run: Arc::new(run),
+            project: Arc::new(self.clone()),
         }))
     }
 
@@ -183,11 +184,16 @@ impl Project {
             Some(n) => n as usize,
         };
         let first = first.min(shared.page_cap.load(Ordering::Relaxed));
-        let page = {
+        let (page, total) = {
             let ds = shared.dataset.read();
             let want_total = ctx.look_ahead().field("totalCount").exists();
-            paging::select(&ds, &filter, &order, after.as_deref(), first, want_total)?
+            let total = want_total.then(|| shared.dataset.count(&ds, &filter));
+            (
+                paging::select(&ds, &filter, &order, after.as_deref(), first)?,
+                total,
+            )
         };
+        let project = Arc::new(self.clone());
         let mut edges: Vec<RunEdge> = page
             .runs
             .into_iter()
@@ -195,7 +201,7 @@ impl Project {
             .map(|(run, cursor)| RunEdge {
                 node: Run {
                     run,
-                    project: self.clone(),
+                    project: Arc::clone(&project),
                 },
                 cursor,
             })
@@ -238,7 +244,7 @@ impl Project {
                 has_previous_page: after.is_some(),
             },
             edges,
-            total_count: page.total.map(|total| total as i32),
+            total_count: total.map(|total| total as i32),
         })
     }
 }
@@ -265,15 +271,22 @@ pub struct PageInfo {
 }
 
 pub struct Run {
-    run: FakeRun,
-    project: Project,
+    run: Arc<FakeRun>,
+    project: Arc<Project>,
 }
 
-fn keep(keys: &Option<Vec<String>>, k: &str) -> bool {
-    match keys {
-        None => true,
-        Some(ks) => ks.iter().any(|x| x == k),
-    }
+/// The entries of `map` that `keys` names (all of them without `keys`), in the map's order.
+fn selected<'a, T>(map: &'a BTreeMap<String, T>, keys: &Option<Vec<String>>) -> Vec<(&'a String, &'a T)> {
+    let Some(keys) = keys else {
+        return map.iter().collect();
+    };
+    let mut entries: Vec<_> = keys
+        .iter()
+        .filter_map(|k| map.get_key_value(k.as_str()))
+        .collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries.dedup_by(|a, b| a.0 == b.0);
+    entries
 }
 
 #[Object]
@@ -310,8 +323,7 @@ impl Run {
     /// `{"key": {"value": v, "desc": null}, ...}`, only `keys` when given.
     async fn config(&self, keys: Option<Vec<String>>) -> Option<JsonString> {
         let mut out = String::from("{");
-        let entries = self.run.config.iter().filter(|(k, _)| keep(&keys, k));
-        for (i, (k, v)) in entries.enumerate() {
+        for (i, (k, v)) in selected(&self.run.config, &keys).into_iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
@@ -327,7 +339,7 @@ impl Run {
     /// The summary as JSON text with bare `NaN`/`Infinity`; only `keys` when given.
     async fn summary_metrics(&self, keys: Option<Vec<String>>) -> Option<JsonString> {
         let mut out = String::new();
-        write_object(&mut out, self.run.summary.iter().filter(|(k, _)| keep(&keys, k)));
+        write_object(&mut out, selected(&self.run.summary, &keys).into_iter());
         Some(JsonString(out))
     }
 
@@ -364,7 +376,7 @@ impl Run {
     }
 
     async fn project(&self) -> Option<Project> {
-        Some(self.project.clone())
+        Some((*self.project).clone())
     }
 
     // Asked for by the official Python client's RunFragment; harmless values.

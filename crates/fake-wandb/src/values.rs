@@ -175,8 +175,15 @@ pub fn write_object<'a>(out: &mut String, entries: impl Iterator<Item = (&'a Str
     out.push('}');
 }
 
+/// `s` as a JSON string, escaped as serde_json escapes it (most keys and values need none).
 pub fn write_json_str(out: &mut String, s: &str) {
-    out.push_str(&serde_json::to_string(s).expect("a str always serializes"));
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).expect("a str always serializes"));
+    }
 }
 
 /// Finite floats keep a fraction or exponent (`20000.0`, `1e-7`), as Python's repr does.

@@ -16,6 +16,9 @@ use std::time::Duration;
 
 use fake_wandb::{Dataset, FakeConfig, FakeWandb, SweepOptions};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn usage(msg: &str) -> ! {
     eprintln!("fake_wandb: {msg}");
     eprintln!(

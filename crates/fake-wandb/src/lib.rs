@@ -125,6 +125,7 @@ impl FakeWandb {
             faults: Mutex::new(book),
             stats: stats::Stats::default(),
             stats_endpoint: config.stats_endpoint,
+            workers: tokio::sync::Semaphore::new(state::WORKERS),
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let thread_shared = shared.clone();
@@ -132,7 +133,7 @@ impl FakeWandb {
             .name("fake-wandb".into())
             .spawn(move || {
                 let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
+                    .worker_threads(state::WORKERS)
                     .thread_name("fake-wandb-worker")
                     .enable_all()
                     .build()

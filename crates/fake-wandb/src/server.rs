@@ -313,8 +313,11 @@ async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Repl
     if let Some(op) = operation_name {
         gql = gql.operation_name(op);
     }
-    let response = schema.execute(gql).await;
-    let body = serde_json::to_vec(&response).unwrap_or_else(|e| error_body(&e.to_string()));
+    let body = {
+        let _worker = shared.workers.acquire().await.expect("the pool is never closed");
+        let response = schema.execute(gql).await;
+        serde_json::to_vec(&response).unwrap_or_else(|e| error_body(&e.to_string()))
+    };
     let edges = page_ctx.edges.load(Ordering::Relaxed);
     let resp = HttpResponse::json(200, body);
     if fault == Some(Fault::TruncatedBody) {

@@ -23,7 +23,14 @@ pub struct Shared {
     pub stats: Stats,
     /// Answer `GET /__stats` (and `/__stats/reset`).
     pub stats_endpoint: bool,
+    /// Queries executed at once (`WORKERS`), as a server's worker pool runs them: each to
+    /// its end, so answers leave one after another as they are ready, not all together at
+    /// the end of a burst (the resolvers would otherwise take turns).
+    pub workers: tokio::sync::Semaphore,
 }
+
+/// The server's runtime threads, and the queries it executes at once.
+pub const WORKERS: usize = 2;
 
 /// Locks, shrugging off poisoning (a panicking test thread must not wedge the server).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -22,4 +22,5 @@ pub mod shell_docs;
 pub mod store;
 pub mod style;
 pub mod synth;
+pub mod terminal_lines;
 pub mod test_hooks;

@@ -56,7 +56,7 @@ pub fn error(message: &str) -> String {
 
 /// Prints `warning: {message}` on stderr.
 pub fn warn(message: &str) {
-    eprintln!("{}", warning_line(message, stderr_colored()));
+    crate::terminal_lines::say(&warning_line(message, stderr_colored()));
 }
 
 fn prefixed(style: Style, prefix: &str, message: &str, color: bool) -> String {

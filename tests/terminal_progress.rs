@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use fake_wandb::*;
-use support::pty::{run_on_terminal, strip_escapes};
+use support::pty::{run_on_terminal, strip_escapes, COLUMNS};
 use support::*;
 
 /// 60 runs over layers 6-8 at 7 runs a page; layer 6's second page answers 503 once.
@@ -72,6 +72,42 @@ fn a_terminal_sees_the_spinner_then_the_bar_a_retry_wait_and_the_closing_line() 
     );
     let last = frames.last().unwrap();
     assert!(last.starts_with(CLOSING) && last.ends_with(" s"), "{last:?}");
+}
+
+#[test]
+fn verbose_lines_print_above_the_bars_without_tearing_them() {
+    let server = flaky_server(Duration::from_millis(20));
+    let work = Workdir::new();
+    let mut command = fetch_command(&work, &server);
+    command.env("MDL_FETCH_BACKOFF_BASE_MS", "300").arg("-v");
+    let run = run_on_terminal(command);
+    // The screen as the terminal left it, once every cursor move and clear is applied.
+    let mut terminal = vt100::Parser::new(40, COLUMNS, 0);
+    terminal.process(&run.screen);
+    let rows: Vec<String> = terminal
+        .screen()
+        .rows(0, COLUMNS)
+        .map(|row| row.trim_end().to_string())
+        .collect();
+    let screen = rows.join("\n");
+    assert!(run.status.success(), "{screen}");
+    let lines: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let count = |start: &str| lines.iter().filter(|line| line.starts_with(start)).count();
+    let retry: Vec<&&str> = lines
+        .iter()
+        .filter(|line| line.contains("retry 2/8 of "))
+        .collect();
+    assert!(
+        retry.len() == 1
+            && retry[0].starts_with("retry 2/8 of layer 6 page 2 in ")
+            && retry[0].ends_with("s: HTTP 503"),
+        "the retry said once, on a line of its own:\n{screen}"
+    );
+    for layer in ["layer   6 ", "layer   7 ", "layer   8 "] {
+        assert_eq!(count(layer), 1, "one line per layer, none left behind:\n{screen}");
+    }
+    assert_eq!(count("fetching fake-entity/fake-project"), 1, "{screen}");
+    assert!(lines.iter().any(|line| line.starts_with(CLOSING)), "{screen}");
 }
 
 #[test]

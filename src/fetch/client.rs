@@ -168,7 +168,11 @@ impl GraphQlClient {
             let (reason, server_says, slow_down) = match sent {
                 Ok(Reply::Body(bytes)) => {
                     if self.verbose >= 2 {
-                        eprintln!("{what}: {} bytes in {:.0?}", bytes.len(), started.elapsed());
+                        crate::terminal_lines::say(&format!(
+                            "{what}: {} bytes in {:.0?}",
+                            bytes.len(),
+                            started.elapsed()
+                        ));
                     }
                     return Ok(bytes);
                 }
@@ -196,12 +200,12 @@ impl GraphQlClient {
                 );
             }
             if self.verbose >= 1 {
-                eprintln!(
+                crate::terminal_lines::say(&format!(
                     "retry {}/{} of {what} in {:.1}s: {reason}",
                     attempt + 1,
                     self.max_attempts,
                     wait.as_secs_f64()
-                );
+                ));
             }
             watch.waiting(&RetryWait {
                 wait,

@@ -25,6 +25,9 @@ const DONE: &str = "layer {prefix:>3} {bar:30} {human_pos}/{human_len} runs in {
 /// Bars for a fetch, one per layer.
 pub struct Progress {
     bars: MultiProgress,
+    /// Every layer's bar, kept to the end of the fetch: a finished bar dropped early would
+    /// no longer be drawn again after a line printed above the bars.
+    made: std::sync::Mutex<Vec<ProgressBar>>,
     visible: bool,
 }
 
@@ -36,8 +39,13 @@ impl Progress {
         } else {
             ProgressDrawTarget::hidden()
         };
+        let bars = MultiProgress::with_draw_target(target);
+        if visible {
+            crate::terminal_lines::print_above(&bars);
+        }
         Progress {
-            bars: MultiProgress::with_draw_target(target),
+            bars,
+            made: Default::default(),
             visible,
         }
     }
@@ -52,6 +60,10 @@ impl Progress {
         if self.visible {
             bar.enable_steady_tick(TICK);
         }
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(bar.clone());
         LayerBar {
             bar,
             visible: self.visible,
@@ -60,10 +72,14 @@ impl Progress {
 
     /// Prints a line without tearing the bars.
     pub fn println(&self, line: &str) {
+        crate::terminal_lines::say(line);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
         if self.visible {
-            let _ = self.bars.println(line);
-        } else {
-            eprintln!("{line}");
+            crate::terminal_lines::bars_gone();
         }
     }
 }

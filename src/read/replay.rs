@@ -99,14 +99,14 @@ impl<'a> Replayer<'a> {
         for ((index, spec), outcomes) in exports.iter().enumerate().zip(per_export) {
             let stats = merged.export(&reader, spec, index, outcomes.unwrap_or_default())?;
             if self.verbose > 0 {
-                eprintln!(
+                crate::terminal_lines::say(&format!(
                     "read {}: {} rows, {} runs, {} skipped, {} left out by the run filter",
                     spec.label(),
                     stats.rows,
                     stats.records,
                     stats.skips.count,
                     stats.filtered_out
-                );
+                ));
             }
         }
         merged.finish()

@@ -7,7 +7,9 @@ in one stream (--window-runs 0) and mdl-fetch's creation-time windows; medians p
 rounds, and the requests the fake server counted per run, split into pages and count
 requests (the first count request also asks for the newest run, so the server counts it
 among the runs pages: one per layer, moved back). Targets: windows <= 0.35x the floor;
-requests <= (pages + count requests) x 1.10, pages being the floor's.
+requests <= (pages + count requests) x 1.10, pages being the floor's. The time target is
+the issue's, for a layer of 100,000 runs; smaller layers are reported against the floor
+only (fewer pages leave less to run side by side).
 
     windows_summary.py --results target/bench-results/online/windows --page-cap 1000 \
         --latency-ms 50 --concurrency 8
@@ -19,6 +21,9 @@ import json
 import os
 import statistics
 from collections import defaultdict
+
+# The layer size the issue sets the time target (<= 0.35x the floor) for.
+TIME_TARGET_RUNS = 100_000
 
 
 def load(folder):
@@ -72,9 +77,10 @@ def main():
         verdicts.append((size, w / f, requests <= budget))
     print()
     for size, ratio, requests_ok in verdicts:
-        print(f"- {size:,} runs: windows {ratio:.2f}x the floor (target <= 0.35x: "
-              f"{'met' if ratio <= 0.35 else 'not met'}); requests within pages + counts + 10 %: "
-              f"{'met' if requests_ok else 'not met'}")
+        time = (f"target <= 0.35x: {'met' if ratio <= 0.35 else 'not met'}" if size >= TIME_TARGET_RUNS
+                else "no time target at this size")
+        print(f"- {size:,} runs: windows {ratio:.2f}x the floor ({time}); requests within pages + "
+              f"counts + 10 %: {'met' if requests_ok else 'not met'}")
     for path in sorted(glob.glob(os.path.join(folder, "*-plan.txt"))):
         with open(path) as f:
             line = f.read().strip()

@@ -1,9 +1,6 @@
 //! The `mdl-fetch` binary: parse the command line, run, print the error chain, exit with its code.
 
 use mdl_fetch::config::cli::Cli;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use mdl_fetch::error::exit_code_of;
 
 fn main() {

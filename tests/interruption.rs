@@ -458,3 +458,34 @@ fn sigterm_while_an_artifact_renders_for_ever_stops_within_two_seconds() {
 fn sigint_while_an_artifact_renders_for_ever_stops_within_two_seconds() {
     interrupt_a_stuck_render("INT", 130);
 }
+
+/// Ended by the watchdog in a folder it made, a run leaves neither the folder nor its lock
+/// file: the forced exit skips destructors, so it removes them itself.
+#[test]
+fn a_stuck_render_into_a_new_folder_leaves_no_folder_or_lock_file() {
+    if !has_test_hooks("a_stuck_render_into_a_new_folder_leaves_no_folder_or_lock_file") {
+        return;
+    }
+    let work = Workdir::new();
+    let spec = one_run_export(&work);
+    let mut child = work
+        .command()
+        .args(["--export", &spec, "--out", "new/tables", "-q", "--tolerance", "1"])
+        .env("MDL_FETCH_TEST_RENDER_PAUSE_MS", "60000")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(work.join("new/tables").is_dir(), "the run made its folder");
+    send(&child, "INT");
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(130), "took {took:?}");
+    assert!(!work.join("new").exists(), "new/ and new/tables/ removed");
+    let left: Vec<String> = std::fs::read_dir(work.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".mdl-fetch.lock"))
+        .collect();
+    assert!(left.is_empty(), "lock files left: {left:?}");
+}

@@ -20,21 +20,41 @@ pub struct DirLock {
     made_dirs: Vec<PathBuf>,
 }
 
-/// The folders this process holds locks on, for `sweep_locked_dirs`.
-static LOCKED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// What this process holds locked, for `sweep_locked_dirs`: each folder, with the lock
+/// file and the folders taking its lock made.
+static LOCKED: Mutex<Vec<Made>> = Mutex::new(Vec::new());
+
+#[derive(Debug)]
+struct Made {
+    dir: PathBuf,
+    file: Option<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Made {
+    /// Removes the lock file and, if the run left them empty, the folders. The lock file
+    /// goes while still held: a process waiting on it finds it gone once it gets the lock,
+    /// and starts over with a new one (see `lock_dir`).
+    fn remove(&self) {
+        if let Some(path) = &self.file {
+            let _ = fs::remove_file(path);
+        }
+        remove_empty_folders(&self.dirs);
+    }
+}
 
 impl Drop for DirLock {
     fn drop(&mut self) {
         let mut locked = LOCKED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(at) = locked.iter().position(|dir| *dir == self.dir) {
+        if let Some(at) = locked.iter().position(|made| made.dir == self.dir) {
             locked.remove(at);
         }
-        // Removed while still held: a process waiting on this file finds it gone once it
-        // gets the lock, and starts over with a new one (see `lock_dir`).
-        if let Some(path) = &self.made_file {
-            let _ = fs::remove_file(path);
+        Made {
+            dir: self.dir.clone(),
+            file: self.made_file.clone(),
+            dirs: self.made_dirs.clone(),
         }
-        remove_empty_folders(&self.made_dirs);
+        .remove();
     }
 }
 
@@ -48,12 +68,14 @@ fn remove_empty_folders(dirs: &[PathBuf]) {
     }
 }
 
-/// Removes this process's temp files from every folder it holds locked: for an exit that
-/// skips destructors (the interrupt watchdog), so that it too leaves no temp file.
+/// Removes this process's temp files from every folder it holds locked, then what taking
+/// the locks made (as dropping them would): for an exit that skips destructors (the
+/// interrupt watchdog), so that it too leaves no temp file, lock file or empty folder.
 pub fn sweep_locked_dirs() {
     let locked = LOCKED.lock().unwrap_or_else(|e| e.into_inner());
-    for dir in locked.iter() {
-        sweep_temp_files(dir);
+    for made in locked.iter().rev() {
+        sweep_temp_files(&made.dir);
+        made.remove();
     }
 }
 
@@ -103,10 +125,11 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
             }
         };
         sweep_temp_files(&canonical);
-        LOCKED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(canonical.clone());
+        LOCKED.lock().unwrap_or_else(|e| e.into_inner()).push(Made {
+            dir: canonical.clone(),
+            file: made_file.clone(),
+            dirs: made_dirs.clone(),
+        });
         return Ok(DirLock {
             _file: file,
             dir: canonical,

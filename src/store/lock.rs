@@ -13,21 +13,20 @@ use crate::error::{fail, Error, Kind};
 #[derive(Debug)]
 pub struct DirLock {
     _file: File,
-    dir: PathBuf,
-    /// The lock file, when this lock created it: removed (still locked) on release.
-    made_file: Option<PathBuf>,
-    /// The folders taking the lock created, deepest first: removed on release if empty.
-    made_dirs: Vec<PathBuf>,
+    made: Made,
 }
 
 /// What this process holds locked, for `sweep_locked_dirs`: each folder, with the lock
 /// file and the folders taking its lock made.
 static LOCKED: Mutex<Vec<Made>> = Mutex::new(Vec::new());
 
-#[derive(Debug)]
+/// A locked folder, and what taking its lock made.
+#[derive(Clone, Debug)]
 struct Made {
     dir: PathBuf,
+    /// The lock file, when this lock created it: removed (still locked) on release.
     file: Option<PathBuf>,
+    /// The folders taking the lock created, deepest first: removed on release if empty.
     dirs: Vec<PathBuf>,
 }
 
@@ -46,15 +45,10 @@ impl Made {
 impl Drop for DirLock {
     fn drop(&mut self) {
         let mut locked = LOCKED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(at) = locked.iter().position(|made| made.dir == self.dir) {
+        if let Some(at) = locked.iter().position(|made| made.dir == self.made.dir) {
             locked.remove(at);
         }
-        Made {
-            dir: self.dir.clone(),
-            file: self.made_file.clone(),
-            dirs: self.made_dirs.clone(),
-        }
-        .remove();
+        self.made.remove();
     }
 }
 
@@ -125,17 +119,16 @@ pub fn lock_dir(dir: &Path, wait: Duration, quiet: bool) -> anyhow::Result<DirLo
             }
         };
         sweep_temp_files(&canonical);
-        LOCKED.lock().unwrap_or_else(|e| e.into_inner()).push(Made {
-            dir: canonical.clone(),
-            file: made_file.clone(),
-            dirs: made_dirs.clone(),
-        });
-        return Ok(DirLock {
-            _file: file,
+        let made = Made {
             dir: canonical,
-            made_file,
-            made_dirs,
-        });
+            file: made_file,
+            dirs: made_dirs,
+        };
+        LOCKED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(made.clone());
+        return Ok(DirLock { _file: file, made });
     }
 }
 

@@ -114,8 +114,7 @@ impl Dataset {
     pub fn push(&mut self, run: FakeRun) {
         self.see(&run);
         if let Some(last) = self.runs.last() {
-            let key = |r: &FakeRun| (r.created_at.clone(), r.name.clone());
-            self.out_of_created_order |= key(last) > key(&run);
+            self.out_of_created_order |= (&last.created_at, &last.name) > (&run.created_at, &run.name);
         }
         self.runs.push(Arc::new(run));
     }

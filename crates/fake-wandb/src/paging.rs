@@ -177,13 +177,14 @@ pub fn select(
 
 /// How many runs match `filter`, by a scan (`CountIndex` remembers what it finds).
 pub fn count(ds: &Dataset, filter: &Filter) -> usize {
-    let runs = match ds.in_created_order() {
-        true => created_window(&ds.runs, filter),
-        false => &ds.runs[..],
-    };
-    match ds.in_created_order() {
-        true => runs.iter().filter(|r| filter.matches_past_created_at(r)).count(),
-        false => runs.iter().filter(|r| filter.matches(r)).count(),
+    if ds.in_created_order() {
+        let window = created_window(&ds.runs, filter);
+        window
+            .iter()
+            .filter(|r| filter.matches_past_created_at(r))
+            .count()
+    } else {
+        ds.runs.iter().filter(|r| filter.matches(r)).count()
     }
 }
 

@@ -121,7 +121,7 @@ fn say_settings(settings: &Settings) {
     for line in locate::describe(settings) {
         eprintln!("{line}");
     }
-    let base_url = fetch::client::redact_userinfo(&settings.fetch.base_url);
+    let base_url = crate::config::base_url::redact(&settings.fetch.base_url);
     match (fetches(settings), settings.inputs.exports.is_empty()) {
         (true, _) => eprintln!("base URL: {base_url}"),
         (false, true) => eprintln!("base URL: {base_url} (offline: not asked)"),

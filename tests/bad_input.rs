@@ -316,6 +316,13 @@ fn bad_cases() -> Vec<Bad> {
             &["--bits NaN"],
         ),
         bad(
+            "--timeout 0",
+            &[("a.csv", &good)],
+            &["--export", "6=a.csv", "--timeout", "0"],
+            USAGE,
+            &["--timeout 0", "more than 0"],
+        ),
+        bad(
             "--dict-size 0",
             &[("a.csv", &good)],
             &["--export", "6=a.csv", "--dict-size", "0"],

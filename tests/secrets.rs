@@ -270,3 +270,49 @@ fn a_redirect_to_another_origin_answering_200_is_an_error_naming_both_hosts() {
     );
     assert!(!work.join(&format!("out/{PROJECT}/mdl-table.md")).exists());
 }
+
+/// `--export` asks no server, but its run links are made from the base URL and the web
+/// address: a password in either is refused there too, in every spelling a browser reads
+/// as userinfo, and appears in no output or file, `-v`'s settings lines included.
+#[test]
+fn a_password_in_the_base_url_or_web_address_is_refused_with_exports_too() {
+    let work = Workdir::new();
+    let export = one_run_export(&work);
+    let spellings = [
+        "https://user:SeCrEtPw1@wandb.example.org",
+        "http:/user:SeCrEtPw1@127.0.0.1:8080",
+        "https:user:SeCrEtPw1@h",
+        "http:///user:SeCrEtPw1@h",
+        "http:\\\\user:SeCrEtPw1@h",
+        "user:SeCrEtPw1@wandb.example.org",
+    ];
+    for variable in ["WANDB_BASE_URL", "MDL_FETCH_WEB_URL"] {
+        for base in spellings {
+            let out = work.join("oi");
+            let output = work
+                .command()
+                .env(variable, base)
+                .args(["--export", &export, "--project", "p", "--entity", "e", "-v"])
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{variable}={base}: {}",
+                stderr(&output)
+            );
+            let line = error_line(&output);
+            assert!(line.contains("***"), "{line}");
+            let mut outputs = vec![
+                ("stderr".to_string(), output.stderr.clone()),
+                ("stdout".to_string(), output.stdout.clone()),
+            ];
+            outputs.extend(disk::contents(work.path()));
+            let found = disk::leaks(outputs.iter().map(|(n, b)| (n.clone(), &b[..])), &["SeCrEtPw1"]);
+            assert!(found.is_empty(), "{variable}={base}: {found:?}");
+            assert!(!out.exists(), "nothing written for {variable}={base}");
+        }
+    }
+}

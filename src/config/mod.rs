@@ -1,6 +1,7 @@
 //! What to do: the command line, the profile file, the name grammar, and the settings
 //! resolved from them by role.
 
+pub mod base_url;
 pub mod cli;
 pub mod export_spec;
 pub mod grammar;

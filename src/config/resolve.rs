@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::config::base_url::check_address;
 use crate::config::cli::TableArgs;
 use crate::config::export_spec::ExportSpec;
 use crate::config::locate;
@@ -316,6 +317,17 @@ fn seconds(value: f64, flag: &str) -> anyhow::Result<Duration> {
     })
 }
 
+/// `--timeout`: a request given no time at all would only ever time out and be retried.
+fn request_timeout(value: f64) -> anyhow::Result<Duration> {
+    match seconds(value, "--timeout")? {
+        timeout if timeout.is_zero() => fail(
+            Kind::Usage,
+            "--timeout 0: give a request's time limit in seconds, more than 0 (default 30)",
+        ),
+        timeout => Ok(timeout),
+    }
+}
+
 fn resolve_fetch(
     args: &TableArgs,
     profile: &Profile,
@@ -329,6 +341,13 @@ fn resolve_fetch(
         .filter(|url| !url.is_empty())
         .or_else(|| wandb.base_url.clone())
         .unwrap_or_else(|| DEFAULT_BASE_URL.into());
+    // Checked whatever the inputs: run links in the artifacts are made from them.
+    check_address(&base_url, "base URL")?;
+    let web_url =
+        (env.var("MDL_FETCH_WEB_URL").filter(|url| !url.is_empty())).or_else(|| wandb.web_url.clone());
+    if let Some(web_url) = &web_url {
+        check_address(web_url, "web address (MDL_FETCH_WEB_URL or wandb.web_url)")?;
+    }
     let page_size = flags.page_size.or(wandb.page_size).unwrap_or(1000);
     let concurrency = flags.concurrency.or(wandb.concurrency).unwrap_or(4);
     if page_size == 0 || concurrency == 0 {
@@ -339,19 +358,17 @@ fn resolve_fetch(
         .filter(|e| !e.is_empty())
         .or_else(|| profile.entity.clone());
     Ok(FetchSettings {
-        web_url: (env.var("MDL_FETCH_WEB_URL").filter(|url| !url.is_empty()))
-            .or_else(|| wandb.web_url.clone())
-            .map_or_else(
-                || ui_of_api(&base_url),
-                |url| url.trim_end_matches('/').to_string(),
-            ),
+        web_url: web_url.map_or_else(
+            || ui_of_api(&base_url),
+            |url| url.trim_end_matches('/').to_string(),
+        ),
         base_url: base_url.trim_end_matches('/').to_string(),
         named_a_cache: entity.is_some() || flags.cache_dir.is_some() || wandb.cache_dir.is_some(),
         entity,
         runs: run_filter(args, profile)?,
         page_size,
         concurrency,
-        timeout: seconds(flags.timeout.or(wandb.timeout_secs).unwrap_or(30.0), "--timeout")?,
+        timeout: request_timeout(flags.timeout.or(wandb.timeout_secs).unwrap_or(30.0))?,
         max_attempts,
         deadline: seconds(
             flags.deadline.or(wandb.deadline_secs).unwrap_or(900.0),

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::gate::Gate;
 use super::retry::{backoff, base_wait, server_wait, status_is_transient, RetryWait, RetryWatch, Unwatched};
 use super::secret::ApiKey;
+use crate::config::base_url::check_address;
 use crate::config::settings::FetchSettings;
 use crate::error::{fail, Error, Kind};
 
@@ -41,52 +42,16 @@ pub fn machine_of(url: &Url) -> String {
 /// A user name or password in it is refused (the key goes in `WANDB_API_KEY` or netrc),
 /// and never printed.
 pub fn parse_base_url(base: &str) -> anyhow::Result<Url> {
-    let url = match Url::parse(base) {
-        Ok(url) if url.host_str().is_some() => url,
-        _ => {
-            return fail(
-                Kind::Usage,
-                format!(
-                    "base URL {:?} is not a URL; set WANDB_BASE_URL like https://api.wandb.ai",
-                    redact_userinfo(base)
-                ),
-            )
-        }
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return fail(
-            Kind::Usage,
-            format!(
-                "base URL {} holds a user name or password; give the server's address alone, and the key in WANDB_API_KEY or netrc",
-                redact_userinfo(base)
-            ),
-        );
-    }
+    let url = check_address(base, "base URL")?;
     match url.scheme() {
-        "https" => Ok(url),
-        "http" if is_loopback(&url) || std::env::var("MDL_FETCH_ALLOW_HTTP").as_deref() == Ok("1") => Ok(url),
-        "http" => fail(
+        "http" if !is_loopback(&url) && std::env::var("MDL_FETCH_ALLOW_HTTP").as_deref() != Ok("1") => fail(
             Kind::Usage,
             format!(
                 "refusing to send the API key over plain http to {}; use https, or set MDL_FETCH_ALLOW_HTTP=1 if you trust the network",
                 machine_of(&url)
             ),
         ),
-        other => fail(Kind::Usage, format!("base URL scheme {other:?} is not http(s)")),
-    }
-}
-
-/// `text` with any `user:password@` after a `scheme://` shown as `***@`: a URL as the user
-/// typed it, safe to print.
-pub fn redact_userinfo(text: &str) -> String {
-    let Some(start) = text.find("://").map(|at| at + 3) else {
-        return text.to_string();
-    };
-    let rest = &text[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***{}", &text[..start], &rest[at..]),
-        None => text.to_string(),
+        _ => Ok(url),
     }
 }
 
@@ -386,11 +351,6 @@ mod tests {
             );
             assert!(line.contains("***@"), "{base}: {line}");
         }
-        assert_eq!(
-            redact_userinfo("https://api.wandb.ai/a@b"),
-            "https://api.wandb.ai/a@b"
-        );
-        assert_eq!(redact_userinfo("no scheme@here"), "no scheme@here");
     }
 
     #[test]

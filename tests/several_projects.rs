@@ -113,3 +113,34 @@ fn a_project_without_a_cache_or_a_bad_path_is_an_error_never_sample_runs() {
         stderr(&exports)
     );
 }
+
+/// `lab/sweep-a` and `sweep-a` under `--entity lab` are one project: fetched once, its runs
+/// counted once, and the folder named once, exactly as when it is named alone.
+#[test]
+fn the_same_project_named_twice_is_one_project() {
+    let server = server();
+    let alone = Workdir::new();
+    let twice = Workdir::new();
+    let run = |work: &Workdir, projects: &[&str]| {
+        let mut command = work.command();
+        command
+            .env("WANDB_BASE_URL", server.base_url())
+            .env("WANDB_API_KEY", server.api_key())
+            .args(["--entity", "fake-entity", "-q"]);
+        for project in projects {
+            command.args(["--project", project]);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{projects:?}: {}", stderr(&output));
+    };
+    run(&alone, &["sweep-a"]);
+    run(&twice, &["fake-entity/sweep-a", "sweep-a", "fake-entity/sweep-a"]);
+    assert!(!twice.join("out/sweep-a+sweep-a").exists());
+    let (once, doubled) = (
+        artifacts(&alone.join("out/sweep-a")),
+        artifacts(&twice.join("out/sweep-a")),
+    );
+    for name in ["mdl-table.md", "mdl-table.csv", "runs.csv"] {
+        assert_eq!(once[name], doubled[name], "{name}");
+    }
+}

@@ -35,17 +35,28 @@ impl ProjectName {
     }
 }
 
-/// Every `--project` parsed, each named once.
+/// Every `--project` parsed, in order; the same project named twice is one project.
 pub fn parse_all(texts: &[String]) -> anyhow::Result<Vec<ProjectName>> {
-    let mut projects: Vec<ProjectName> = Vec::new();
-    for text in texts {
-        let project = ProjectName::parse(text)?;
-        if projects.contains(&project) {
-            return fail(Kind::Usage, format!("--project {text} is given twice"));
+    let projects = (texts.iter())
+        .map(|text| ProjectName::parse(text))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(one_each(projects, None))
+}
+
+/// `projects` with each one kept once, where it is first named: `lab/sweep` and `sweep`
+/// under the default entity `lab` are the same project, and fetching it twice would count
+/// every run twice.
+pub fn one_each(projects: Vec<ProjectName>, default_entity: Option<&str>) -> Vec<ProjectName> {
+    let mut kept: Vec<ProjectName> = Vec::with_capacity(projects.len());
+    for project in projects {
+        let same = |other: &ProjectName| {
+            other.name == project.name && other.entity_or(default_entity) == project.entity_or(default_entity)
+        };
+        if !kept.iter().any(same) {
+            kept.push(project);
         }
-        projects.push(project);
     }
-    Ok(projects)
+    kept
 }
 
 /// The default output folder's name for `projects`: the one name, or the names joined by `+`.
@@ -68,8 +79,14 @@ mod tests {
         for bad in ["", "/sae", "lab/", "a/b/c"] {
             assert!(ProjectName::parse(bad).is_err(), "{bad:?}");
         }
-        let twice = parse_all(&["a".into(), "b".into(), "a".into()]);
-        assert!(twice.unwrap_err().to_string().contains("given twice"));
+        let twice = parse_all(&["a".into(), "b".into(), "a".into()]).unwrap();
+        assert_eq!(folder_name(&twice), "a+b");
+        let spelled_twice = vec![
+            ProjectName::parse("lab/a").unwrap(),
+            ProjectName::parse("a").unwrap(),
+        ];
+        assert_eq!(one_each(spelled_twice.clone(), Some("lab")).len(), 1);
+        assert_eq!(one_each(spelled_twice, Some("other")).len(), 2);
         let both = parse_all(&["lab/a".into(), "b".into()]).unwrap();
         assert_eq!(folder_name(&both), "a+b");
     }

@@ -94,6 +94,7 @@ impl Settings {
                 ),
             };
         let fetch = resolve_fetch(args, profile, env, root)?;
+        let projects = projects::one_each(projects, fetch.entity.as_deref());
         let named_project = !args.project.is_empty() || profile.project.is_some();
         if named_project && !inputs.exports.is_empty() {
             name_exports_project(&mut inputs.exports, &fetch, &projects)?;

@@ -146,3 +146,53 @@ fn png_writes_frontier_png_beside_the_svg_and_only_while_asked() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!work.join("out/sae-sweeps/frontier.png").exists());
 }
+
+/// Run names reach mdl-report.md as text a markdown viewer shows as it is (no HTML, no
+/// emphasis), and run ids are percent-encoded in the links, so `id)3` cannot end a link.
+#[test]
+fn run_names_and_ids_in_the_report_are_inert_text_and_whole_links() {
+    let work = Workdir::new();
+    let names = [
+        ("<img src=x onerror=alert(1)>_topk_64_0", "id)3"),
+        ("<script>alert(2)</script>_batchtopk_32_0", "a b"),
+        ("*b* `x` [l](http://e)_topafa_0_0", "plain1"),
+    ];
+    let mut export = String::from("\"Name\",\"ID\",\"l0_norm\",\"l2_loss\"\n");
+    for (name, id) in names {
+        export.push_str(&format!("\"{name}\",\"{id}\",\"10\",\"0.5\"\n"));
+    }
+    work.write("a.csv", export);
+    let output = work
+        .command()
+        .args([
+            "--export",
+            "6=a.csv",
+            "--project",
+            "p",
+            "--entity",
+            "e",
+            "--out",
+            "out",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = String::from_utf8(read(work.join("out/mdl-report.md"))).unwrap();
+    let mut html = String::new();
+    let parser = pulldown_cmark::Parser::new_ext(&report, pulldown_cmark::Options::ENABLE_TABLES);
+    pulldown_cmark::html::push_html(&mut html, parser);
+    assert_eq!(html.matches("<img").count(), 1, "only the frontier plot:\n{html}");
+    for tag in ["<script", "onerror=\"", "<em>", "<b>", "href=\"http://e\""] {
+        assert!(!html.contains(tag), "{tag} in the rendered report:\n{html}");
+    }
+    for shown in [
+        "&lt;script&gt;alert(2)&lt;/script&gt;",
+        "&lt;img src=x onerror=alert(1)&gt;",
+    ] {
+        assert!(html.contains(shown), "{shown} not shown:\n{html}");
+    }
+    for href in ["/e/p/runs/id%293\"", "/e/p/runs/a%20b\"", "/e/p/runs/plain1\""] {
+        assert!(html.contains(href), "{href} not a link:\n{html}");
+    }
+}

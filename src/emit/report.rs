@@ -139,10 +139,24 @@ fn run_cells(priced: &Priced) -> [Cell; 2] {
         name.push('…');
     }
     let name = match run.url() {
-        Some(url) => format!("[{}]({url})", name.replace(['[', ']'], "")),
-        None => name,
+        Some(url) => format!("[{}]({url})", code_span(&name)),
+        None => code_span(&name),
     };
     [Cell::Text(name), Cell::Text(run.state.clone())]
+}
+
+/// `text` as a markdown code span: shown as it is, never read as markdown or HTML (a run
+/// named `<img src=x onerror=...>` or `*bold*` is just that text). Its fence is one
+/// backquote longer than the longest run of them inside, and spaced off when the text
+/// starts or ends with one.
+fn code_span(text: &str) -> String {
+    let longest = (text.split(|c| c != '`')).map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = match text.starts_with('`') || text.ends_with('`') {
+        true => " ",
+        false => "",
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 /// k, or `–` for a run without one: activations that pick no fixed number of features

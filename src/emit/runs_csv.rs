@@ -162,7 +162,7 @@ impl<W: Write> RecordSink for RunsCsv<W> {
         if let (Some(prefix), false) = (&file.url_prefix, run.id.is_empty()) {
             url.clear();
             url.extend_from_slice(prefix);
-            url.extend_from_slice(run.id.as_bytes());
+            url.extend_from_slice(crate::model::project::path_segment(run.id).as_bytes());
             push_text(buf, url);
         }
         buf.push(b'\n');

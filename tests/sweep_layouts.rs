@@ -274,3 +274,116 @@ fn name_and_layer_regex_flags_read_names_no_profile_describes() {
         assert!(stderr(&output).contains(says), "{}", stderr(&output));
     }
 }
+
+/// Runs of one layer and activation (`topk`), with `d_sae` and `top_k` cells as given.
+fn sized_export(rows: &[(&str, &str, &str, f64)]) -> String {
+    let mut text =
+        String::from("\"Name\",\"hook_layer\",\"sae_type\",\"top_k\",\"d_sae\",\"l0_norm\",\"l2_loss\"\n");
+    for (name, k, d_sae, error) in rows {
+        text.push_str(&format!(
+            "\"{name}\",\"6\",\"topk\",\"{k}\",\"{d_sae}\",\"32\",\"{error}\"\n"
+        ));
+    }
+    text
+}
+
+const SIZED_COLUMNS: [&str; 8] = [
+    "--column",
+    "activation=sae_type",
+    "--column",
+    "k=top_k",
+    "--column",
+    "layer=hook_layer",
+    "--column",
+    "dict_size=d_sae",
+];
+
+/// A `d_sae` of 0, -0 or below is no dictionary size: the run is skipped with a data
+/// warning naming it (an error under `--strict`), never priced with the default D; a D
+/// past 2^53 is a whole number like any other.
+#[test]
+fn a_bad_dictionary_size_is_a_data_warning_never_the_default_d() {
+    let work = Workdir::new();
+    for bad in ["-4096", "-1", "0", "-0"] {
+        work.write(
+            "a.csv",
+            sized_export(&[("best-run", "32", bad, 0.001), ("next-run", "64", "16384", 0.002)]),
+        );
+        let output = work
+            .command()
+            .args(["--export", "a.csv", "--out", "out", "-q"])
+            .args(SIZED_COLUMNS)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{bad}: {}", stderr(&output));
+        let err = stderr(&output);
+        assert!(
+            err.contains("best-run") && err.contains("no dictionary size"),
+            "{bad}: {err}"
+        );
+        let table = String::from_utf8(read(work.join("out/mdl-table.csv"))).unwrap();
+        assert!(
+            table.contains("next-run") && !table.contains("best-run"),
+            "{bad}: {table}"
+        );
+        let strict = work
+            .command()
+            .args(["--export", "a.csv", "--out", "-", "--strict"])
+            .args(SIZED_COLUMNS)
+            .output()
+            .unwrap();
+        assert_eq!(strict.status.code(), Some(3), "{bad}: {}", stderr(&strict));
+    }
+    work.write(
+        "a.csv",
+        sized_export(&[("huge-d", "32", "9007199254740993", 0.001)]),
+    );
+    let output = work
+        .command()
+        .args(["--export", "a.csv", "--out", "out", "-q"])
+        .args(SIZED_COLUMNS)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runs = String::from_utf8(read(work.join("out/runs.csv"))).unwrap();
+    assert!(runs.contains(",9007199254740993,"), "{runs}");
+}
+
+/// A k column is read as pandas and then Python's `int()` would read it: `1_000`, Arabic-
+/// Indic and full-width digits, `64.0` and `1e3` are whole numbers; `64.5` is exit 3.
+#[test]
+fn a_k_column_reads_every_spelling_of_a_whole_number() {
+    let work = Workdir::new();
+    let spellings = [
+        ("1_000", 1000),
+        ("\u{666}\u{664}", 64),
+        ("\u{FF16}\u{FF14}", 64),
+        ("64.0", 64),
+        ("1e3", 1000),
+    ];
+    for (text, k) in spellings {
+        work.write("a.csv", sized_export(&[("one-run", text, "16384", 0.001)]));
+        let output = work
+            .command()
+            .args(["--export", "a.csv", "--out", "out", "-q"])
+            .args(SIZED_COLUMNS)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{text}: {}", stderr(&output));
+        let runs = String::from_utf8(read(work.join("out/runs.csv"))).unwrap();
+        assert!(runs.contains(&format!(",6,topk,{k},")), "{text}: {runs}");
+    }
+    work.write("a.csv", sized_export(&[("one-run", "64.5", "16384", 0.001)]));
+    let output = work
+        .command()
+        .args(["--export", "a.csv", "--out", "out", "-q"])
+        .args(SIZED_COLUMNS)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("a.csv:2: top_k value \"64.5\" is not a whole number"),
+        "{}",
+        stderr(&output)
+    );
+}

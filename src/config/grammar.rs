@@ -76,7 +76,7 @@ fn parse_split<'a>(
     let k_part = part(k, "k")?;
     let k = read_k(k_part).ok_or_else(|| format!("k part {k_part:?} is not an integer"))?;
     // Optional, like a non-numeric one: a name without that part still parses.
-    let dict_size = dict_size.and_then(nth).and_then(|part| part.trim().parse().ok());
+    let dict_size = dict_size.and_then(nth).map_or(Ok(None), read_dict_size)?;
     Ok(ParsedName {
         activation,
         k,
@@ -120,9 +120,7 @@ fn parse_pattern<'a>(name: &'a str, regex: &Regex) -> Result<ParsedName<'a>, Str
         .ok_or("the regex matched no activation")?;
     let k_text = caps.name("k").map(|m| m.as_str()).unwrap_or("");
     let k = read_k(k_text).ok_or_else(|| format!("k {k_text:?} is not an integer"))?;
-    let dict_size = caps
-        .name("dict_size")
-        .and_then(|m| m.as_str().trim().parse().ok());
+    let dict_size = (caps.name("dict_size")).map_or(Ok(None), |m| read_dict_size(m.as_str()))?;
     Ok(ParsedName {
         activation,
         k,
@@ -210,6 +208,26 @@ fn read_k(text: &str) -> Option<Result<i64, String>> {
             "k {} is a whole number past the 64-bit range mdl-fetch keeps k in; give k in a column (--column k=KEY) or shorten it in the name",
             shown_k(text)
         ))),
+    }
+}
+
+/// A name's dictionary-size part: none when it is no number (the part is optional), an
+/// error when it is a whole number below 1 (never priced with another D instead).
+fn read_dict_size(part: &str) -> Result<Option<u64>, String> {
+    let value = match part.trim().parse::<u64>() {
+        Ok(value) => Some(i128::from(value)),
+        Err(_) => match pynum::int(part) {
+            Some(PyInt::Small(value)) => Some(i128::from(value)),
+            Some(PyInt::Big) => Some(-1),
+            None => None,
+        },
+    };
+    match value {
+        Some(value) if value >= 1 => Ok(Some(value as u64)),
+        Some(_) => Err(format!(
+            "dict_size part {part:?} is no dictionary size (a whole number of at least 1)"
+        )),
+        None => Ok(None),
     }
 }
 

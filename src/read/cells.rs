@@ -87,31 +87,140 @@ fn parse_float_slow(bytes: &[u8]) -> Option<f64> {
     trimmed.parse::<f64>().ok().filter(|value| !value.is_nan())
 }
 
-/// An integer cell such as a layer or a dictionary size; `6.0` counts as 6, empty or an NA
-/// spelling as absent.
+/// A whole-number cell, as the notebook's pandas and `int()` would take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    /// Empty, or an NA spelling.
+    Missing,
+    /// Its value: plain digits exactly, a number pandas reads as a whole float (`64.0`,
+    /// `1e3`), or text Python's `int()` reads (`1_000`, `٦٤`, `６４`).
+    Value(i128),
+    /// A whole number past what 64 bits hold.
+    TooBig,
+    /// Not a whole number (`64.5`, `inf`, `abc`).
+    NotWhole,
+}
+
+/// Reads a whole-number cell; see `Whole`.
+#[inline]
+pub fn whole(bytes: &[u8]) -> Whole {
+    if bytes.is_empty() {
+        return Whole::Missing;
+    }
+    let unsigned = bytes
+        .strip_prefix(b"-")
+        .or(bytes.strip_prefix(b"+"))
+        .unwrap_or(bytes);
+    if (1..=20).contains(&unsigned.len()) && unsigned.iter().all(u8::is_ascii_digit) {
+        let text = std::str::from_utf8(bytes).expect("ASCII digits");
+        return within_64_bits(text.parse::<i128>().expect("at most 20 digits"));
+    }
+    match parse_float(bytes) {
+        Some(value) if value.is_nan() => Whole::Missing,
+        Some(value) if value.is_finite() && value.fract() == 0.0 => match value.abs() < 2f64.powi(64) {
+            true => Whole::Value(value as i128),
+            false => Whole::TooBig,
+        },
+        Some(_) => Whole::NotWhole,
+        None => match std::str::from_utf8(bytes).ok().and_then(crate::pynum::int) {
+            Some(crate::pynum::PyInt::Small(value)) => Whole::Value(value.into()),
+            Some(crate::pynum::PyInt::Big) => Whole::TooBig,
+            None => Whole::NotWhole,
+        },
+    }
+}
+
+fn within_64_bits(value: i128) -> Whole {
+    match i128::from(i64::MIN) <= value && value <= i128::from(u64::MAX) {
+        true => Whole::Value(value),
+        false => Whole::TooBig,
+    }
+}
+
+/// An integer cell such as a layer or a k: see `Whole` for what reads as one; empty or an
+/// NA spelling is absent.
 #[inline]
 pub fn integer_field(bytes: &[u8], file: &str, line: u64, column: &str) -> anyhow::Result<Option<i64>> {
-    if bytes.is_empty() {
-        return Ok(None);
-    }
-    let value = parse_float(bytes).filter(|v| v.is_nan() || (v.fract() == 0.0 && v.abs() < 9.0e15));
-    match value {
-        // Only an NA spelling reads as NaN: missing, as an empty cell.
-        Some(value) if value.is_nan() => Ok(None),
-        Some(value) => Ok(Some(value as i64)),
-        None => {
+    let why = match whole(bytes) {
+        Whole::Missing => return Ok(None),
+        Whole::Value(value) => match i64::try_from(value) {
+            Ok(value) => return Ok(Some(value)),
+            Err(_) => "is past the 64-bit range",
+        },
+        Whole::TooBig => "is past the 64-bit range",
+        Whole::NotWhole => "is not a whole number",
+    };
+    let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
+    fail(
+        Kind::Input,
+        format!("{file}:{line}: {column} value {shown:?} {why}"),
+    )
+}
+
+/// A dictionary-size cell: `Ok(None)` when missing (the name or the profile then says D),
+/// else a whole number of at least 1, or why the cell is no dictionary size (a run with
+/// one is skipped, never priced with another D).
+#[inline]
+pub fn dict_size_field(bytes: &[u8], column: &str) -> Result<Option<u64>, String> {
+    match whole(bytes) {
+        Whole::Missing => Ok(None),
+        Whole::Value(value) if value >= 1 => Ok(Some(value as u64)),
+        _ => {
             let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
-            fail(
-                Kind::Input,
-                format!("{file}:{line}: {column} value {shown:?} is not a whole number"),
-            )
+            Err(format!(
+                "{column} {shown:?} is no dictionary size (a whole number of at least 1, at most 2^64 - 1)"
+            ))
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_float;
+    use super::{dict_size_field, parse_float, whole, Whole};
+
+    #[test]
+    fn whole_numbers_read_as_pandas_then_int_would() {
+        for (text, value) in [
+            ("64", 64),
+            ("-3", -3),
+            ("64.0", 64),
+            ("1e3", 1000),
+            ("1_000", 1000),
+            ("\u{666}\u{664}", 64),
+            ("\u{FF16}\u{FF14}", 64),
+            (" 12 ", 12),
+            ("9007199254740993", 9_007_199_254_740_993),
+            ("18446744073709551615", u64::MAX as i128),
+        ] {
+            assert_eq!(whole(text.as_bytes()), Whole::Value(value), "{text:?}");
+        }
+        for text in ["", "NA", "nan", "null"] {
+            assert_eq!(whole(text.as_bytes()), Whole::Missing, "{text:?}");
+        }
+        for text in ["18446744073709551616", "1e30", "99999999999999999999999"] {
+            assert_eq!(whole(text.as_bytes()), Whole::TooBig, "{text:?}");
+        }
+        for text in ["64.5", "inf", "abc", "1__0", "0x10"] {
+            assert_eq!(whole(text.as_bytes()), Whole::NotWhole, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_dictionary_size_is_at_least_one_or_says_why_not() {
+        assert_eq!(dict_size_field(b"24576", "d_sae"), Ok(Some(24576)));
+        assert_eq!(dict_size_field(b"", "d_sae"), Ok(None));
+        assert_eq!(
+            dict_size_field(b"9007199254740993", "d_sae"),
+            Ok(Some(9_007_199_254_740_993))
+        );
+        for bad in ["-4096", "-1", "0", "-0", "0.5", "1e30", "abc"] {
+            let why = dict_size_field(bad.as_bytes(), "d_sae").unwrap_err();
+            assert!(
+                why.contains("d_sae") && why.contains("no dictionary size"),
+                "{bad}: {why}"
+            );
+        }
+    }
 
     /// The standard library's reading, which the fast path must agree with to the bit.
     fn std_float(bytes: &[u8]) -> Option<u64> {

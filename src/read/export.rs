@@ -10,7 +10,7 @@ use crate::error::{fail, Kind};
 use crate::model::project::ProjectRef;
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::skips::{shown, Skips};
-use crate::read::cells::{integer_field, is_na, number, text};
+use crate::read::cells::{dict_size_field, integer_field, is_na, number, text};
 use crate::read::row_filter::{RowFilter, STATE_COLUMN};
 use crate::read::rows::{RowError, RowReader};
 
@@ -223,8 +223,10 @@ fn run_of<'r, R: Read>(
         return Ok(Err((name, reason.to_string())));
     };
     let dict_size = match columns.dict_size {
-        Some(index) => integer_field(reader.field(index), file, line, &rules.columns.dict_size)?
-            .and_then(|d| u64::try_from(d).ok()),
+        Some(index) => match dict_size_field(reader.field(index), &rules.columns.dict_size) {
+            Ok(dict_size) => dict_size,
+            Err(reason) => return Ok(Err((name, reason))),
+        },
         None => None,
     }
     .or(parsed.as_ref().and_then(|parsed| parsed.dict_size));

@@ -179,8 +179,8 @@ fn bad_cases() -> Vec<Bad> {
             &["nothing to tabulate", "a.csv:2:", "too few"],
         ),
         bad(
-            "unmapped layer: no LAYER=, no layer column, no layer rule",
-            &[("a.csv", &good)],
+            "unmapped layer: no LAYER=, no layer column, no blocks.N. in the name",
+            &[("a.csv", &export(&[&GOOD_ROW.replace("blocks.6.", "")]))],
             &["--export", "a.csv"],
             EMPTY,
             &["nothing to tabulate", "a.csv:2:", "no layer"],

@@ -57,6 +57,37 @@ fn the_name_rule_finds_the_layers_without_being_told() {
     assert_eq!(table, seed_expected_table());
 }
 
+/// With no profile at all, run names that carry a TransformerLens hook (`blocks.7.`) say
+/// their layer: the layer-7 export given as layer 6 is refused naming both layers, and the
+/// three exports given without layers give the notebook's table.
+#[test]
+fn without_a_profile_the_names_say_the_layer_and_check_a_given_one() {
+    let Some(paths) = seed_exports() else { return };
+    let work = Workdir::new();
+    let wrong = work
+        .command()
+        .arg("--export")
+        .arg(format!("6={}", paths[1].display()))
+        .args(["--out", "out", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(3), "{}", stderr(&wrong));
+    let err = stderr(&wrong);
+    assert!(
+        err.contains("is in layer 7 by its name") && err.contains("given as layer 6"),
+        "{err}"
+    );
+    assert!(!work.join("out").exists(), "nothing written");
+    let mut command = work.command();
+    for path in &paths {
+        command.arg("--export").arg(path);
+    }
+    let output = command.args(["--out", "out", "-q"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = std::fs::read_to_string(work.join("out/mdl-table.md")).unwrap();
+    assert_eq!(table, seed_expected_table());
+}
+
 #[test]
 fn dl_prints_the_papers_gpt2_sanity_check() {
     let work = Workdir::new();

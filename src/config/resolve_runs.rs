@@ -107,14 +107,23 @@ pub fn resolve_layer_rule(
             None,
         ),
     };
+    let Some(pattern) = pattern else {
+        return Ok(Some(default_layer_rule()));
+    };
     let origin = Origin {
         flag,
         key: "layer_regex",
         profile_path,
     };
-    pattern
-        .map(|pattern| origin.compile(pattern).map(LayerRule))
-        .transpose()
+    origin.compile(pattern).map(LayerRule).map(Some)
+}
+
+/// The layer rule when none is set: a TransformerLens hook name in the run's name
+/// (`blocks.6.hook_resid_pre_...`) says its layer, which also checks a `--export LAYER=`.
+pub const DEFAULT_LAYER_REGEX: &str = r"blocks\.(\d+)\.";
+
+fn default_layer_rule() -> LayerRule {
+    LayerRule(regex::Regex::new(DEFAULT_LAYER_REGEX).expect("a valid regex"))
 }
 
 /// The runs asked for: each flag overrides its profile key.

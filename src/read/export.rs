@@ -402,7 +402,10 @@ fn layer_of(
     let named = || rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name));
     let said = match column {
         Some(layer) => Some((layer, format!("its {} column", rules.columns.layer))),
-        None => named().map(|layer| (layer, "its name (name.layer_regex)".to_string())),
+        None => named().map(|layer| {
+            let rule = rules.layer_rule.as_ref().map_or("", |rule| rule.0.as_str());
+            (layer, format!("its name (layer regex {rule})"))
+        }),
     };
     match said {
         Some((layer, by)) if layer != given => fail(

@@ -44,10 +44,19 @@ fn export_text() -> String {
 
 /// A fake W&B server holding the sweep, its layout in config keys.
 fn server() -> FakeWandb {
+    server_with_layer_text(&[])
+}
+
+/// The sweep's server, the runs named in `as_text` logging their layer as text (`"6"`).
+fn server_with_layer_text(as_text: &[&str]) -> FakeWandb {
     let mut dataset = Dataset::new();
     for (i, (name, id, layer, activation, k, l0, error)) in RUNS.into_iter().enumerate() {
         let mut run = FakeRun::new(id, name, &format!("2025-03-27T13:{:02}:00", 10 + i));
-        run.config.insert("hook_layer".into(), serde_json::json!(layer));
+        let layer = match as_text.contains(&name) {
+            true => serde_json::json!(layer.to_string()),
+            false => serde_json::json!(layer),
+        };
+        run.config.insert("hook_layer".into(), layer);
         run.config
             .insert("sae_type".into(), serde_json::json!(activation));
         run.config.insert("top_k".into(), serde_json::json!(k));
@@ -247,11 +256,12 @@ fn name_and_layer_regex_flags_read_names_no_profile_describes() {
         csv.contains("\n6,topk,0.002,") && csv.contains("\n7,relu,0.003,"),
         "{csv}"
     );
-    // The seed's split names with the layer read by --layer-regex: no layer column, no L=.
+    // The seed's split names with the layer read by --layer-regex: no layer column, no L=;
+    // without the flag, the default rule reads the same TransformerLens hook.
     let seed = "\"blocks.7.hook_resid_pre_12288_topk_32_0.0\",32,0.005\n";
     work.write("seed.csv", format!("{header}{seed}"));
     let bare = work.run(&["--export", "seed.csv", "--out", "b", "-q"]);
-    assert_eq!(bare.status.code(), Some(5), "{}", stderr(&bare));
+    assert!(bare.status.success(), "{}", stderr(&bare));
     let layered = work.run(&[
         "--export",
         "seed.csv",
@@ -263,6 +273,7 @@ fn name_and_layer_regex_flags_read_names_no_profile_describes() {
     ]);
     assert!(layered.status.success(), "{}", stderr(&layered));
     assert!(table(&work, "c").contains("\n7,topk,0.005,"));
+    assert_eq!(table(&work, "b"), table(&work, "c"));
     // A pattern that does not compile, or lacks the groups, is a usage error naming the flag.
     for (flag, pattern, says) in [
         ("--name-regex", "(", "--name-regex is not a valid regex"),
@@ -386,4 +397,33 @@ fn a_k_column_reads_every_spelling_of_a_whole_number() {
         "{}",
         stderr(&output)
     );
+}
+
+/// A run that logged its layer as text (`hook_layer: "6"`) is fetched like the others: the
+/// server compares types, so the fetch asks for both spellings, and the table is the one
+/// an export of the same runs gives (here the text-layer run is layer 6's best topk).
+#[test]
+fn a_layer_logged_as_text_is_fetched_like_a_number() {
+    let server = server_with_layer_text(&["warm-sun-7", "lone-oak-5"]);
+    let work = Workdir::new();
+    let fetched = fetch_command(&work, &server)
+        .args(["--out", "online", "-q"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    assert!(fetched.status.success(), "{}", stderr(&fetched));
+    work.write("all.csv", export_text());
+    let replayed = work.run(&[&["--export", "all.csv", "--out", "offline", "-q"][..], &COLUMNS].concat());
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    let cells = |text: String| -> Vec<String> {
+        text.lines()
+            .map(|line| line.split(',').take(8).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    let online = table(&work, "online");
+    assert!(
+        online.contains("warm-sun-7") && online.contains("lone-oak-5"),
+        "{online}"
+    );
+    assert_eq!(cells(online), cells(table(&work, "offline")));
 }

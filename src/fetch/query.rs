@@ -64,8 +64,14 @@ pub const VIEWER_QUERY: &str = "query Viewer { viewer { entity } }";
 
 /// The server-side filter for one layer, and the runs `--state`, `--tag`, `--sweep`,
 /// `--group` and `--filter` ask for (each ANDed, in that order).
+///
+/// Each layer is asked for as a number and as text: the server compares types, so runs
+/// that logged `hook_layer: "6"` match `"6"` and not `6`, and would be left out unseen.
 pub fn layer_filter(layer_key: &str, layers: &[i64], runs: &RunFilter) -> String {
-    let mut clauses = vec![json!({ format!("config.{layer_key}"): { "$in": layers } })];
+    let spellings: Vec<serde_json::Value> = (layers.iter())
+        .flat_map(|layer| [json!(layer), json!(layer.to_string())])
+        .collect();
+    let mut clauses = vec![json!({ format!("config.{layer_key}"): { "$in": spellings } })];
     if !runs.states.is_empty() {
         clauses.push(json!({ "state": { "$in": runs.states } }));
     }
@@ -121,7 +127,7 @@ mod tests {
     fn filter_is_a_json_string_naming_the_layers() {
         assert_eq!(
             layer_filter("layer", &[6], &RunFilter::default()),
-            r#"{"config.layer":{"$in":[6]}}"#
+            r#"{"config.layer":{"$in":[6,"6"]}}"#
         );
         let mut runs = RunFilter {
             states: vec!["finished".into()],
@@ -130,7 +136,7 @@ mod tests {
         let both = layer_filter("layer", &[6, 7], &runs);
         assert_eq!(
             both,
-            r#"{"$and":[{"config.layer":{"$in":[6,7]}},{"state":{"$in":["finished"]}}]}"#
+            r#"{"$and":[{"config.layer":{"$in":[6,"6",7,"7"]}},{"state":{"$in":["finished"]}}]}"#
         );
         runs.tags = vec!["paper".into()];
         runs.sweep = Some("ab12cd34".into());
@@ -139,7 +145,7 @@ mod tests {
         assert_eq!(
             layer_filter("layer", &[6], &runs),
             concat!(
-                r#"{"$and":[{"config.layer":{"$in":[6]}},{"state":{"$in":["finished"]}},"#,
+                r#"{"$and":[{"config.layer":{"$in":[6,"6"]}},{"state":{"$in":["finished"]}},"#,
                 r#"{"tags":{"$in":["paper"]}},{"sweep":"ab12cd34"},{"group":"g"},"#,
                 r#"{"summary_metrics.l0_norm":{"$lt":100}}]}"#
             )

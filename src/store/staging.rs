@@ -198,7 +198,8 @@ impl Staging {
 }
 
 /// The commit's renames: the manifest taken away first when anything else changes, the
-/// retired artifacts removed, then each changed file renamed into place, the manifest last.
+/// retired artifacts removed, then each changed file renamed into place, the manifest last
+/// (and always once it was taken away, even when the old one held the same bytes).
 fn rename_into_place(
     dir: &Path,
     plan: Vec<(NamedTempFile, String, PathBuf, bool)>,
@@ -209,12 +210,9 @@ fn rename_into_place(
     let others_change = plan
         .iter()
         .any(|(_, name, _, changed)| *changed && !is_seal(name));
-    if sealed && (!retired.is_empty() || others_change) {
-        let seal = dir.join(SEAL);
-        match fs::remove_file(&seal) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
-            _ => sync_dir(dir),
-        }
+    let unsealed = sealed && (!retired.is_empty() || others_change);
+    if unsealed {
+        take_away_seal(dir)?;
     }
     for path in retired {
         match fs::remove_file(path) {
@@ -224,6 +222,7 @@ fn rename_into_place(
     }
     let mut written = Vec::with_capacity(plan.len());
     for (file, name, target, changed) in plan {
+        let changed = changed || (unsealed && is_seal(&name));
         if changed {
             file.persist(&target)
                 .map_err(|e| output_error(&target, &e.error))
@@ -234,6 +233,18 @@ fn rename_into_place(
     }
     sync_dir(dir);
     Ok(written)
+}
+
+/// Removes the folder's manifest before the artifacts it vouches for change.
+fn take_away_seal(dir: &Path) -> anyhow::Result<()> {
+    let seal = dir.join(SEAL);
+    match fs::remove_file(&seal) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(output_error(&seal, &e)),
+        _ => {
+            sync_dir(dir);
+            Ok(())
+        }
+    }
 }
 
 /// Syncs the staged files to disk at once, a thread each: a journalling file system then

@@ -322,3 +322,44 @@ fn a_repaired_artifact_leaves_the_manifest_in_place_and_counts_it_changed() {
         assert!(closing.contains("(9 files, 2 changed)"), "{context}: {closing}");
     }
 }
+
+/// `--check` holds the manifest to the artifacts too: a folder whose manifest is gone, or
+/// names other bytes than the artifacts a run would write, is stale (exit 20), and the
+/// check still changes nothing.
+#[test]
+fn check_reports_a_missing_manifest_or_one_that_vouches_for_other_bytes() {
+    let work = Workdir::new();
+    let spec = one_run_export(&work);
+    let check = || work.run(&["--export", &spec, "--out", "ck", "--check", "-q"]);
+    ok(&work.run(&["--export", &spec, "--out", "ck", "-q"]));
+    ok(&check());
+    let manifest_path = work.join("ck/manifest.json");
+    let manifest = read(&manifest_path);
+
+    std::fs::remove_file(&manifest_path).unwrap();
+    let before = snapshot(work.path());
+    let missing = check();
+    assert_eq!(missing.status.code(), Some(20), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("ck/manifest.json: missing"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(snapshot(work.path()) == before, "--check touched a file");
+
+    let mut json: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    json["outputs"][0]["sha256"] = format!("{:x}", Sha256::digest(b"other bytes")).into();
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    let other = check();
+    assert_eq!(other.status.code(), Some(20), "{}", stderr(&other));
+    let err = stderr(&other);
+    assert!(err.contains("ck/manifest.json: vouches for other bytes"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains(": differs")).count(),
+        0,
+        "{err}"
+    );
+
+    std::fs::write(&manifest_path, &manifest).unwrap();
+    ok(&check());
+}

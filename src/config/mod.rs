@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod export_spec;
+pub mod folders_apart;
 pub mod grammar;
 pub mod locate;
 pub mod profile;

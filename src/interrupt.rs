@@ -1,5 +1,6 @@
 //! SIGINT and SIGTERM, for the whole run: the first asks the run to stop at its next safe
-//! point (exit 130 or 143, nothing half-written); a second one exits at once. A run that
+//! point (exit 130 or 143, nothing half-written), the last of which is just before the
+//! renames of a commit, after its syncs; a second one exits at once. A run that
 //! reaches no safe point within `GRACE` (a stage busy for longer than that) is ended by a
 //! watchdog, unless it is renaming artifacts into place, which it finishes first: every
 //! file is staged as a temp file, so ending it anywhere else leaves the old artifacts.
@@ -73,8 +74,13 @@ pub fn exit_with(code: i32, line: Option<&str>) -> ! {
     std::process::exit(code)
 }
 
-/// Runs `commit` with the watchdog held off: renames into place finish once begun.
-pub fn while_committing<T>(commit: impl FnOnce() -> T) -> T {
+/// Runs `commit` (renames into place, which finish once begun) with the watchdog held
+/// off, after a last look for a signal: one that has arrived by then, even during the syncs
+/// before, fails with `what_is_safe` instead, and nothing is renamed.
+pub fn while_committing<T>(
+    what_is_safe: &str,
+    commit: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     struct Done;
     impl Drop for Done {
         fn drop(&mut self) {
@@ -83,6 +89,7 @@ pub fn while_committing<T>(commit: impl FnOnce() -> T) -> T {
     }
     COMMITTING.store(true, Ordering::SeqCst);
     let _done = Done;
+    check(what_is_safe)?;
     commit()
 }
 

@@ -489,3 +489,62 @@ fn a_stuck_render_into_a_new_folder_leaves_no_folder_or_lock_file() {
         .collect();
     assert!(left.is_empty(), "lock files left: {left:?}");
 }
+
+/// Lock files (`.NAME.mdl-fetch.lock`) anywhere under `work`.
+fn lock_files(work: &Workdir) -> Vec<PathBuf> {
+    (disk::files(work.path()).into_iter())
+        .filter(|name| name.to_string_lossy().ends_with(".mdl-fetch.lock"))
+        .collect()
+}
+
+/// Every file under a folder: relative path → (bytes, mtime), as `disk::snapshot` takes it.
+type Snapshot = BTreeMap<String, (Vec<u8>, std::time::SystemTime)>;
+
+/// A run on one export into `tables` (a second run adds a tolerance table, so that its
+/// artifacts differ), stderr to `work/<log>.stderr`, with `env` set; and the folder as the
+/// first run left it.
+fn rerun_with_new_artifacts(work: &Workdir, log: &str, env: &[(&str, &str)]) -> (Child, Snapshot) {
+    let spec = one_run_export(work);
+    let first = work.run(&["--export", &spec, "--out", "tables", "-q"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = disk::snapshot(&work.join("tables"));
+    let mut command = work.command();
+    command
+        .args(["--export", &spec, "--out", "tables", "-q", "--tolerance", "1"])
+        .stderr(File::create(work.join(&format!("{log}.stderr"))).unwrap());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    (command.spawn().unwrap(), before)
+}
+
+/// The artifacts were staged and synced (the commit's fsyncs can take a second on large
+/// runs.csv files) when SIGTERM arrives: the commit's last look for a signal, just before
+/// its renames, ends the run with 143 and the old artifacts, bytes and mtimes, with no temp
+/// file or lock file left.
+#[test]
+fn sigterm_between_the_commits_syncs_and_its_renames_keeps_the_old_artifacts() {
+    if !has_test_hooks("sigterm_between_the_commits_syncs_and_its_renames_keeps_the_old_artifacts") {
+        return;
+    }
+    let work = Workdir::new();
+    let pause = [("MDL_FETCH_TEST_SYNCED_PAUSE_MS", "1200")];
+    let (mut child, before) = rerun_with_new_artifacts(&work, "synced", &pause);
+    wait_until("the staged artifacts", || {
+        !disk::temp_files(&work.join("tables")).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(150));
+    send(&child, "TERM");
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    let err = std::fs::read_to_string(work.join("synced.stderr")).unwrap();
+    assert_eq!(status.code(), Some(143), "took {took:?}: {err}");
+    assert!(took < Duration::from_secs(2), "took {took:?} to stop");
+    assert!(
+        err.contains("interrupted by signal 15; the artifacts are unchanged"),
+        "{err}"
+    );
+    let after = disk::snapshot(&work.join("tables"));
+    assert_eq!(disk::diff(&before, &after), Vec::<String>::new());
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
+    assert_eq!(lock_files(&work), Vec::<PathBuf>::new());
+}

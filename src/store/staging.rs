@@ -176,7 +176,8 @@ impl Staging {
     /// `manifest.json` vouches for the other artifacts (their sha256), so it is taken away
     /// before the first of them changes and renamed into place last: a crash part way
     /// leaves each artifact a complete old or new version and no manifest, never a
-    /// manifest that names bytes the folder does not hold.
+    /// manifest that names bytes the folder does not hold. A signal that arrives before the
+    /// renames begin (during the syncs included) leaves the folder as it was.
     pub fn commit(self) -> anyhow::Result<Vec<Written>> {
         sync_together(&self.target, &self.files)?;
         let mut plan = Vec::with_capacity(self.files.len());
@@ -193,7 +194,10 @@ impl Staging {
             .map(|name| self.target.join(name))
             .filter(|path| path.is_file())
             .collect();
-        crate::interrupt::while_committing(|| rename_into_place(&self.target, plan, sealed, &retired))
+        crate::test_hooks::pause("MDL_FETCH_TEST_SYNCED_PAUSE_MS");
+        crate::interrupt::while_committing("the artifacts are unchanged", || {
+            rename_into_place(&self.target, plan, sealed, &retired)
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::closing_line::closing_line;
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
 use crate::config::export_spec::ExportSpec;
+use crate::config::folders_apart;
 use crate::config::locate;
 use crate::config::projects::ProjectName;
 use crate::config::resolve::Env;
@@ -46,6 +47,9 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let settings = Settings::load(args, &Env::process())?;
     if settings.verbose > 0 {
         say_settings(&settings);
+    }
+    if uses_cache(&settings) && settings.output.mode != Mode::Print {
+        folders_apart::refuse_nested(&settings.output.out_dir, &settings.fetch.cache_root)?;
     }
     let checking = settings.output.mode == Mode::Check;
     // `--check` writes nothing: not the artifacts, not the cache, not even a lock file; a
@@ -147,6 +151,11 @@ fn lock_and_stage(settings: &Settings) -> anyhow::Result<(Option<lock::DirLock>,
     }
     let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?;
     Ok((Some(lock), Staging::new(&output.out_dir)?))
+}
+
+/// Whether the inputs come from the cache folder: a fetch, or `--offline` (no `--export`).
+fn uses_cache(settings: &Settings) -> bool {
+    settings.inputs.exports.is_empty()
 }
 
 /// Whether the inputs come from a fetch (no `--export`, not `--offline`).

@@ -1,22 +1,31 @@
 //! SIGINT and SIGTERM, for the whole run: the first asks the run to stop at its next safe
-//! point (exit 130 or 143, nothing half-written); a second one exits at once. A run that
-//! reaches no safe point within `GRACE` (a stage busy for longer than that) is ended by a
-//! watchdog, unless it is renaming artifacts into place, which it finishes first: every
-//! file is staged as a temp file, so ending it anywhere else leaves the old artifacts.
+//! point (exit 130 or 143, nothing half-written); the last safe point is just before the
+//! renames of a commit, after its syncs. A run that reaches no safe point within `GRACE`
+//! (a stage busy for longer than that), or that gets a second signal, is ended by a
+//! watchdog, which removes its temp files and lock files first; unless it is renaming
+//! artifacts into place, which it finishes first: every file is staged as a temp file, so
+//! ending it anywhere else leaves the old artifacts.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::error::{fail, Kind};
 
 static PENDING: std::sync::OnceLock<Arc<AtomicUsize>> = std::sync::OnceLock::new();
 
+/// How many SIGINTs and SIGTERMs have arrived: a second one ends the run at once.
+static RECEIVED: AtomicUsize = AtomicUsize::new(0);
+
 /// How long after the first signal the run may take to reach a safe point.
 const GRACE: Duration = Duration::from_millis(1500);
 
-/// Set while artifacts or the cache are renamed into place: the watchdog waits for it.
-static COMMITTING: AtomicBool = AtomicBool::new(false);
+/// How often the watchdog looks for a signal.
+const POLL: Duration = Duration::from_millis(10);
+
+/// Shared by every commit while it renames files into place; the watchdog takes it whole
+/// before ending the run, so it waits for renames begun and no new ones begin.
+static COMMIT_GATE: RwLock<()> = RwLock::new(());
 
 /// Set by whoever prints the run's last line and exits, so only one does.
 static EXITING: AtomicBool = AtomicBool::new(false);
@@ -26,12 +35,13 @@ pub fn install() {
     let pending = PENDING.get_or_init(|| Arc::new(AtomicUsize::new(0)));
     #[cfg(unix)]
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let as_flag = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        // The order matters: the exit check runs before the flag is set, so only a
-        // second signal finds it set.
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&as_flag));
-        let _ = signal_hook::flag::register(signal, as_flag);
         let _ = signal_hook::flag::register_usize(signal, Arc::clone(pending), signal as usize);
+        // SAFETY: the action only adds to an atomic counter, which is async-signal-safe.
+        let _ = unsafe {
+            signal_hook::low_level::register(signal, || {
+                RECEIVED.fetch_add(1, Ordering::SeqCst);
+            })
+        };
     }
     // A write past `ulimit -f` fails with EFBIG, to be reported with its path, instead of
     // the default SIGXFSZ killing the process.
@@ -40,18 +50,21 @@ pub fn install() {
     std::thread::spawn(watchdog);
 }
 
-/// Ends the run `GRACE` after the first signal if it has not ended by itself.
+/// Ends the run `GRACE` after the first signal, or at a second one, if it has not ended
+/// by itself; never in the middle of a commit's renames.
 fn watchdog() {
     let signal = loop {
         if let Some(signal) = pending() {
             break signal;
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(POLL);
     };
-    std::thread::sleep(GRACE);
-    while COMMITTING.load(Ordering::SeqCst) {
-        std::thread::sleep(Duration::from_millis(10));
+    let first_seen = Instant::now();
+    while first_seen.elapsed() < GRACE && RECEIVED.load(Ordering::SeqCst) < 2 {
+        std::thread::sleep(POLL);
     }
+    // Held until the process ends: no commit begins its renames after this.
+    let _no_more_commits = COMMIT_GATE.write().unwrap_or_else(|e| e.into_inner());
     crate::store::lock::sweep_locked_dirs();
     let line = crate::style::error(&format!(
         "interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
@@ -73,16 +86,15 @@ pub fn exit_with(code: i32, line: Option<&str>) -> ! {
     std::process::exit(code)
 }
 
-/// Runs `commit` with the watchdog held off: renames into place finish once begun.
-pub fn while_committing<T>(commit: impl FnOnce() -> T) -> T {
-    struct Done;
-    impl Drop for Done {
-        fn drop(&mut self) {
-            COMMITTING.store(false, Ordering::SeqCst);
-        }
-    }
-    COMMITTING.store(true, Ordering::SeqCst);
-    let _done = Done;
+/// Runs `commit` (renames into place, which finish once begun) with the watchdog held
+/// off, after a last look for a signal: one that has arrived by then, even during the syncs
+/// before, fails with `what_is_safe` instead, and nothing is renamed.
+pub fn while_committing<T>(
+    what_is_safe: &str,
+    commit: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let _committing = COMMIT_GATE.read().unwrap_or_else(|e| e.into_inner());
+    check(what_is_safe)?;
     commit()
 }
 

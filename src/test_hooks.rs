@@ -15,6 +15,7 @@ pub fn number(variable: &str) -> Option<u64> {
 
 /// Sleeps for the milliseconds in `variable`, when it is set (debug builds only).
 /// `MDL_FETCH_TEST_COMMIT_PAUSE_MS` widens each rename of the commit,
+/// `MDL_FETCH_TEST_SYNCED_PAUSE_MS` the gap between the commit's syncs and its renames,
 /// `MDL_FETCH_TEST_RENDER_PAUSE_MS` the rendering of the artifacts.
 pub fn pause(variable: &str) {
     #[cfg(debug_assertions)]

@@ -1,6 +1,8 @@
 //! Stopping mdl-fetch part way. SIGINT and SIGTERM during a fetch (a request in flight, or
 //! a wait before a retry) stop it within two seconds with exit 130 or 143 and one line,
-//! leaving the previous artifacts, cache and manifests as they were and no temp file.
+//! leaving the previous artifacts, cache and manifests as they were and no temp file; so
+//! does one between a commit's syncs and its renames, and a second signal, which ends the
+//! run at once, leaves no temp file or lock file either.
 //! SIGKILL at any moment (during the fetch, the cache commit, or the artifacts' commit,
 //! slowed down for the purpose) leaves a readable last good state: every artifact is a
 //! complete old or new version, `manifest.json`, when present, matches the artifacts, the
@@ -488,4 +490,134 @@ fn a_stuck_render_into_a_new_folder_leaves_no_folder_or_lock_file() {
         .filter(|name| name.ends_with(".mdl-fetch.lock"))
         .collect();
     assert!(left.is_empty(), "lock files left: {left:?}");
+}
+
+/// Lock files (`.NAME.mdl-fetch.lock`) anywhere under `work`.
+fn lock_files(work: &Workdir) -> Vec<PathBuf> {
+    (disk::files(work.path()).into_iter())
+        .filter(|name| name.to_string_lossy().ends_with(".mdl-fetch.lock"))
+        .collect()
+}
+
+/// Every file under a folder: relative path → (bytes, mtime), as `disk::snapshot` takes it.
+type Snapshot = BTreeMap<String, (Vec<u8>, std::time::SystemTime)>;
+
+/// A run on one export into `tables` (a second run adds a tolerance table, so that its
+/// artifacts differ), stderr to `work/<log>.stderr`, with `env` set; and the folder as the
+/// first run left it.
+fn rerun_with_new_artifacts(work: &Workdir, log: &str, env: &[(&str, &str)]) -> (Child, Snapshot) {
+    let spec = one_run_export(work);
+    let first = work.run(&["--export", &spec, "--out", "tables", "-q"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = disk::snapshot(&work.join("tables"));
+    let mut command = work.command();
+    command
+        .args(["--export", &spec, "--out", "tables", "-q", "--tolerance", "1"])
+        .stderr(File::create(work.join(&format!("{log}.stderr"))).unwrap());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    (command.spawn().unwrap(), before)
+}
+
+/// The artifacts were staged and synced (the commit's fsyncs can take a second on large
+/// runs.csv files) when SIGTERM arrives: the commit's last look for a signal, just before
+/// its renames, ends the run with 143 and the old artifacts, bytes and mtimes, with no temp
+/// file or lock file left.
+#[test]
+fn sigterm_between_the_commits_syncs_and_its_renames_keeps_the_old_artifacts() {
+    if !has_test_hooks("sigterm_between_the_commits_syncs_and_its_renames_keeps_the_old_artifacts") {
+        return;
+    }
+    let work = Workdir::new();
+    let pause = [("MDL_FETCH_TEST_SYNCED_PAUSE_MS", "1200")];
+    let (mut child, before) = rerun_with_new_artifacts(&work, "synced", &pause);
+    wait_until("the staged artifacts", || {
+        !disk::temp_files(&work.join("tables")).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(150));
+    send(&child, "TERM");
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    let err = std::fs::read_to_string(work.join("synced.stderr")).unwrap();
+    assert_eq!(status.code(), Some(143), "took {took:?}: {err}");
+    assert!(took < Duration::from_secs(2), "took {took:?} to stop");
+    assert!(
+        err.contains("interrupted by signal 15; the artifacts are unchanged"),
+        "{err}"
+    );
+    let after = disk::snapshot(&work.join("tables"));
+    assert_eq!(disk::diff(&before, &after), Vec::<String>::new());
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
+    assert_eq!(lock_files(&work), Vec::<PathBuf>::new());
+}
+
+/// Two SIGTERMs in a row (as `timeout` may send) while the staged artifacts wait for a long
+/// stage: the second ends the run at once, still with 143, and it too leaves no temp file,
+/// no lock file and the old artifacts.
+#[test]
+fn a_second_sigterm_ends_a_long_stage_at_once_and_leaves_no_temp_or_lock_file() {
+    if !has_test_hooks("a_second_sigterm_ends_a_long_stage_at_once_and_leaves_no_temp_or_lock_file") {
+        return;
+    }
+    let work = Workdir::new();
+    let pause = [("MDL_FETCH_TEST_SYNCED_PAUSE_MS", "60000")];
+    let (mut child, before) = rerun_with_new_artifacts(&work, "twice", &pause);
+    wait_until("the staged artifacts", || {
+        !disk::temp_files(&work.join("tables")).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(150));
+    send(&child, "TERM");
+    std::thread::sleep(Duration::from_millis(50));
+    send(&child, "TERM");
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    let err = std::fs::read_to_string(work.join("twice.stderr")).unwrap();
+    assert_eq!(status.code(), Some(143), "took {took:?}: {err}");
+    assert!(
+        took < Duration::from_millis(500),
+        "took {took:?} after the first signal"
+    );
+    assert_eq!(
+        disk::diff(&before, &disk::snapshot(&work.join("tables"))),
+        Vec::<String>::new()
+    );
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
+    assert_eq!(lock_files(&work), Vec::<PathBuf>::new());
+}
+
+/// Two SIGTERMs in a row while a fetch waits on a slow page, some layers already staged in
+/// the cache folder: the cache's temp files and lock file go too.
+#[test]
+fn a_second_sigterm_during_a_fetch_leaves_no_temp_file_in_the_cache() {
+    let server = server(3);
+    let work = Workdir::new();
+    run_ok(&work, &server, "before");
+    let cache_before = disk::snapshot(&work.join("cache"));
+    let fault = Fault::Slow(Duration::from_secs(60));
+    server.clear_requests();
+    server.inject(FaultRule::once(
+        fault.clone(),
+        Trigger::RunsPage {
+            page: 6,
+            layer: Some(7),
+        },
+    ));
+    let mut child = command(&work, &server, "twice", &[]).spawn().unwrap();
+    wait_until("the slow request", || {
+        server.requests().iter().any(|r| r.fault.as_ref() == Some(&fault))
+    });
+    wait_until("a staged layer", || {
+        !disk::temp_files(&cache_dir(&work)).is_empty()
+    });
+    // Back to back: the second arrives before the fetch has stopped for the first.
+    send(&child, "TERM");
+    send(&child, "TERM");
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(143), "took {took:?}: {}", log(&work, "twice"));
+    assert!(took < Duration::from_millis(500), "took {took:?}");
+    assert_eq!(
+        disk::diff(&cache_before, &disk::snapshot(&work.join("cache"))),
+        Vec::<String>::new()
+    );
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
+    assert_eq!(lock_files(&work), Vec::<PathBuf>::new());
 }

@@ -296,3 +296,53 @@ fn failed_runs_leave_the_tree_as_they_found_it() {
         }
     }
 }
+
+/// The output folder and the cache folder hold their locks beside themselves, so one inside
+/// the other (here the cache's project folder itself, by any spelling) would have a fetch
+/// wait on its own lock, and an offline run write tables among the cache's exports. Both
+/// are refused at once as usage errors naming the two folders, touching nothing; `--export`
+/// reads no cache, and may write there.
+#[test]
+fn an_output_folder_inside_the_cache_or_holding_it_is_refused() {
+    let server = server();
+    let work = Workdir::new();
+    ok(&fetch_command(&work, &server)
+        .args(["-q", "--cache-dir", "c", "--out", "tables"])
+        .output()
+        .unwrap());
+    std::os::unix::fs::symlink(work.join("c"), work.join("clink")).unwrap();
+    let before = tree(work.path());
+    let absolute = work.join("c/fake-entity/fake-project").display().to_string();
+    let cases: [(&str, &str, &[&str]); 5] = [
+        ("c", "c/fake-entity/fake-project", &[]),
+        ("c", "c/fake-entity/fake-project", &["--offline"]),
+        ("./c/", &absolute, &["--offline"]),
+        ("c", "clink/fake-entity/new/tables", &[]),
+        ("tables/c", "tables", &["--offline"]),
+    ];
+    for (cache, out, extra) in cases {
+        let started = std::time::Instant::now();
+        let output = fetch_command(&work, &server)
+            .args(["-q", "--lock-wait", "1", "--cache-dir", cache, "--out", out])
+            .args(extra)
+            .output()
+            .unwrap();
+        let what = format!("--cache-dir {cache} --out {out} {extra:?}");
+        assert_eq!(code(&output), 2, "{what}: {}", stderr(&output));
+        let err = stderr(&output);
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(errors.len(), 1, "{what}: {err}");
+        assert!(
+            errors[0].contains(cache) && errors[0].contains(out),
+            "{what}: {err}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(900),
+            "{what}: waited"
+        );
+        assert_eq!(tree(work.path()), before, "{what}: touched the tree");
+    }
+    let spec = one_run_export(&work);
+    let export = work.run(&["--export", &spec, "--cache-dir", "c", "--out", "c/tables", "-q"]);
+    ok(&export);
+}

@@ -280,3 +280,86 @@ fn a_folder_spelt_another_way_is_the_same_locked_folder() {
     assert!(first.wait().unwrap().success());
     assert!(work.join("cout/mdl-table.md").is_file());
 }
+
+/// The manifest's sha256 of every output it lists, checked against the files in `dir`.
+fn assert_manifest_vouches_for_the_folder(dir: &std::path::Path, context: &str) {
+    let path = dir.join("manifest.json");
+    assert!(path.is_file(), "{context}: no manifest.json");
+    let manifest: serde_json::Value = serde_json::from_slice(&read(&path)).unwrap();
+    for output in manifest["outputs"].as_array().unwrap() {
+        let bytes = read(dir.join(output["file"].as_str().unwrap()));
+        assert_eq!(
+            output["sha256"],
+            format!("{:x}", Sha256::digest(&bytes)),
+            "{context}: {}",
+            output["file"]
+        );
+    }
+}
+
+/// A removed or edited artifact is restored, and the manifest with it, even when the run
+/// that restores it renders the very same manifest (same inputs, same second): the manifest
+/// is taken away as the artifact changes, so it is rewritten and counted as changed.
+#[test]
+fn a_repaired_artifact_leaves_the_manifest_in_place_and_counts_it_changed() {
+    let work = Workdir::new();
+    let spec = one_run_export(&work);
+    let run = || work.run(&["--export", &spec, "--out", "ck"]);
+    ok(&run());
+    let table = work.join("ck/mdl-table.csv");
+    // Several tries, so that at least one falls within the second of the run before it.
+    for attempt in 0..4 {
+        let damage = if attempt % 2 == 0 { "removed" } else { "edited" };
+        match damage {
+            "removed" => std::fs::remove_file(&table).unwrap(),
+            _ => std::fs::write(&table, "not the table\n").unwrap(),
+        }
+        let repaired = run();
+        ok(&repaired);
+        let context = format!("{damage} mdl-table.csv (attempt {attempt})");
+        assert_manifest_vouches_for_the_folder(&work.join("ck"), &context);
+        let closing = stderr(&repaired);
+        assert!(closing.contains("(9 files, 2 changed)"), "{context}: {closing}");
+    }
+}
+
+/// `--check` holds the manifest to the artifacts too: a folder whose manifest is gone, or
+/// names other bytes than the artifacts a run would write, is stale (exit 20), and the
+/// check still changes nothing.
+#[test]
+fn check_reports_a_missing_manifest_or_one_that_vouches_for_other_bytes() {
+    let work = Workdir::new();
+    let spec = one_run_export(&work);
+    let check = || work.run(&["--export", &spec, "--out", "ck", "--check", "-q"]);
+    ok(&work.run(&["--export", &spec, "--out", "ck", "-q"]));
+    ok(&check());
+    let manifest_path = work.join("ck/manifest.json");
+    let manifest = read(&manifest_path);
+
+    std::fs::remove_file(&manifest_path).unwrap();
+    let before = snapshot(work.path());
+    let missing = check();
+    assert_eq!(missing.status.code(), Some(20), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("ck/manifest.json: missing"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(snapshot(work.path()) == before, "--check touched a file");
+
+    let mut json: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    json["outputs"][0]["sha256"] = format!("{:x}", Sha256::digest(b"other bytes")).into();
+    std::fs::write(&manifest_path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    let other = check();
+    assert_eq!(other.status.code(), Some(20), "{}", stderr(&other));
+    let err = stderr(&other);
+    assert!(err.contains("ck/manifest.json: vouches for other bytes"), "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains(": differs")).count(),
+        0,
+        "{err}"
+    );
+
+    std::fs::write(&manifest_path, &manifest).unwrap();
+    ok(&check());
+}

@@ -212,7 +212,9 @@ pub fn commit(
         let file = layer.file.as_file();
         file.sync_all().map_err(|e| cache_error(layer.file.path(), &e))?;
     }
-    crate::interrupt::while_committing(|| rename_into_place(dir, &mut manifest, staged))?;
+    crate::interrupt::while_committing("the cache and artifacts are unchanged", || {
+        rename_into_place(dir, &mut manifest, staged)
+    })?;
     remove_unnamed(dir, &manifest);
     load(dir)
 }

@@ -111,6 +111,36 @@ fn settings_json(settings: &Settings) -> serde_json::Value {
     json
 }
 
+/// Each staged artifact with its sha256: the manifest's `outputs`.
+pub fn output_digests(staging: &Staging) -> anyhow::Result<Vec<FileDigest>> {
+    staging
+        .staged()
+        .map(|(name, path, known)| {
+            Ok(FileDigest {
+                file: name.to_string(),
+                sha256: match known {
+                    Some(sha256) => sha256.to_string(),
+                    None => sha256_of(path)?,
+                },
+            })
+        })
+        .collect()
+}
+
+/// The `outputs` a manifest's text lists, as (file, sha256) pairs sorted by file; `None`
+/// when it is not a manifest (not JSON, or no such list).
+pub fn listed_outputs(text: &[u8]) -> Option<Vec<(String, String)>> {
+    let json: serde_json::Value = serde_json::from_slice(text).ok()?;
+    let mut listed = (json.get("outputs")?.as_array()?.iter())
+        .map(|output| {
+            let field = |key: &str| output.get(key)?.as_str().map(str::to_string);
+            Some((field("file")?, field("sha256")?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    listed.sort();
+    Some(listed)
+}
+
 /// The provenance record written beside the artifacts.
 pub fn render(
     settings: &Settings,
@@ -126,18 +156,7 @@ pub fn render(
         }),
         None => None,
     };
-    let outputs = staging
-        .staged()
-        .map(|(name, path, known)| {
-            Ok(FileDigest {
-                file: name.to_string(),
-                sha256: match known {
-                    Some(sha256) => sha256.to_string(),
-                    None => sha256_of(path)?,
-                },
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let outputs = output_digests(staging)?;
     let document = Manifest {
         tool: crate::about::TOOL.into(),
         generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -155,6 +174,18 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn listed_outputs_are_read_sorted_and_anything_else_is_not_a_manifest() {
+        let text = br#"{"outputs":[{"file":"b.md","sha256":"02"},{"file":"a.md","sha256":"01"}]}"#;
+        assert_eq!(
+            listed_outputs(text),
+            Some(vec![("a.md".into(), "01".into()), ("b.md".into(), "02".into())])
+        );
+        for text in [&b"not json"[..], b"{}", br#"{"outputs":[{"file":"a.md"}]}"#] {
+            assert_eq!(listed_outputs(text), None, "{}", String::from_utf8_lossy(text));
+        }
+    }
 
     #[test]
     fn inputs_and_skips_are_written_with_the_digest_in_place() {

@@ -176,7 +176,8 @@ impl Staging {
     /// `manifest.json` vouches for the other artifacts (their sha256), so it is taken away
     /// before the first of them changes and renamed into place last: a crash part way
     /// leaves each artifact a complete old or new version and no manifest, never a
-    /// manifest that names bytes the folder does not hold.
+    /// manifest that names bytes the folder does not hold. A signal that arrives before the
+    /// renames begin (during the syncs included) leaves the folder as it was.
     pub fn commit(self) -> anyhow::Result<Vec<Written>> {
         sync_together(&self.target, &self.files)?;
         let mut plan = Vec::with_capacity(self.files.len());
@@ -193,12 +194,16 @@ impl Staging {
             .map(|name| self.target.join(name))
             .filter(|path| path.is_file())
             .collect();
-        crate::interrupt::while_committing(|| rename_into_place(&self.target, plan, sealed, &retired))
+        crate::test_hooks::pause("MDL_FETCH_TEST_SYNCED_PAUSE_MS");
+        crate::interrupt::while_committing("the artifacts are unchanged", || {
+            rename_into_place(&self.target, plan, sealed, &retired)
+        })
     }
 }
 
 /// The commit's renames: the manifest taken away first when anything else changes, the
-/// retired artifacts removed, then each changed file renamed into place, the manifest last.
+/// retired artifacts removed, then each changed file renamed into place, the manifest last
+/// (and always once it was taken away, even when the old one held the same bytes).
 fn rename_into_place(
     dir: &Path,
     plan: Vec<(NamedTempFile, String, PathBuf, bool)>,
@@ -209,12 +214,9 @@ fn rename_into_place(
     let others_change = plan
         .iter()
         .any(|(_, name, _, changed)| *changed && !is_seal(name));
-    if sealed && (!retired.is_empty() || others_change) {
-        let seal = dir.join(SEAL);
-        match fs::remove_file(&seal) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_error(&seal, &e)),
-            _ => sync_dir(dir),
-        }
+    let unsealed = sealed && (!retired.is_empty() || others_change);
+    if unsealed {
+        take_away_seal(dir)?;
     }
     for path in retired {
         match fs::remove_file(path) {
@@ -224,6 +226,7 @@ fn rename_into_place(
     }
     let mut written = Vec::with_capacity(plan.len());
     for (file, name, target, changed) in plan {
+        let changed = changed || (unsealed && is_seal(&name));
         if changed {
             file.persist(&target)
                 .map_err(|e| output_error(&target, &e.error))
@@ -234,6 +237,18 @@ fn rename_into_place(
     }
     sync_dir(dir);
     Ok(written)
+}
+
+/// Removes the folder's manifest before the artifacts it vouches for change.
+fn take_away_seal(dir: &Path) -> anyhow::Result<()> {
+    let seal = dir.join(SEAL);
+    match fs::remove_file(&seal) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(output_error(&seal, &e)),
+        _ => {
+            sync_dir(dir);
+            Ok(())
+        }
+    }
 }
 
 /// Syncs the staged files to disk at once, a thread each: a journalling file system then

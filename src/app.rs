@@ -43,10 +43,13 @@ fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let settings = Settings::load(args, &Env::process())?;
+    let mut settings = Settings::load(args, &Env::process())?;
     if settings.verbose > 0 {
         say_settings(&settings);
     }
+    // Stdin and pipes are copied once, before anything reads them (reading opens a file
+    // more than once); the copies are removed when the run ends.
+    let _spooled = crate::read::spool::spool_streams(&mut settings.inputs.exports)?;
     let checking = settings.output.mode == Mode::Check;
     // `--check` writes nothing: not the artifacts, not the cache, not even a lock file; a
     // fetch it makes lands in a cache folder that is removed when the check ends.

@@ -53,6 +53,7 @@ fn watchdog() {
         std::thread::sleep(Duration::from_millis(10));
     }
     crate::store::lock::sweep_locked_dirs();
+    crate::read::spool::sweep_spooled();
     let line = crate::style::error(&format!(
         "interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
     ));

@@ -296,6 +296,7 @@ fn replay_caches(
         caches.push(cache);
         exports.extend(specs);
     }
+    test_hooks::pause("MDL_FETCH_TEST_CACHE_READ_PAUSE_MS");
     Ok((exports, manifest::Provenance::Cache(caches)))
 }
 

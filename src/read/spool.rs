@@ -1,7 +1,9 @@
 //! Exports that can be read only once (`-` for stdin, a named pipe, `/dev/stdin`, a shell's
 //! `<(...)`) are copied once into a private temp file, and read from it like any file: cut
 //! into pieces, digested, opened as often as reading needs, while every message and
-//! artifact still names the input as it was given.
+//! artifact still names the input as it was given. An endless stream with no line break
+//! (`/dev/zero`) is copied only past the longest row reading accepts: reading then fails
+//! there, as it would reading the stream itself.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -12,6 +14,7 @@ use tempfile::NamedTempFile;
 
 use crate::config::export_spec::ExportSpec;
 use crate::error::{Error, Kind};
+use crate::read::rows::MAX_ROW_BYTES;
 
 /// Bytes copied between two looks at whether SIGINT or SIGTERM asked the run to stop.
 const CHUNK: usize = 1 << 16;
@@ -82,7 +85,8 @@ fn open_stream(path: &Path, label: &str) -> anyhow::Result<File> {
     })
 }
 
-/// A temp file (in the system's temp folder) holding every byte of `input`.
+/// A temp file (in the system's temp folder) holding the bytes of `input`: all of them,
+/// or up to a stretch without a line break longer than any row may be.
 fn copy_to_temp(mut input: impl Read, label: &str) -> anyhow::Result<NamedTempFile> {
     let temp_error = |e: std::io::Error| -> anyhow::Error {
         let folder = std::env::temp_dir();
@@ -100,7 +104,8 @@ fn copy_to_temp(mut input: impl Read, label: &str) -> anyhow::Result<NamedTempFi
         .tempfile()
         .map_err(temp_error)?;
     let mut block = vec![0u8; CHUNK];
-    loop {
+    let mut since_line_break = 0;
+    while since_line_break <= MAX_ROW_BYTES {
         crate::interrupt::check("nothing was written")?;
         let read = match input.read(&mut block) {
             Ok(0) => break,
@@ -111,7 +116,12 @@ fn copy_to_temp(mut input: impl Read, label: &str) -> anyhow::Result<NamedTempFi
                 return Err(Error::new(Kind::Input, message).into());
             }
         };
-        copy.write_all(&block[..read]).map_err(temp_error)?;
+        let chunk = &block[..read];
+        copy.write_all(chunk).map_err(temp_error)?;
+        since_line_break = match memchr::memrchr2(b'\n', b'\r', chunk) {
+            Some(at) => read - at - 1,
+            None => since_line_break + read,
+        };
     }
     copy.flush().map_err(temp_error)?;
     Ok(copy)

@@ -16,6 +16,7 @@ use crate::model::notes::DataNote;
 use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
 use crate::store::cache::CacheSite;
+use crate::store::readers::{self, ReaderLock};
 use crate::store::{check, lock, manifest, staging::Staging};
 use crate::{emit, fetch, interrupt, store, test_hooks};
 
@@ -44,13 +45,16 @@ fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let settings = Settings::load(args, &Env::process())?;
+    let mut settings = Settings::load(args, &Env::process())?;
     if settings.verbose > 0 {
         say_settings(&settings);
     }
     if uses_cache(&settings) && settings.output.mode != Mode::Print {
         folders_apart::refuse_nested(&settings.output.out_dir, &settings.fetch.cache_root)?;
     }
+    // Stdin and pipes are copied once, before anything reads them (reading opens a file
+    // more than once); the copies are removed when the run ends.
+    let _spooled = crate::read::spool::spool_streams(&mut settings.inputs.exports)?;
     let checking = settings.output.mode == Mode::Check;
     // `--check` writes nothing: not the artifacts, not the cache, not even a lock file; a
     // fetch it makes lands in a cache folder that is removed when the check ends.
@@ -106,8 +110,14 @@ fn make_table(
     staging: &Staging,
 ) -> anyhow::Result<(MdlTable, Replay, manifest::Provenance)> {
     let replayer = Replayer::new(settings, staging);
-    let (exports, provenance) = choose_exports(settings, site, &replayer)?;
+    let Chosen {
+        exports,
+        provenance,
+        reading,
+    } = choose_exports(settings, site, &replayer)?;
     let replayed = replayer.finish(&exports)?;
+    // The cache files are read: a fetch may now remove those its manifest no longer names.
+    drop(reading);
     interrupt::check("the artifacts are unchanged")?;
     let mut table = table_of(settings, &replayed);
     report_notes(settings, &mut table)?;
@@ -236,21 +246,35 @@ fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
     })
 }
 
+/// The exports to read and where they came from; replaying caches, with each one's reader
+/// lock, to be held until its files are read.
+struct Chosen {
+    exports: Vec<ExportSpec>,
+    provenance: manifest::Provenance,
+    reading: Vec<ReaderLock>,
+}
+
+impl From<(Vec<ExportSpec>, manifest::Provenance)> for Chosen {
+    fn from((exports, provenance): (Vec<ExportSpec>, manifest::Provenance)) -> Chosen {
+        Chosen {
+            exports,
+            provenance,
+            reading: Vec::new(),
+        }
+    }
+}
+
 /// `--export` files; else offline the project's cache, or its bundled exports; else a fetch
 /// (whose layers `replayer` reads as soon as each is staged).
-fn choose_exports(
-    settings: &Settings,
-    site: &CacheSite,
-    replayer: &Replayer<'_>,
-) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
+fn choose_exports(settings: &Settings, site: &CacheSite, replayer: &Replayer<'_>) -> anyhow::Result<Chosen> {
     use manifest::Provenance;
     let inputs = &settings.inputs;
     if !inputs.exports.is_empty() {
-        return Ok((inputs.exports.clone(), Provenance::Exports));
+        return Ok((inputs.exports.clone(), Provenance::Exports).into());
     }
     if !inputs.offline {
         let (cache, exports) = fetch::fetch(settings, site, replayer)?;
-        return Ok((exports, Provenance::Fetched(cache)));
+        return Ok((exports, Provenance::Fetched(cache)).into());
     }
     offline_exports(settings)
 }
@@ -258,14 +282,14 @@ fn choose_exports(
 /// `--offline` without `--export`: each project's cache; else, for one project when no
 /// entity or cache folder was named, the profile's bundled sample exports, said on stderr
 /// every time.
-fn offline_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
+fn offline_exports(settings: &Settings) -> anyhow::Result<Chosen> {
     let root = &settings.fetch.cache_root;
     let mut dirs = Vec::new();
     for project in &settings.projects {
         let entity = project.entity_or(settings.fetch.entity.as_deref());
         match store::cache::find(root, entity, &project.name)? {
             Some(dir) => dirs.push(dir),
-            None if may_replay_bundled(settings) => return bundled_exports(settings),
+            None if may_replay_bundled(settings) => return bundled_exports(settings).map(Chosen::from),
             None => return no_cache(settings, project),
         }
     }
@@ -282,13 +306,14 @@ fn may_replay_bundled(settings: &Settings) -> bool {
     !named && !settings.inputs.bundled_exports.is_empty()
 }
 
-/// The caches in `dirs`, when each holds what a fetch under `settings` would.
-fn replay_caches(
-    settings: &Settings,
-    dirs: &[std::path::PathBuf],
-) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
-    let (mut caches, mut exports) = (Vec::new(), Vec::new());
+/// The caches in `dirs`, when each holds what a fetch under `settings` would, each one's
+/// reader lock taken before its manifest is read. `--check` writes nothing: it creates no
+/// lock file (see `readers::lock_for_reading`).
+fn replay_caches(settings: &Settings, dirs: &[std::path::PathBuf]) -> anyhow::Result<Chosen> {
+    let (mut caches, mut exports, mut reading) = (Vec::new(), Vec::new(), Vec::new());
+    let may_create = settings.output.mode != Mode::Check;
     for dir in dirs {
+        reading.push(readers::lock_for_reading(dir, may_create));
         let (cache, specs) = store::cache::load(dir)?;
         if settings.verbose > 0 {
             eprintln!(
@@ -302,7 +327,12 @@ fn replay_caches(
         caches.push(cache);
         exports.extend(specs);
     }
-    Ok((exports, manifest::Provenance::Cache(caches)))
+    test_hooks::pause("MDL_FETCH_TEST_CACHE_READ_PAUSE_MS");
+    Ok(Chosen {
+        exports,
+        provenance: manifest::Provenance::Cache(caches),
+        reading,
+    })
 }
 
 /// The profile's bundled sample exports, when no cache exists and nothing was named.

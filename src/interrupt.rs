@@ -66,6 +66,7 @@ fn watchdog() {
     // Held until the process ends: no commit begins its renames after this.
     let _no_more_commits = COMMIT_GATE.write().unwrap_or_else(|e| e.into_inner());
     crate::store::lock::sweep_locked_dirs();
+    crate::read::spool::sweep_spooled();
     let line = crate::style::error(&format!(
         "interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
     ));

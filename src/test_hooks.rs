@@ -16,7 +16,9 @@ pub fn number(variable: &str) -> Option<u64> {
 /// Sleeps for the milliseconds in `variable`, when it is set (debug builds only).
 /// `MDL_FETCH_TEST_COMMIT_PAUSE_MS` widens each rename of the commit,
 /// `MDL_FETCH_TEST_SYNCED_PAUSE_MS` the gap between the commit's syncs and its renames,
-/// `MDL_FETCH_TEST_RENDER_PAUSE_MS` the rendering of the artifacts.
+/// `MDL_FETCH_TEST_RENDER_PAUSE_MS` the rendering of the artifacts,
+/// `MDL_FETCH_TEST_CACHE_READ_PAUSE_MS` an `--offline` run between reading the cache
+/// manifests and opening the layer files they name.
 pub fn pause(variable: &str) {
     #[cfg(debug_assertions)]
     if let Some(ms) = std::env::var(variable).ok().and_then(|ms| ms.parse().ok()) {

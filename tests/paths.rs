@@ -255,6 +255,8 @@ fn out_dash_prints_what_a_run_prints_and_writes_no_artifact() {
             "cache/",
             "cache/fake-entity/",
             "cache/fake-entity/fake-project/",
+            // What `--offline` runs lock while they read (see the README's cache section).
+            "cache/fake-entity/fake-project/.readers.mdl-fetch.lock",
             "cache/fake-entity/fake-project/cache-manifest.json"
         ]
     );

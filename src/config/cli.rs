@@ -115,7 +115,7 @@ pub struct TableArgs {
 
     /// Replay W&B CSV exports instead of fetching; LAYER= says which layer a file holds,
     /// else each run's layer column or name gives it. Takes several files (or a quoted
-    /// pattern). Example: --export 6=layer6.csv, or --export exports/*.csv
+    /// pattern); - reads stdin. Example: --export 6=layer6.csv, or --export exports/*.csv
     #[arg(short, long, value_name = "[LAYER=]PATH", num_args = 1..)]
     pub export: Vec<String>,
 

@@ -11,19 +11,44 @@ use crate::model::project::ProjectRef;
 pub struct ExportSpec {
     pub layer: Option<i64>,
     pub path: PathBuf,
-    /// The name messages and artifacts use, when it is not the path (a `--check` fetch
-    /// reads a throwaway copy of the cache but names the cache's files).
+    /// The name messages and artifacts use, when it is not the path: a `--check` fetch
+    /// reads a throwaway copy of the cache but names the cache's files, and an export that
+    /// can be read only once (stdin, a pipe) is read from a copy but named as given.
     pub label: Option<String>,
     /// The W&B project its runs are in, when known (a fetch's cache, or `--entity` given).
     pub project: Option<Arc<ProjectRef>>,
 }
 
+/// The `--export` path that means stdin.
+pub const STDIN_PATH: &str = "-";
+
+/// How messages and artifacts name stdin given as `-`.
+pub const STDIN_LABEL: &str = "stdin";
+
 impl ExportSpec {
+    /// Whether this export is stdin, given as `-`.
+    pub fn is_stdin(&self) -> bool {
+        self.path.as_os_str() == STDIN_PATH
+    }
+
+    /// Fails (a usage error) when more than one export is stdin: it can be read only once.
+    pub fn check_one_stdin(exports: &[ExportSpec]) -> anyhow::Result<()> {
+        match exports.iter().filter(|spec| spec.is_stdin()).count() {
+            0 | 1 => Ok(()),
+            _ => fail(
+                Kind::Usage,
+                "--export -: stdin can be read only once; give - to at most one --export",
+            ),
+        }
+    }
+
     /// How messages and artifacts name this export.
     pub fn label(&self) -> String {
-        self.label
-            .clone()
-            .unwrap_or_else(|| self.path.display().to_string())
+        match (&self.label, self.is_stdin()) {
+            (Some(label), _) => label.clone(),
+            (None, true) => STDIN_LABEL.to_string(),
+            (None, false) => self.path.display().to_string(),
+        }
     }
 
     /// Parses `--export [LAYER=]PATH`, where a PATH the shell left as a pattern (quoted, or
@@ -31,7 +56,8 @@ impl ExportSpec {
     pub fn parse_all(text: &str) -> anyhow::Result<Vec<ExportSpec>> {
         let spec = ExportSpec::parse(text)?;
         let pattern = spec.path.to_string_lossy().into_owned();
-        if spec.path.exists() || !pattern.contains(['*', '?', '[']) {
+        // `exists` only looks at the path (it opens nothing): a pipe given here is unread.
+        if spec.is_stdin() || spec.path.exists() || !pattern.contains(['*', '?', '[']) {
             return Ok(vec![spec]);
         }
         let matches = glob::glob(&pattern)

@@ -125,6 +125,7 @@ fn resolve_inputs(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Res
         .map(|text| ExportSpec::parse_all(text))
         .collect::<anyhow::Result<Vec<_>>>()?
         .concat();
+    ExportSpec::check_one_stdin(&exports)?;
     let bundled_exports = (profile.exports.iter())
         .map(|entry| ExportSpec {
             layer: entry.layer,

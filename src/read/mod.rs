@@ -1,5 +1,6 @@
 //! Reading exports into records: CSV rows (a fast path for plain rows), a file cut into
-//! pieces read in parallel, and the replay that feeds every export to selection.
+//! pieces read in parallel, the replay that feeds every export to selection, and the
+//! copies of exports that can be read only once (stdin, pipes).
 
 pub mod cells;
 pub mod export;
@@ -10,3 +11,4 @@ pub mod replay;
 pub mod row_estimate;
 pub mod row_filter;
 pub mod rows;
+pub mod spool;

@@ -2,7 +2,8 @@
 //!
 //! A fetch writes each layer to a new file named by its content (`layer-6-<sha>.csv`),
 //! then atomically replaces `cache-manifest.json`, which names the current files, then
-//! removes files no manifest names. A crash at any point leaves a complete, readable set.
+//! removes files no manifest names, unless an `--offline` run is reading them (`readers`).
+//! A crash at any point leaves a complete, readable set.
 
 use std::fs;
 use std::io::Write;
@@ -215,7 +216,9 @@ pub fn commit(
     crate::interrupt::while_committing("the cache and artifacts are unchanged", || {
         rename_into_place(dir, &mut manifest, staged)
     })?;
-    remove_unnamed(dir, &manifest);
+    // An `--offline` run may still be reading the files the old manifest named: they stay
+    // until a commit finds no reader (see `readers`).
+    super::readers::when_unread(dir, || remove_unnamed(dir, &manifest));
     load(dir)
 }
 

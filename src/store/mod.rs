@@ -1,5 +1,6 @@
 //! What lands on disk: artifacts staged and committed atomically, the cache of fetched
-//! exports, the manifests, the folder lock, digests, and `--check`'s comparison.
+//! exports and its readers' lock, the manifests, the folder lock, digests, and `--check`'s
+//! comparison.
 
 pub mod cache;
 pub mod check;
@@ -7,4 +8,5 @@ pub mod digest;
 pub mod fs;
 pub mod lock;
 pub mod manifest;
+pub mod readers;
 pub mod staging;

@@ -356,6 +356,19 @@ fn layer_from_name(name: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
+/// `blocks.N.` anywhere in a name, as the default layer rule (no profile) reads it: the
+/// first place it occurs, its digits read as a layer when they fit.
+fn layer_anywhere_in_name(name: &str) -> Option<i64> {
+    for (at, _) in name.match_indices("blocks.") {
+        let rest = &name[at + "blocks.".len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() && rest[digits.len()..].starts_with('.') {
+            return digits.parse().ok();
+        }
+    }
+    None
+}
+
 fn oracle(case: &Case) -> Expected {
     let wanted = case.layers.clone().unwrap_or_else(|| vec![6, 7, 8]);
     let bits = case.bits.unwrap_or(DEFAULT_BITS);
@@ -375,11 +388,20 @@ fn oracle(case: &Case) -> Expected {
                 expected.skipped += 1;
                 continue;
             };
+            // A dictionary-size part of 0 is no D: the name does not parse.
+            let name_dict = (case.sae_profile && parts.len() >= 4).then(|| parts[parts.len() - 4]);
+            if name_dict
+                .and_then(|part| part.parse::<i64>().ok())
+                .is_some_and(|d| d < 1)
+            {
+                expected.skipped += 1;
+                continue;
+            }
             let said = run.layer_cell.as_ref().and_then(|cell| cell.1).or_else(|| {
                 if case.sae_profile {
                     layer_from_name(&run.name)
                 } else {
-                    None
+                    layer_anywhere_in_name(&run.name)
                 }
             });
             if let Some(given) = export.given_layer {
@@ -392,6 +414,11 @@ fn oracle(case: &Case) -> Expected {
                 expected.skipped += 1;
                 continue;
             };
+            // A dictionary-size cell of 0 is no D: the run is skipped, never priced.
+            if run.dict_cell.as_ref().is_some_and(|cell| cell.1 == Some(0)) {
+                expected.skipped += 1;
+                continue;
+            }
             if !wanted.contains(&layer) {
                 continue;
             }

@@ -181,3 +181,18 @@ fn stdin_given_twice_is_a_usage_error() {
     assert!(stderr(&output).contains("stdin"), "{}", stderr(&output));
     assert!(!work.join("twice").exists(), "a usage error wrote artifacts");
 }
+
+/// An endless stream of random bytes (line breaks here and there) is copied only to the end
+/// of its first line, which is not text: reading refuses it at once, instead of copying
+/// the stream until the temp folder fills.
+#[test]
+fn an_endless_stream_that_is_not_text_is_refused_at_its_header() {
+    let work = Workdir::new();
+    let child = table_command(&work, "out", &["--export", "6=/dev/urandom"])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let output = wait_bounded(child, None);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("/dev/urandom"), "{}", stderr(&output));
+}

@@ -17,7 +17,8 @@ use support::*;
 
 const HEADER: &str = "\"Name\",\"l0_norm\",\"l2_loss\"";
 
-/// A seed-like export of `rows` runs; `quirk` shapes row `i`.
+/// A seed-like export of `rows` runs, whose names say no layer (the file's `LAYER=` gives
+/// it); `quirk` shapes row `i`.
 fn export(rows: usize, line_end: &str, quirk: impl Fn(usize) -> Option<String>) -> String {
     let mut text = format!("{HEADER}{line_end}");
     for i in 0..rows {
@@ -26,7 +27,7 @@ fn export(rows: usize, line_end: &str, quirk: impl Fn(usize) -> Option<String>) 
             let l0 = 10 + (i * 37) % 500;
             let error = 0.001 + ((i * 7919) % 1000) as f64 * 1e-6;
             format!(
-                "\"blocks.6.hook_resid_pre_12288_{activation}_{}_0.0\",\"{l0}\",\"{error}\"",
+                "\"hook_resid_pre_12288_{activation}_{}_0.0\",\"{l0}\",\"{error}\"",
                 16 << (i % 4)
             )
         });
@@ -149,7 +150,7 @@ fn pieces_give_what_the_whole_file_gives() {
         export(300, "\n", |i| {
             (i % 4 == 1).then(|| {
                 format!(
-                    "\"blocks.6.x\n\n\"\"q\"\"_12288_topk_{}_0.0\",\"{}\",\"0.00{}\"",
+                    "\"block-6.x\n\n\"\"q\"\"_12288_topk_{}_0.0\",\"{}\",\"0.00{}\"",
                     32 + i,
                     20 + i,
                     100 + i

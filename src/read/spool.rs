@@ -105,7 +105,8 @@ fn copy_to_temp(mut input: impl Read, label: &str) -> anyhow::Result<NamedTempFi
         .map_err(temp_error)?;
     let mut block = vec![0u8; CHUNK];
     let mut since_line_break = 0;
-    while since_line_break <= MAX_ROW_BYTES {
+    let mut header = HeaderCheck::default();
+    while since_line_break <= MAX_ROW_BYTES && !header.is_not_text() {
         crate::interrupt::check("nothing was written")?;
         let read = match input.read(&mut block) {
             Ok(0) => break,
@@ -118,6 +119,7 @@ fn copy_to_temp(mut input: impl Read, label: &str) -> anyhow::Result<NamedTempFi
         };
         let chunk = &block[..read];
         copy.write_all(chunk).map_err(temp_error)?;
+        header.see(chunk);
         since_line_break = match memchr::memrchr2(b'\n', b'\r', chunk) {
             Some(at) => read - at - 1,
             None => since_line_break + read,
@@ -125,4 +127,36 @@ fn copy_to_temp(mut input: impl Read, label: &str) -> anyhow::Result<NamedTempFi
     }
     copy.flush().map_err(temp_error)?;
     Ok(copy)
+}
+
+/// The first line of a stream, looked at once it has ended: a header that is not UTF-8
+/// text (random bytes, `/dev/urandom`) stops the copy there, and reading then refuses it,
+/// as it would refuse the stream itself, instead of copying an endless stream.
+#[derive(Default)]
+struct HeaderCheck {
+    first_line: Vec<u8>,
+    verdict: Option<bool>,
+}
+
+impl HeaderCheck {
+    fn see(&mut self, chunk: &[u8]) {
+        if self.verdict.is_some() {
+            return;
+        }
+        let end = memchr::memchr(b'\n', chunk);
+        self.first_line
+            .extend_from_slice(&chunk[..end.unwrap_or(chunk.len())]);
+        if end.is_some() {
+            let line = self
+                .first_line
+                .strip_prefix(b"\xEF\xBB\xBF")
+                .unwrap_or(&self.first_line);
+            self.verdict = Some(std::str::from_utf8(line).is_ok());
+            self.first_line = Vec::new();
+        }
+    }
+
+    fn is_not_text(&self) -> bool {
+        self.verdict == Some(false)
+    }
 }

@@ -4,7 +4,7 @@
 //! succeed, which also shows the artifact check can tell a run that wrote from one that
 //! did not.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! ε-MDL, the binomial code, per-run dictionary sizes, the JSON and the plot, end to end.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 //! man page, `error:`/`warning:` coloured only when asked or on a terminal, a usage error
 //! in one line, and `-v` saying which profile, entity, server and cache a run used.
 
-mod support;
+use crate::support;
 
 #[path = "../build/commit.rs"]
 mod commit;

@@ -9,11 +9,11 @@
 //! than a screenful.
 //!
 //! Each case is a test of its own in module `corpus`, named for its input:
-//! `cargo test --test corpus utf16le` (or `cargo test corpus::utf16le`) runs one. How a case
+//! `cargo test --test main corpus::utf16le` runs one. How a case
 //! runs is in `tests/corpus_run/`.
 
+#[path = "corpus_run/mod.rs"]
 mod corpus_run;
-mod support;
 
 use corpus_run::*;
 

@@ -2,7 +2,7 @@
 //! layers without runs are warned about on stderr even with `--quiet` (which silences
 //! progress and the table, not data), and `--strict` makes each one an error.
 
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -8,7 +8,7 @@
 //! DL = L0 * (B + log2 D), D being the run's own dictionary size unless
 //! `--fixed-dict-size`). A failing case prints its seed; `DIFF_SEED=n` reruns only it.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

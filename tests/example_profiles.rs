@@ -3,7 +3,7 @@
 //! the layout in config and SAELens' metric names (`saelens.toml`). Each gives the same
 //! table through the fake W&B server and through a web-page export of the same runs.
 
-mod support;
+use crate::support;
 
 use fake_wandb::*;
 use support::*;

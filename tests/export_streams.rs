@@ -2,7 +2,7 @@
 //! pipe give the table a regular file gives, and messages and artifacts name the input as
 //! the user gave it.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

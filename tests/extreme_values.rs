@@ -3,8 +3,7 @@
 //! every table emitter within a time bound (the plot once looped for ever on one such
 //! run). The same check is the `emitters` fuzz target.
 
-#[path = "support/fuzz_checks.rs"]
-mod fuzz_checks;
+use crate::support::fuzz_checks;
 
 use std::sync::mpsc;
 use std::time::Duration;

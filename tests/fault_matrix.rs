@@ -7,7 +7,7 @@
 //! each against its own server in its own folder, at `-vv` with a recognisable key that
 //! must then appear nowhere: not on stdout or stderr, not in any file the run left.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::process::Output;

@@ -1,6 +1,6 @@
 //! The bundled sae-sweeps exports must stay exactly what `cargo run --example gen_sweep` writes, and `--offline` must replay them into a full table.
 
-mod support;
+use crate::support;
 
 use mdl_fetch::synth::{generate, write_export, SweepSpec};
 use support::*;

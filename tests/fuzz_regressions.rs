@@ -1,8 +1,7 @@
 //! Replays every input a fuzzer found (`tests/corpus/fuzz-regressions/<target>/*`) through
 //! the same checks the fuzz targets run, so CI keeps them fixed without the fuzzer.
 
-#[path = "support/fuzz_checks.rs"]
-mod fuzz_checks;
+use crate::support::fuzz_checks;
 
 use std::path::PathBuf;
 

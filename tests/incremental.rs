@@ -3,7 +3,7 @@
 //! a change the server showed late, runs deleted or moved out of a layer), the refreshed
 //! artifacts and cache are byte-identical to a full fetch's, for a fraction of the runs.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 

@@ -9,7 +9,7 @@
 //! cache manifest names files that exist with the recorded sha256, and the next run sweeps
 //! away the temp files the killed one left.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fs::File;

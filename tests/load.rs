@@ -3,10 +3,10 @@
 //! runs in the cache and in runs.csv (none lost, none twice), with the child's peak memory
 //! (VmHWM, polled from /proc) under a bound.
 //!
-//! 10,000 runs by default; `MDL_FETCH_LOAD_RUNS=100000 cargo test --release --test load`
+//! 10,000 runs by default; `MDL_FETCH_LOAD_RUNS=100000 cargo test --release --test main load::`
 //! runs the full size.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, HashSet};
 use std::process::Stdio;

@@ -4,7 +4,7 @@
 //! `scripts/tabulate_fixtures.py` with the real tabulate and committed; this test needs
 //! no Python.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! `--no-runs-csv`: the table's artifacts alone, the same bytes as with runs.csv, and no
 //! runs.csv from an earlier run left beside them (nor named by the manifest).
 
-mod support;
+use crate::support;
 
 use support::*;
 

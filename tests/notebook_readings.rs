@@ -5,7 +5,7 @@
 //! as NaN), texts as `int()` and `float()` read them, and small exports run through the
 //! notebook's own code with the table it printed. This test needs no Python.
 
-mod support;
+use crate::support;
 
 use mdl_fetch::pynum::{self, PyInt};
 use mdl_fetch::read::cells::number;

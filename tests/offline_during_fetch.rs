@@ -2,7 +2,7 @@
 //! still reads the cache that manifest names: the fetch leaves the old layer files while a
 //! reader holds the cache's reader lock, and a later fetch removes them.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};

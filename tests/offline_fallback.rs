@@ -3,7 +3,7 @@
 //! (even with `--quiet`): a mistyped `--entity` or `--cache-dir` must not turn into a table
 //! of sample runs with exit 0.
 
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -1,7 +1,7 @@
 //! The real binary against the fake W&B server: paging, projections, filters, the cache and
 //! its offline replay, transient and permanent faults, and a key that never leaks.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::process::Output;
@@ -57,15 +57,6 @@ fn fetch(work: &Workdir, server: &FakeWandb, key: &str, extra: &[&str]) -> Outpu
             "4",
         ]);
     command.args(extra).output().unwrap()
-}
-
-fn ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstderr: {}",
-        output.status.code(),
-        stderr(output)
-    );
 }
 
 #[test]

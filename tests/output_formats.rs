@@ -1,6 +1,6 @@
 //! `--format` on stdout, the LaTeX table compiled by pdflatex, and `--png`'s frontier.png.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! subfolder, the user's config folder, paths relative to the profile, `--out -`, and failed
 //! runs that leave the tree as they found it.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -48,10 +48,6 @@ fn names(dir: &Path) -> Vec<String> {
 /// The work folder as the binary sees it (its working directory, resolved).
 fn real(work: &Workdir) -> PathBuf {
     std::fs::canonicalize(work.path()).unwrap()
-}
-
-fn ok(output: &Output) {
-    assert!(output.status.success(), "{}", stderr(output));
 }
 
 fn code(output: &Output) -> i32 {

@@ -2,7 +2,7 @@
 //! temp file's owner-only 0600: a team, a web server or a CI job reading them must be able to.
 #![cfg(unix)]
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 

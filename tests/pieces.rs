@@ -4,7 +4,7 @@
 //! (`Replayer`) with a plan that cuts even small files, in any build; and through the
 //! binary, whose debug builds cut small files into `MDL_FETCH_TEST_PIECES` pieces.
 
-mod support;
+use crate::support;
 
 use clap::Parser;
 use mdl_fetch::config::cli::Cli;

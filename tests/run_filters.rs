@@ -3,7 +3,7 @@
 //! run that is not finished is a data warning and a line under the table; every CSV and
 //! JSON artifact gives the row's run id, state and W&B page.
 
-mod support;
+use crate::support;
 
 use fake_wandb::*;
 use support::*;
@@ -97,10 +97,6 @@ fn fetch(work: &Workdir, server: &FakeWandb, out: &str, cache: &str, args: &[&st
         .args(args)
         .output()
         .unwrap()
-}
-
-fn ok(output: &std::process::Output) {
-    assert!(output.status.success(), "{}", stderr(output));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Unattended regeneration: deterministic bytes, `--check`, quiet writes, the manifest, and
 //! one writer per folder (`--incremental` has `tests/incremental.rs`).
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 use std::time::Duration;
@@ -37,15 +37,6 @@ fn fetch(work: &Workdir, server: &FakeWandb, extra: &[&str]) -> Output {
         .args(extra)
         .output()
         .unwrap()
-}
-
-fn ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}: {}",
-        output.status.code(),
-        stderr(output)
-    );
 }
 
 #[test]

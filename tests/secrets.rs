@@ -2,7 +2,7 @@
 //! arrives there without it, plain `http://` is refused off loopback unless the user opts
 //! in, and a netrc that other users can read draws a warning.
 
-mod support;
+use crate::support;
 
 use std::net::TcpListener;
 use std::process::Output;

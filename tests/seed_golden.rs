@@ -1,6 +1,6 @@
 //! The seed's table, byte for byte, from the seed's own exports.
 
-mod support;
+use crate::support;
 
 use support::*;
 

@@ -2,7 +2,7 @@
 //! runs, each project fetched into (and replayed from) its own cache, every run's row
 //! saying which project it is from.
 
-mod support;
+use crate::support;
 
 use fake_wandb::*;
 use support::*;

@@ -3,7 +3,7 @@
 //! them from the export's columns and, online, asks the server for those keys. The same
 //! runs give the same table through exports and through a fetch.
 
-mod support;
+use crate::support;
 
 use fake_wandb::*;
 use support::*;

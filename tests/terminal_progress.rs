@@ -2,7 +2,7 @@
 //! per layer, a retry's wait said on its line, and one closing line; and, piped, only the
 //! closing line.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

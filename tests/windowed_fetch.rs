@@ -4,7 +4,7 @@
 //! back every window; runs lost in a window are an error, never a short table, and so is
 //! a fault that does not pass; a first page short of runs is fetched again in one stream.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::process::Output;
@@ -63,15 +63,6 @@ fn probes(server: &FakeWandb) -> usize {
         .iter()
         .filter(|r| r.query.as_deref().is_some_and(|q| q.contains("WindowProbe")))
         .count()
-}
-
-fn ok(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstderr: {}",
-        output.status.code(),
-        stderr(output)
-    );
 }
 
 /// The cache's layer exports and the artifacts (not the manifests, which record times).

@@ -4,7 +4,7 @@
 //! and a folder the user cannot write (EACCES). Mounts are made in a private user and mount
 //! namespace (`unshare -rm`); where the kernel refuses one, those tests say so and skip.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

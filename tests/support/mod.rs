@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod disk;
+pub mod fuzz_checks;
 pub mod pty;
 
 use std::collections::BTreeMap;
@@ -217,4 +218,14 @@ pub fn has_test_hooks(test: &str) -> bool {
         );
     }
     cfg!(debug_assertions)
+}
+
+/// Fails the test, with the exit code and stderr, unless the run succeeded.
+pub fn ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstderr: {}",
+        output.status.code(),
+        stderr(output)
+    );
 }

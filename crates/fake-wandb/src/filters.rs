@@ -4,6 +4,7 @@
 use serde_json::Value as J;
 
 use super::dataset::FakeRun;
+use super::real_backend::{RealBackend, UpdatedAtFilter};
 use super::values::SummaryValue as V;
 
 #[derive(Debug)]
@@ -49,6 +50,14 @@ impl KeyPath {
         KeyPath { parts, prefixes }
     }
 
+    /// A path read as the real backend reads it: the first part is the key, the rest
+    /// walks into its value (a key with a dot in its name is never found).
+    fn nested(rest: &str) -> KeyPath {
+        let parts: Vec<String> = rest.split('.').map(String::from).collect();
+        let prefixes = vec![parts[0].clone()];
+        KeyPath { parts, prefixes }
+    }
+
     /// The value under the longest prefix that `get` finds, and the parts after it.
     fn find<'a, T>(&self, get: impl Fn(&str) -> Option<&'a T>) -> Option<(&'a T, &[String])> {
         self.prefixes
@@ -74,16 +83,22 @@ pub enum Cond {
 }
 
 /// Compiles the `filters` JSON string (`None`, `""` and `"{}"` match every run).
+#[cfg(test)]
 pub fn parse_filters(text: Option<&str>) -> Result<Filter, String> {
+    parse_filters_as(text, &RealBackend::default())
+}
+
+/// `parse_filters` as a backend with `real`'s behaviours reads the filter.
+pub fn parse_filters_as(text: Option<&str>, real: &RealBackend) -> Result<Filter, String> {
     let text = text.map(str::trim).unwrap_or("");
     if text.is_empty() || text == "null" {
         return Ok(Filter::And(vec![]));
     }
     let v: J = serde_json::from_str(text).map_err(|e| format!("invalid filters JSON: {e}"))?;
-    compile(&v)
+    compile(&v, real)
 }
 
-fn compile(v: &J) -> Result<Filter, String> {
+fn compile(v: &J, real: &RealBackend) -> Result<Filter, String> {
     let obj = v
         .as_object()
         .ok_or_else(|| format!("invalid filters: expected an object, got {v}"))?;
@@ -94,7 +109,9 @@ fn compile(v: &J) -> Result<Filter, String> {
                 let arr = val
                     .as_array()
                     .ok_or_else(|| format!("invalid filters: {k} needs an array"))?;
-                let subs = arr.iter().map(compile).collect::<Result<Vec<_>, _>>()?;
+                let subs = (arr.iter())
+                    .map(|sub| compile(sub, real))
+                    .collect::<Result<Vec<_>, _>>()?;
                 parts.push(match k.as_str() {
                     "$and" => Filter::And(subs),
                     "$or" => Filter::Or(subs),
@@ -103,8 +120,13 @@ fn compile(v: &J) -> Result<Filter, String> {
             }
             op if op.starts_with('$') => return Err(format!("invalid filters: unknown operator {op}")),
             _ => {
-                let field = parse_field(k)?;
+                let field = parse_field(k, real)?;
                 let mut conds = compile_conds(val)?;
+                if field == Field::UpdatedAt && real.updated_at_filter == UpdatedAtFilter::MatchesNothing {
+                    // Accepted, and true of no run: an `$or` of nothing.
+                    parts.push(Filter::Or(Vec::new()));
+                    continue;
+                }
                 if field.is_time() {
                     conds.iter_mut().for_each(Cond::drop_zone);
                 }
@@ -118,7 +140,11 @@ fn compile(v: &J) -> Result<Filter, String> {
     })
 }
 
-fn parse_field(k: &str) -> Result<Field, String> {
+fn parse_field(k: &str, real: &RealBackend) -> Result<Field, String> {
+    let path = |rest: &str| match real.nested_dotted_keys {
+        true => KeyPath::nested(rest),
+        false => KeyPath::new(rest),
+    };
     Ok(match k {
         "name" => Field::Name,
         "displayName" | "display_name" => Field::DisplayName,
@@ -132,13 +158,13 @@ fn parse_field(k: &str) -> Result<Field, String> {
         "sweep" | "sweepName" => Field::Sweep,
         _ => {
             if let Some(rest) = k.strip_prefix("config.").filter(|r| !r.is_empty()) {
-                Field::Config(KeyPath::new(rest))
+                Field::Config(path(rest))
             } else if let Some(rest) = k
                 .strip_prefix("summary_metrics.")
                 .or_else(|| k.strip_prefix("summaryMetrics."))
                 .filter(|r| !r.is_empty())
             {
-                Field::Summary(KeyPath::new(rest))
+                Field::Summary(path(rest))
             } else {
                 return Err(format!("invalid filters: unknown field {k:?}"));
             }

@@ -11,7 +11,9 @@ mod filters;
 mod http;
 mod inspect;
 mod log;
+mod offset_paging;
 mod paging;
+mod real_backend;
 mod schema;
 mod server;
 mod state;
@@ -19,7 +21,7 @@ mod stats;
 mod sweep;
 mod values;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +29,7 @@ pub use dataset::{format_timestamp, parse_timestamp, Dataset, DatasetHandle, Fak
 pub use faults::{Fault, FaultRule, Trigger};
 pub use inspect::QueryInfo;
 pub use log::LoggedRequest;
+pub use real_backend::{RealBackend, UpdatedAtFilter};
 pub use stats::StatsSnapshot;
 pub use sweep::SweepOptions;
 pub use values::SummaryValue;
@@ -56,6 +59,8 @@ pub struct FakeConfig {
     /// Answer `GET /__stats` with the request and byte totals (`/__stats/reset` also
     /// zeroes them), for benchmarks run from another process.
     pub stats_endpoint: bool,
+    /// Which of the real backend's harder behaviours to show (none: the kind fake).
+    pub real: RealBackend,
 }
 
 /// The key of `FakeConfig::default()` (40 characters, like an old-style W&B key).
@@ -74,6 +79,7 @@ impl Default for FakeConfig {
             log_bodies: true,
             faults: Vec::new(),
             stats_endpoint: false,
+            real: RealBackend::default(),
         }
     }
 }
@@ -125,6 +131,8 @@ impl FakeWandb {
             faults: Mutex::new(book),
             stats: stats::Stats::default(),
             stats_endpoint: config.stats_endpoint,
+            real: config.real,
+            requests_seen: AtomicU64::new(0),
             workers: tokio::sync::Semaphore::new(state::WORKERS),
         });
         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -58,7 +58,7 @@ impl Order {
         }
     }
 
-    fn value<'a>(&self, run: &'a FakeRun) -> &'a str {
+    pub(crate) fn value<'a>(&self, run: &'a FakeRun) -> &'a str {
         match self.key {
             OrderKey::CreatedAt => &run.created_at,
             OrderKey::HeartbeatAt => run.heartbeat_at.as_deref().unwrap_or(""),
@@ -68,7 +68,7 @@ impl Order {
     }
 
     /// Compares sort keys `(value, run name)` in this order's direction.
-    fn cmp_keys(&self, a: (&str, &str), b: (&str, &str)) -> Ordering {
+    pub(crate) fn cmp_keys(&self, a: (&str, &str), b: (&str, &str)) -> Ordering {
         let o = a.cmp(&b);
         if self.desc {
             o.reverse()

@@ -13,7 +13,8 @@ use base64::Engine;
 
 use super::dataset::FakeRun;
 use super::faults::Fault;
-use super::filters::parse_filters;
+use super::filters::parse_filters_as;
+use super::offset_paging;
 use super::paging::{self, encode_cursor, Cursor, Order};
 use super::state::{PageCtx, Shared};
 use super::values::{write_json_str, write_object, SummaryValue};
@@ -152,7 +153,7 @@ impl Project {
 
     async fn run_count(&self, ctx: &Context<'_>, filters: Option<JsonString>) -> Result<i32> {
         let shared = ctx.data::<Arc<Shared>>()?;
-        let filter = parse_filters(filters.as_ref().map(|f| f.0.as_str()))?;
+        let filter = parse_filters_as(filters.as_ref().map(|f| f.0.as_str()), &shared.real)?;
         let ds = shared.dataset.read();
         Ok(shared.dataset.count(&ds, &filter) as i32)
     }
@@ -176,7 +177,7 @@ impl Project {
         order: Option<String>,
     ) -> Result<RunConnection> {
         let shared = ctx.data::<Arc<Shared>>()?;
-        let filter = parse_filters(filters.as_ref().map(|f| f.0.as_str()))?;
+        let filter = parse_filters_as(filters.as_ref().map(|f| f.0.as_str()), &shared.real)?;
         let order = Order::parse(order.as_deref())?;
         let first = match first {
             None => 50,
@@ -188,10 +189,15 @@ impl Project {
             let ds = shared.dataset.read();
             let want_total = ctx.look_ahead().field("totalCount").exists();
             let total = want_total.then(|| shared.dataset.count(&ds, &filter));
-            (
-                paging::select(&ds, &filter, &order, after.as_deref(), first)?,
-                total,
-            )
+            let page = match shared.real.offset_cursors {
+                true => {
+                    let seen = shared.requests_seen.fetch_add(1, Ordering::Relaxed);
+                    let tie_seed = shared.real.unstable_ties.then_some(seen);
+                    offset_paging::select(&ds, &filter, &order, after.as_deref(), first, tie_seed)?
+                }
+                false => paging::select(&ds, &filter, &order, after.as_deref(), first)?,
+            };
+            (page, total)
         };
         let project = Arc::new(self.clone());
         let mut edges: Vec<RunEdge> = page

@@ -265,6 +265,13 @@ async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Repl
         log[idx].fault = fault.clone();
     }
     let page_fault = fault.clone().filter(Fault::is_page_fault);
+    let filters = variables.get("filters").and_then(|f| f.as_str()).unwrap_or("");
+    if let Some(why) = shared.real.refuses(filters) {
+        return send(HttpResponse::json(
+            500,
+            error_body(&format!("500 Internal Server Error: {why}")),
+        ));
+    }
     match fault {
         Some(Fault::Status429 { retry_after }) => {
             let mut resp = HttpResponse::json(429, error_body("rate limit exceeded"));

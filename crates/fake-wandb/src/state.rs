@@ -1,12 +1,13 @@
 //! What the accept loop, the GraphQL resolvers and the test-facing handle share.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::dataset::DatasetHandle;
 use super::faults::{Fault, FaultBook};
 use super::log::LoggedRequest;
+use super::real_backend::RealBackend;
 use super::stats::Stats;
 
 pub struct Shared {
@@ -23,6 +24,10 @@ pub struct Shared {
     pub stats: Stats,
     /// Answer `GET /__stats` (and `/__stats/reset`).
     pub stats_endpoint: bool,
+    /// The real backend's behaviours switched on.
+    pub real: RealBackend,
+    /// Runs queries answered so far: seeds the order of tied rows under `unstable_ties`.
+    pub requests_seen: AtomicU64,
     /// Queries executed at once (`WORKERS`), as a server's worker pool runs them: each to
     /// its end, so answers leave one after another as they are ready, not all together at
     /// the end of a burst (the resolvers would otherwise take turns).

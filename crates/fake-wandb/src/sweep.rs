@@ -27,6 +27,9 @@ pub struct SweepOptions {
     pub states: Vec<String>,
     /// created_at of the first run; later runs follow 1..=60 s apart.
     pub start: String,
+    /// Runs started in the same second, as a sweep's agents start them together: every
+    /// `burst` runs share a `createdAt` (1: each run its own second).
+    pub burst: usize,
 }
 
 impl Default for SweepOptions {
@@ -41,6 +44,7 @@ impl Default for SweepOptions {
             nan_rate: 0.0,
             states: vec!["finished".into()],
             start: DEFAULT_START.into(),
+            burst: 1,
         }
     }
 }
@@ -103,7 +107,10 @@ impl Dataset {
             let run = make_run(&mut rng, opts, layer, combo, &name, t);
             names.push(name);
             self.push(run);
-            t += rng.i64(1..=60);
+            let gap = rng.i64(1..=60);
+            if (i + 1) % opts.burst.max(1) == 0 {
+                t += gap;
+            }
         }
         names
     }

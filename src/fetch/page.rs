@@ -1,5 +1,5 @@
 //! One runs page, read on a blocking thread: first what the pager needs to ask for the next
-//! page (the count, the run ids, the cursors), then, while the next page is on its way, the
+//! page (the count, the run ids, their creation times), then, while the next page is on its way, the
 //! cache rows made from the nodes' config and summary texts.
 
 use std::borrow::Cow;
@@ -16,6 +16,8 @@ use super::decode::{
     decode_borrowed, decode_data, json_object_text, DecodeError, PageInfo, RunNode, RunsData,
 };
 use super::watermark;
+use super::window_query::parse_second;
+use super::windows::Second;
 
 /// A runs page; `project` is `None` when the server says there is no such project.
 pub struct Page<'a> {
@@ -25,8 +27,6 @@ pub struct Page<'a> {
 pub struct PageProject<'a> {
     pub run_count: Option<u64>,
     pub page_info: PageInfo,
-    /// The last edge's cursor, when the edges carry cursors.
-    pub last_cursor: Option<String>,
     nodes: Nodes<'a>,
     body: &'a [u8],
 }
@@ -64,8 +64,6 @@ struct ConnectionText<'a> {
 struct EdgeText<'a> {
     #[serde(borrow)]
     node: NodeText<'a>,
-    #[serde(default, borrow)]
-    cursor: Option<Cow<'a, str>>,
 }
 
 /// `RunNode` with `config` and `summaryMetrics` as the JSON strings they arrive as.
@@ -91,10 +89,10 @@ struct NodeText<'a> {
 pub struct Head {
     pub run_count: Option<u64>,
     pub page_info: PageInfo,
-    /// The last edge's cursor, when the edges carry cursors.
-    pub last_cursor: Option<String>,
     /// The run ids of the page's edges, in order.
     pub names: Vec<String>,
+    /// The creation second of each edge's run, in order (`None`: unreadable).
+    pub created: Vec<Option<Second>>,
     /// The newest `updatedAt` of the page's runs.
     pub newest_update: Option<SystemTime>,
 }
@@ -124,11 +122,12 @@ pub fn read(
             }
         };
         let names: Vec<String> = project.names().into_iter().map(str::to_string).collect();
+        let created = project.created().into_iter().map(parse_second).collect();
         let _ = head.send(Ok(Some(Head {
             run_count: project.run_count,
             page_info: project.page_info.clone(),
-            last_cursor: project.last_cursor.clone(),
             names,
+            created,
             newest_update: project.newest_update(),
         })));
         project.rows(&layout)
@@ -145,10 +144,6 @@ pub fn decode(body: &[u8]) -> Result<Page<'_>, DecodeError> {
             PageProject {
                 run_count: project.run_count,
                 page_info: runs.page_info,
-                last_cursor: runs
-                    .edges
-                    .last()
-                    .and_then(|e| e.cursor.as_deref().map(str::to_string)),
                 nodes: Nodes::Text(runs.edges.into_iter().map(|edge| edge.node).collect()),
                 body,
             }
@@ -161,7 +156,6 @@ pub fn decode(body: &[u8]) -> Result<Page<'_>, DecodeError> {
         PageProject {
             run_count: project.run_count,
             page_info: runs.page_info,
-            last_cursor: runs.edges.last().and_then(|edge| edge.cursor.clone()),
             nodes: Nodes::Decoded(runs.edges.into_iter().map(|edge| edge.node).collect()),
             body,
         }
@@ -175,6 +169,14 @@ impl PageProject<'_> {
         match &self.nodes {
             Nodes::Text(nodes) => nodes.iter().map(|node| node.name.as_ref()).collect(),
             Nodes::Decoded(nodes) => nodes.iter().map(|node| node.name.as_str()).collect(),
+        }
+    }
+
+    /// The `createdAt` of the page's edges' runs, in order.
+    pub fn created(&self) -> Vec<&str> {
+        match &self.nodes {
+            Nodes::Text(nodes) => nodes.iter().map(|node| node.created_at.as_ref()).collect(),
+            Nodes::Decoded(nodes) => nodes.iter().map(|node| node.created_at.as_str()).collect(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The runs one filter matches, page by page: each page read on a blocking thread while
 //! the next is on its way, its runs de-duplicated by id, checked for loss against the
-//! server's count; `CursorWalk` decides what to ask next and when paging loops.
+//! server's count; `SeekWalk` decides what to ask next (by creation time, never by
+//! cursor) and when paging loops.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -8,10 +9,10 @@ use std::time::SystemTime;
 
 use super::client::GraphQlClient;
 use super::columns::CacheLayout;
-use super::cursor::{CursorWalk, Next, PageFacts};
 use super::decode::{decode_data, CountData, DecodeError};
 use super::page;
 use super::query::{PageRequest, COUNT_QUERY};
+use super::seek::{Seek, SeekPage, SeekWalk};
 use super::{window_fetch, windows};
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::Settings;
@@ -89,8 +90,8 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         filters,
         bar: bar.clone(),
     };
-    let mut walk = CursorWalk::default();
-    let mut in_flight = Some(asker.send(1, None, true, false));
+    let mut walk = SeekWalk::default();
+    let mut in_flight = Some(asker.send(1, &walk, true)?);
     // The previous page's rows, made while this page was on its way, and which to keep.
     let mut making: Option<PendingRows> = None;
     for page in 1.. {
@@ -115,8 +116,13 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         }
         fetched.newest_update = fetched.newest_update.max(head.newest_update);
         let before = fetched.ids.len();
-        let keep: Vec<bool> = (head.names.into_iter())
-            .map(|name| fetched.ids.insert(name))
+        let seek = SeekPage {
+            has_next_page: head.page_info.has_next_page,
+            runs: head.created.into_iter().zip(head.names).collect(),
+            new_runs: false,
+        };
+        let keep: Vec<bool> = (seek.runs.iter())
+            .map(|(_, name)| fetched.ids.insert(name.clone()))
             .collect();
         bar.received(fetched.ids.len() as u64);
         // A large layer: the rest in creation-time windows side by side.
@@ -138,17 +144,13 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
             bar.finish();
             return check_complete(layer, fetched);
         }
-        let facts = PageFacts {
-            has_next_page: head.page_info.has_next_page,
-            end_cursor: head.page_info.end_cursor,
-            last_cursor: head.last_cursor,
+        let seek = SeekPage {
             new_runs: fetched.ids.len() > before,
+            ..seek
         };
-        match walk.after_page(facts) {
-            Ok(Next::Done) => {}
-            Ok(Next::Ask { cursor, edge_cursors }) => {
-                in_flight = Some(asker.send(page + 1, cursor.as_deref(), false, edge_cursors));
-            }
+        match walk.after_page(&seek) {
+            Ok(Seek::Done) => {}
+            Ok(Seek::Ask) => in_flight = Some(asker.send(page + 1, &walk, false)?),
             Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
         }
         making = Some(PendingRows { what, rows, keep });
@@ -169,21 +171,26 @@ struct Asker<'a> {
 }
 
 impl Asker<'_> {
-    /// Asks for page `page` (after `cursor`), with the run count on the first.
-    fn send(&self, page: u32, cursor: Option<&str>, with_count: bool, edge_cursors: bool) -> InFlight {
+    /// Asks for page `page`, the one `walk` names, with the run count on the first.
+    fn send(&self, page: u32, walk: &SeekWalk, with_count: bool) -> anyhow::Result<InFlight> {
         let settings = self.ctx.settings;
+        let filters = walk.filter(self.filters)?;
         let variables = PageRequest {
             entity: self.ctx.entity,
             project: &self.ctx.project.project,
-            filters: self.filters,
-            cursor,
+            filters: &filters,
             per_page: settings.fetch.page_size,
             with_count,
-            edge_cursors,
         }
         .variables();
         let what = format!("layer {} page {page}", self.layer);
-        InFlight::send(self.ctx.client, self.ctx.query, variables, what, self.bar.clone())
+        Ok(InFlight::send(
+            self.ctx.client,
+            self.ctx.query,
+            variables,
+            what,
+            self.bar.clone(),
+        ))
     }
 }
 
@@ -293,8 +300,8 @@ mod tests {
     use fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
 
     /// Pages through layer 6 of a 3-layer sweep (20 runs each) at 7 runs a page, with
-    /// `faults` armed; returns the run count and the edge cursors asked per page.
-    fn fetch_layer_6(faults: Vec<FaultRule>) -> (anyhow::Result<Fetched>, Vec<bool>) {
+    /// `faults` armed; returns what came and each page request's variables.
+    fn fetch_layer_6(faults: Vec<FaultRule>) -> (anyhow::Result<Fetched>, Vec<serde_json::Value>) {
         let server = FakeWandb::start(FakeConfig {
             page_cap: 7,
             faults,
@@ -342,28 +349,29 @@ mod tests {
         let asked = server
             .runs_requests()
             .iter()
-            .map(|r| r.variables["edgeCursors"] == serde_json::json!(true))
+            .map(|r| r.variables.clone())
             .collect();
         (fetched, asked)
     }
 
     #[test]
-    fn edge_cursors_are_asked_only_of_a_server_without_end_cursors() {
+    fn pages_are_asked_by_creation_time_and_never_by_cursor() {
         let (fetched, asked) = fetch_layer_6(Vec::new());
-        assert_eq!(fetched.unwrap().rows.len(), 20);
-        assert_eq!(asked, [false, false, false]);
-
-        // No endCursor on the first page: that page again with edge cursors, then on.
-        let once = FaultRule::new(Fault::NoEndCursor, Trigger::RunsPage { page: 1, layer: None }, 1);
-        let (fetched, asked) = fetch_layer_6(vec![once]);
         let fetched = fetched.unwrap();
         assert_eq!((fetched.rows.len(), fetched.run_count), (20, 20));
-        assert_eq!(asked, [false, true, true, true]);
+        assert!(asked.len() >= 3, "{asked:?}");
+        assert!(
+            asked.iter().all(|variables| variables["cursor"].is_null()),
+            "{asked:?}"
+        );
+        for variables in &asked[1..] {
+            let filters = variables["filters"].as_str().unwrap();
+            assert!(filters.contains(r#"{"createdAt":{"$gte":"#), "{filters}");
+        }
 
-        // Never an endCursor: the edges' cursors page through it all the same.
+        // A server that never says where a page ends changes nothing.
         let always = FaultRule::new(Fault::NoEndCursor, Trigger::Always, usize::MAX);
-        let (fetched, asked) = fetch_layer_6(vec![always]);
+        let (fetched, _) = fetch_layer_6(vec![always]);
         assert_eq!(fetched.unwrap().rows.len(), 20);
-        assert_eq!(asked, [false, true, true, true]);
     }
 }

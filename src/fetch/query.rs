@@ -26,10 +26,9 @@ impl Projection {
 }
 
 /// The runs query, one page at a time: each run's id, names, state, creation and last
-/// change (`updatedAt`, for `--incremental`'s watermark) and projected keys. `runCount` is asked only with `$withCount`, and each
-/// edge's `cursor` only with `$edgeCursors`: `pageInfo.endCursor` names the next page, so
-/// per-edge cursors (a fifth of a page's bytes) are asked for only from a server that
-/// leaves `endCursor` out.
+/// change (`updatedAt`, for `--incremental`'s watermark) and projected keys. `runCount` is
+/// asked only with `$withCount`. No cursor is asked for or sent: each page is the first
+/// page of a filter that says where to go on from (see `seek`).
 pub fn runs_query(projection: &Projection) -> String {
     let quote = |keys: &[String]| {
         let keys: Vec<String> = Projection::top_level(keys)
@@ -39,13 +38,13 @@ pub fn runs_query(projection: &Projection) -> String {
         keys.join(", ")
     };
     format!(
-        "query Runs($project: String!, $entity: String!, $cursor: String, $perPage: Int!, \
-$order: String, $filters: JSONString, $withCount: Boolean!, $edgeCursors: Boolean!) {{
+        "query Runs($project: String!, $entity: String!, $perPage: Int!, \
+$order: String, $filters: JSONString, $withCount: Boolean!) {{
   project(name: $project, entityName: $entity) {{
     runCount(filters: $filters) @include(if: $withCount)
-    runs(filters: $filters, after: $cursor, first: $perPage, order: $order) {{
-      edges {{ node {{ name displayName state createdAt updatedAt config(keys: [{}]) summaryMetrics(keys: [{}]) }} cursor @include(if: $edgeCursors) }}
-      pageInfo {{ endCursor hasNextPage }}
+    runs(filters: $filters, first: $perPage, order: $order) {{
+      edges {{ node {{ name displayName state createdAt updatedAt config(keys: [{}]) summaryMetrics(keys: [{}]) }} }}
+      pageInfo {{ hasNextPage }}
     }}
   }}
 }}",
@@ -98,10 +97,8 @@ pub struct PageRequest<'a> {
     pub entity: &'a str,
     pub project: &'a str,
     pub filters: &'a str,
-    pub cursor: Option<&'a str>,
     pub per_page: u32,
     pub with_count: bool,
-    pub edge_cursors: bool,
 }
 
 impl PageRequest<'_> {
@@ -109,12 +106,10 @@ impl PageRequest<'_> {
         json!({
             "entity": self.entity,
             "project": self.project,
-            "cursor": self.cursor,
             "perPage": self.per_page,
             "order": "+created_at",
             "filters": self.filters,
             "withCount": self.with_count,
-            "edgeCursors": self.edge_cursors,
         })
     }
 }

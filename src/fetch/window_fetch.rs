@@ -1,5 +1,5 @@
 //! A large layer after its first page: its creation-time windows planned from counts (see
-//! `windows`), then paged side by side, each with its own cursor, within the client's
+//! `windows`), then paged side by side, each by creation time (`seek`), within the client's
 //! `--concurrency` requests in flight; merged in time order with the first page, each run
 //! once, as a single cursor walk would have brought them. Each window's runs are checked
 //! against its own `runCount`; the layer's against the layer's, by the caller.
@@ -9,11 +9,11 @@ use std::collections::HashSet;
 use crate::fetch::progress::LayerBar;
 
 use super::columns::{CREATED, ID};
-use super::cursor::{CursorWalk, Next, PageFacts};
 use super::incremental;
 use super::page;
 use super::pager::{describe_decode, not_found, FetchContext, Fetched, InFlight, PendingRows};
 use super::query::PageRequest;
+use super::seek::{Seek, SeekPage, SeekWalk};
 use super::window_query::{
     format_second, parse_second, probe_query, probe_variables, read_probe, window_filter, ProbeAnswer,
     MAX_COUNTS_PER_PROBE,
@@ -210,19 +210,24 @@ async fn fetch_stream(
     bar: &LayerBar,
 ) -> anyhow::Result<StreamRuns> {
     let host = ctx.client.host();
-    let send = |page: u32, cursor: Option<&str>, edge_cursors: bool| {
+    let send = |page: u32, walk: &SeekWalk| -> anyhow::Result<InFlight> {
+        let filters = walk.filter(&stream.filters)?;
         let variables = PageRequest {
             entity: ctx.entity,
             project: &ctx.project.project,
-            filters: &stream.filters,
-            cursor,
+            filters: &filters,
             per_page: ctx.settings.fetch.page_size,
             with_count: page == 1,
-            edge_cursors,
         }
         .variables();
         let what = format!("layer {layer} {} page {page}", stream.label);
-        InFlight::send(ctx.client, ctx.query, variables, what, bar.clone())
+        Ok(InFlight::send(
+            ctx.client,
+            ctx.query,
+            variables,
+            what,
+            bar.clone(),
+        ))
     };
     let mut runs = StreamRuns {
         rows: Vec::new(),
@@ -230,8 +235,8 @@ async fn fetch_stream(
     };
     let mut ids = HashSet::new();
     let mut run_count = 0;
-    let mut walk = CursorWalk::default();
-    let mut in_flight = Some(send(1, None, false));
+    let mut walk = SeekWalk::default();
+    let mut in_flight = Some(send(1, &walk)?);
     let mut making: Option<PendingRows> = None;
     for page in 1.. {
         let Some(answer) = in_flight.take() else {
@@ -254,19 +259,19 @@ async fn fetch_stream(
         }
         runs.newest_update = runs.newest_update.max(head.newest_update);
         let before = ids.len();
-        let keep: Vec<bool> = head.names.into_iter().map(|name| ids.insert(name)).collect();
-        bar.add((ids.len() - before) as u64);
-        let facts = PageFacts {
+        let mut seek = SeekPage {
             has_next_page: head.page_info.has_next_page,
-            end_cursor: head.page_info.end_cursor,
-            last_cursor: head.last_cursor,
-            new_runs: ids.len() > before,
+            runs: head.created.into_iter().zip(head.names).collect(),
+            new_runs: false,
         };
-        match walk.after_page(facts) {
-            Ok(Next::Done) => {}
-            Ok(Next::Ask { cursor, edge_cursors }) => {
-                in_flight = Some(send(page + 1, cursor.as_deref(), edge_cursors));
-            }
+        let keep: Vec<bool> = (seek.runs.iter())
+            .map(|(_, name)| ids.insert(name.clone()))
+            .collect();
+        bar.add((ids.len() - before) as u64);
+        seek.new_runs = ids.len() > before;
+        match walk.after_page(&seek) {
+            Ok(Seek::Done) => {}
+            Ok(Seek::Ask) => in_flight = Some(send(page + 1, &walk)?),
             Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
         }
         making = Some(PendingRows::new(what, rows, keep));

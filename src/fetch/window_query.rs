@@ -20,6 +20,11 @@ pub fn format_second(second: Second) -> String {
     watermark::format(SystemTime::UNIX_EPOCH + since_epoch)
 }
 
+/// A second as filters write times: W&B's format with the zone, `2025-03-27T13:59:12Z`.
+pub fn filter_time(second: Second) -> String {
+    format!("{}Z", format_second(second))
+}
+
 /// The second of a W&B time (fractions dropped); `None` when it cannot be read.
 pub fn parse_second(text: &str) -> Option<Second> {
     let time = watermark::parse(text)?;
@@ -31,16 +36,16 @@ pub fn parse_second(text: &str) -> Option<Second> {
 /// `from` on when `to` is `None`.
 pub fn window_filter(filters: &str, from: Second, to: Option<Second>) -> anyhow::Result<String> {
     let mut range = Map::new();
-    range.insert("$gte".into(), json!(format_second(from)));
+    range.insert("$gte".into(), json!(filter_time(from)));
     if let Some(to) = to {
-        range.insert("$lt".into(), json!(format_second(to)));
+        range.insert("$lt".into(), json!(filter_time(to)));
     }
     narrowed(filters, json!({ "createdAt": range }))
 }
 
 /// `filters` narrowed to the runs created before `second`.
 pub fn before_filter(filters: &str, second: Second) -> anyhow::Result<String> {
-    narrowed(filters, json!({ "createdAt": { "$lt": format_second(second) } }))
+    narrowed(filters, json!({ "createdAt": { "$lt": filter_time(second) } }))
 }
 
 fn narrowed(filters: &str, clause: Value) -> anyhow::Result<String> {
@@ -164,17 +169,17 @@ mod tests {
         assert_eq!(
             closed,
             json!({"$and": [{"config.layer": {"$in": [6]}},
-                {"createdAt": {"$gte": "2025-03-27T13:59:12", "$lt": "2025-03-27T14:00:12"}}]})
+                {"createdAt": {"$gte": "2025-03-27T13:59:12Z", "$lt": "2025-03-27T14:00:12Z"}}]})
         );
         let open: Value = serde_json::from_str(&window_filter(layer, from, None).unwrap()).unwrap();
         assert_eq!(
             open["$and"][1],
-            json!({"createdAt": {"$gte": "2025-03-27T13:59:12"}})
+            json!({"createdAt": {"$gte": "2025-03-27T13:59:12Z"}})
         );
         let before: Value = serde_json::from_str(&before_filter(layer, from).unwrap()).unwrap();
         assert_eq!(
             before["$and"][1],
-            json!({"createdAt": {"$lt": "2025-03-27T13:59:12"}})
+            json!({"createdAt": {"$lt": "2025-03-27T13:59:12Z"}})
         );
     }
 
@@ -188,7 +193,7 @@ mod tests {
         assert_eq!(variables["filters"], r#"{"a":1}"#);
         assert_eq!(
             variables["f1"],
-            r#"{"$and":[{"a":1},{"createdAt":{"$lt":"1970-01-01T00:01:00"}}]}"#
+            r#"{"$and":[{"a":1},{"createdAt":{"$lt":"1970-01-01T00:01:00Z"}}]}"#
         );
         assert!(!probe_query(1, false).contains("newest"));
 

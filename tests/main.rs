@@ -32,6 +32,7 @@ mod paths;
 #[cfg(unix)]
 mod permissions;
 mod pieces;
+mod real_backend;
 mod run_filters;
 mod scheduled;
 mod secrets;

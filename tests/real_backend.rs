@@ -1,0 +1,164 @@
+//! What the real W&B backend does that a kind fake hides, and the table standing anyway:
+//! summary values that are objects, config keys with a dot in their name, a filter the
+//! backend answers with HTTP 500, times in filters, and a `Retry-After` past the deadline.
+
+use crate::support;
+
+use fake_wandb::*;
+use support::*;
+
+/// (random name, id, layer, sae_type, k, l0, error) of a small sweep.
+const RUNS: [(&str, &str, i64, &str, i64, f64, f64); 6] = [
+    ("icy-pine-1245", "a1b2c3d4", 6, "topk", 32, 31.5, 0.0021),
+    ("warm-sun-7", "a1b2c3d5", 6, "topk", 64, 63.0, 0.0011),
+    ("dark-sea-3", "a1b2c3d7", 6, "relu", 0, 60.1, 0.0009),
+    ("cool-fog-88", "a1b2c3d8", 7, "topk", 32, 32.0, 0.0025),
+    ("pure-sky-12", "a1b2c3d9", 7, "batchtopk", 64, 64.0, 0.0013),
+    ("lone-oak-5", "a1b2c3e0", 8, "topk", 128, 128.0, 0.0007),
+];
+
+const COLUMNS: [&str; 4] = ["--column", "activation=sae_type", "--column", "k=top_k"];
+
+/// The sweep as a UI export, its layer under `layer_key` and its error under `error_key`,
+/// leaving out the runs named in `without`.
+fn export_text(layer_key: &str, error_key: &str, without: &[&str]) -> String {
+    let mut text = format!(
+        "\"Name\",\"ID\",\"State\",\"{layer_key}\",\"sae_type\",\"top_k\",\"l0_norm\",\"{error_key}\"\n"
+    );
+    for (name, id, layer, activation, k, l0, error) in RUNS {
+        if !without.contains(&name) {
+            text.push_str(&format!(
+                "\"{name}\",\"{id}\",\"finished\",\"{layer}\",\"{activation}\",\"{k}\",\"{l0}\",\"{error}\"\n"
+            ));
+        }
+    }
+    text
+}
+
+/// A fake server holding the sweep, its layer under the config key `layer_key`, each run
+/// passed through `change` (which gets the run's error) before it is stored.
+fn server_with(layer_key: &str, change: impl Fn(&mut FakeRun, f64)) -> FakeWandb {
+    let mut dataset = Dataset::new();
+    for (i, (name, id, layer, activation, k, l0, error)) in RUNS.into_iter().enumerate() {
+        let mut run = FakeRun::new(id, name, &format!("2025-03-27T13:{:02}:00", 10 + i));
+        run.config.insert(layer_key.into(), serde_json::json!(layer));
+        run.config
+            .insert("sae_type".into(), serde_json::json!(activation));
+        run.config.insert("top_k".into(), serde_json::json!(k));
+        run.summary.insert("l0_norm".into(), l0.into());
+        run.summary.insert("l2_loss".into(), error.into());
+        change(&mut run, error);
+        dataset.push(run);
+    }
+    FakeWandb::start(FakeConfig::with_dataset(dataset))
+}
+
+/// A summary value as `define_metric(..., summary="min")` stores it.
+fn min_object(value: f64) -> SummaryValue {
+    SummaryValue::object([("min", SummaryValue::from(value))])
+}
+
+/// The table's rows, without the columns that name where the runs came from.
+fn table_rows(work: &Workdir, out: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(work.join(out).join("mdl-table.csv")).unwrap();
+    text.lines()
+        .map(|line| line.split(',').take(11).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
+/// The table of `export` (written to `name`), with `args`, in `out`.
+fn export_table(work: &Workdir, name: &str, export: String, out: &str, args: &[&str]) -> Vec<String> {
+    work.write(name, export);
+    let output = work
+        .command()
+        .args(["--export", name, "--out", out, "-q"])
+        .args(COLUMNS)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    table_rows(work, out)
+}
+
+#[test]
+fn an_object_summary_value_skips_its_run_with_a_warning_naming_the_fix() {
+    let server = server_with("layer", |run, error| {
+        if run.name == "a1b2c3d5" {
+            run.summary.insert("l2_loss".into(), min_object(error));
+        }
+    });
+    let work = Workdir::new();
+    let output = fetch_command(&work, &server)
+        .args(["--out", "online"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    for part in [
+        "warm-sun-7",
+        "a1b2c3d5",
+        "l2_loss",
+        "\"min\"",
+        "--column error=l2_loss.min",
+    ] {
+        assert!(message.contains(part), "{part} missing: {message}");
+    }
+    assert!(
+        !message.contains("layer-6-"),
+        "an internal cache file is named: {message}"
+    );
+    let expected = export_table(
+        &work,
+        "all.csv",
+        export_text("layer", "l2_loss", &["warm-sun-7"]),
+        "offline",
+        &[],
+    );
+    assert_eq!(table_rows(&work, "online"), expected);
+
+    // Under --strict the run is an error that names it, its key and the fix.
+    let strict = fetch_command(&work, &server)
+        .args(["--out", "strict", "-q", "--strict"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    let message = stderr(&strict);
+    assert_eq!(strict.status.code(), Some(3), "{message}");
+    for part in ["warm-sun-7", "a1b2c3d5", "--column error=l2_loss.min"] {
+        assert!(message.contains(part), "{part} missing: {message}");
+    }
+    assert!(
+        !message.contains("layer-6-"),
+        "an internal cache file is named: {message}"
+    );
+}
+
+#[test]
+fn a_dotted_error_path_reads_into_summary_objects_online_and_flattened_columns_offline() {
+    let server = server_with("layer", |run, error| {
+        run.summary.insert("l2_loss".into(), min_object(error));
+    });
+    let work = Workdir::new();
+    let output = fetch_command(&work, &server)
+        .args(["--out", "online", "-q", "--column", "error=l2_loss.min"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let query = server.runs_requests()[0].query.clone().unwrap_or_default();
+    assert!(
+        query.contains("\"l2_loss\""),
+        "the top-level key is projected: {query}"
+    );
+    let flattened = export_text("layer", "l2_loss.min", &[]);
+    let expected = export_table(
+        &work,
+        "all.csv",
+        flattened,
+        "offline",
+        &["--column", "error=l2_loss.min"],
+    );
+    assert_eq!(table_rows(&work, "online"), expected);
+    assert!(expected.len() > 3, "{expected:?}");
+}

@@ -162,3 +162,60 @@ fn a_dotted_error_path_reads_into_summary_objects_online_and_flattened_columns_o
     assert_eq!(table_rows(&work, "online"), expected);
     assert!(expected.len() > 3, "{expected:?}");
 }
+
+#[test]
+fn a_layer_key_with_a_dot_is_filtered_here_not_on_the_server() {
+    let server = server_with("sae.layer", |_, _| {});
+    let work = Workdir::new();
+    let layer = ["--column", "layer=sae.layer", "--state", "finished"];
+    let output = fetch_command(&work, &server)
+        .args(["--out", "online", "-v"])
+        .args(COLUMNS)
+        .args(layer)
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert!(output.status.success(), "{message}");
+    assert!(
+        message.contains("layer key \"sae.layer\" has a dot: W&B cannot filter on it"),
+        "{message}"
+    );
+    let requests = server.runs_requests();
+    assert!(!requests.is_empty());
+    for request in requests {
+        let filters = request.variables["filters"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(!filters.contains("config.sae.layer"), "{filters}");
+        assert!(filters.contains("\"state\""), "the other clauses stay: {filters}");
+    }
+    let export = export_text("sae.layer", "l2_loss", &[]);
+    let expected = export_table(&work, "all.csv", export, "offline", &layer);
+    assert_eq!(table_rows(&work, "online"), expected);
+
+    // The cache it left replays offline to the same table.
+    let replayed = fetch_command(&work, &server)
+        .args(["--out", "replayed", "-q", "--offline"])
+        .args(COLUMNS)
+        .args(layer)
+        .output()
+        .unwrap();
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    assert_eq!(table_rows(&work, "replayed"), expected);
+
+    // No run in the layers asked: the message says the layers were picked here.
+    let none = fetch_command(&work, &server)
+        .args(["--out", "none", "-q", "--layers", "9"])
+        .args(COLUMNS)
+        .args(layer)
+        .output()
+        .unwrap();
+    let message = stderr(&none);
+    assert_eq!(none.status.code(), Some(5), "{message}");
+    assert!(
+        message.contains("none of the 6 runs (of 6) in fake-entity/fake-project that --state"),
+        "{message}"
+    );
+    assert!(message.contains("config.sae.layer in [9]"), "{message}");
+}

@@ -219,3 +219,91 @@ fn a_layer_key_with_a_dot_is_filtered_here_not_on_the_server() {
     );
     assert!(message.contains("config.sae.layer in [9]"), "{message}");
 }
+
+/// The sweep's server answering every first runs page with HTTP 500.
+fn server_failing_first_pages() -> FakeWandb {
+    let server = server_with("layer", |_, _| {});
+    let first_page = Trigger::RunsPage { page: 1, layer: None };
+    server.inject(FaultRule::new(Fault::Status(500), first_page, usize::MAX));
+    server
+}
+
+#[test]
+fn http_500_at_the_first_page_of_a_filtered_query_names_the_filter_after_three_attempts() {
+    let server = server_failing_first_pages();
+    let work = Workdir::new();
+    let filter = r#"{"updatedAt":{"$gt":"2025-03-21T06:44:34Z"}}"#;
+    let output = fetch_command(&work, &server)
+        .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
+        .args(["--out", "out", "-q", "--layers", "6", "--filter", filter])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(8), "{message}");
+    assert!(message.contains("HTTP 500 on each of 3 attempts"), "{message}");
+    assert!(
+        message.contains(&format!("the backend may be refusing the filter {filter}")),
+        "{message}"
+    );
+    assert_eq!(server.runs_requests().len(), 3, "{message}");
+    // The filter was looked at before it was sent: one warning line names the field.
+    let warnings: Vec<&str> = message.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{message}");
+    assert!(warnings[0].contains("field \"updatedAt\""), "{message}");
+
+    // Without a --filter, a 500 is retried as any transient failure: all 8 attempts.
+    let server = server_failing_first_pages();
+    let unfiltered = fetch_command(&work, &server)
+        .env("MDL_FETCH_BACKOFF_BASE_MS", "10")
+        .args(["--out", "out", "-q", "--layers", "6"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    let message = stderr(&unfiltered);
+    assert_eq!(unfiltered.status.code(), Some(8), "{message}");
+    assert!(message.contains("gave up after 8 attempts"), "{message}");
+    assert!(!message.contains("warning:"), "{message}");
+    assert_eq!(server.runs_requests().len(), 8, "{message}");
+}
+
+#[test]
+fn a_filter_with_documented_fields_only_warns_of_nothing_and_one_that_is_not_json_is_usage() {
+    let server = server_with("layer", |_, _| {});
+    let work = Workdir::new();
+    let filter = r#"{"$or":[{"config.top_k":{"$gte":32}},{"state":{"$in":["finished"]}}]}"#;
+    let output = fetch_command(&work, &server)
+        .args(["--out", "out", "-q", "--filter", filter])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("warning:"), "{}", stderr(&output));
+    let bad = fetch_command(&work, &server)
+        .args(["--out", "out", "-q", "--filter", "{state: finished}"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_retry_after_past_the_deadline_fails_at_once_saying_both_waits() {
+    let server = server_with("layer", |_, _| {});
+    let retry_after = Some("600".to_string());
+    server.inject(FaultRule::always(Fault::Status429 { retry_after }));
+    let work = Workdir::new();
+    let output = fetch_command(&work, &server)
+        .args(["--out", "out", "-q", "--layers", "6", "--deadline", "20"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(8), "{message}");
+    assert!(
+        message
+            .contains("the server asked to wait 600 s before retrying (HTTP 429) and the --deadline leaves"),
+        "{message}"
+    );
+    assert_eq!(server.runs_requests().len(), 1, "no second attempt: {message}");
+}

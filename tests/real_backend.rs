@@ -307,3 +307,49 @@ fn a_retry_after_past_the_deadline_fails_at_once_saying_both_waits() {
     );
     assert_eq!(server.runs_requests().len(), 1, "no second attempt: {message}");
 }
+
+#[test]
+fn an_incremental_refresh_writes_times_with_a_zone_and_asks_again_only_for_runs_that_can_change() {
+    let server = server_with("layer", |run, _| match run.name.as_str() {
+        "a1b2c3d4" => run.state = "crashed".into(),
+        "a1b2c3d7" => run.state = "failed".into(),
+        "a1b2c3d8" => run.state = "preempted".into(),
+        "a1b2c3d5" => run.state = "running".into(),
+        "a1b2c3d9" => run.state = "preempting".into(),
+        _ => {}
+    });
+    let work = Workdir::new();
+    let fetch = |out: &str, extra: &[&str]| {
+        let output = fetch_command(&work, &server)
+            .args(["--out", out, "-q"])
+            .args(COLUMNS)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    fetch("full", &[]);
+    server.clear_requests();
+    fetch("refreshed", &["--incremental"]);
+    let mut asked_again = Vec::new();
+    for request in server.runs_requests() {
+        let text = request.variables["filters"].as_str().unwrap().to_string();
+        let filter: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let changed = filter["$and"][1]["$or"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{text}"));
+        for (field, clause) in [("createdAt", &changed[0]), ("updatedAt", &changed[1])] {
+            let time = clause[field]["$gt"].as_str().unwrap_or_else(|| panic!("{text}"));
+            assert!(time.ends_with('Z'), "{field} without a zone: {text}");
+        }
+        if let Some(names) = changed.get(2) {
+            asked_again.extend(names["name"]["$in"].as_array().unwrap().clone());
+        }
+    }
+    asked_again.sort_by_key(|name| name.to_string());
+    assert_eq!(
+        asked_again,
+        [serde_json::json!("a1b2c3d5"), serde_json::json!("a1b2c3d9")]
+    );
+    assert_eq!(table_rows(&work, "refreshed"), table_rows(&work, "full"));
+}

@@ -33,6 +33,7 @@ mod paths;
 mod permissions;
 mod pieces;
 mod real_backend;
+mod real_backend_paging;
 mod run_filters;
 mod scheduled;
 mod secrets;

@@ -8,9 +8,12 @@ use reqwest::Url;
 use serde_json::{json, Value};
 
 use super::gate::Gate;
-use super::retry::{backoff, base_wait, server_wait, status_is_transient, RetryWait, RetryWatch, Unwatched};
+use super::retry::{
+    base_wait, decide, server_wait, status_is_transient, Failure, RetryWait, RetryWatch, Unwatched,
+};
 use super::secret::ApiKey;
 use crate::config::base_url::check_address;
+use crate::config::filter_check;
 use crate::config::settings::FetchSettings;
 use crate::error::{fail, Error, Kind};
 
@@ -27,6 +30,8 @@ pub struct GraphQlClient {
     deadline: Instant,
     verbose: u8,
     gate: std::sync::Arc<Gate>,
+    /// The user's `--filter` (or the profile's) as the run filters carry it.
+    user_filter: Option<String>,
 }
 
 /// The `host[:port]` netrc and messages use for a base URL.
@@ -67,7 +72,11 @@ fn is_loopback(url: &Url) -> bool {
 }
 
 impl GraphQlClient {
+    /// The client for `base`; says first what of the user's filter W&B does not document.
     pub fn new(settings: &FetchSettings, base: &Url, key: &ApiKey, verbose: u8) -> anyhow::Result<Self> {
+        if let Some(line) = settings.runs.extra.as_ref().and_then(filter_check::warning) {
+            crate::style::warn(&line);
+        }
         let http = reqwest::Client::builder()
             .user_agent(crate::about::USER_AGENT)
             .timeout(settings.timeout)
@@ -92,6 +101,7 @@ impl GraphQlClient {
             deadline: Instant::now() + settings.deadline.min(Duration::from_secs(100 * 365 * 86_400)),
             verbose,
             gate: std::sync::Arc::new(Gate::new(settings.concurrency)),
+            user_filter: settings.runs.extra.as_ref().map(Value::to_string),
         })
     }
 
@@ -112,6 +122,8 @@ impl GraphQlClient {
         what: &str,
         watch: &dyn RetryWatch,
     ) -> anyhow::Result<bytes::Bytes> {
+        let filtered_first_page = self.filtered_first_page(&variables);
+        let mut every_500 = true;
         let body = json!({ "query": query, "variables": variables }).to_string();
         let mut attempt = 0;
         loop {
@@ -130,7 +142,7 @@ impl GraphQlClient {
                     format!("{what}: the --deadline ran out with a request in flight (attempt {attempt}); try later, or raise --deadline"),
                 );
             };
-            let (reason, server_says, slow_down) = match sent {
+            let (reason, server_says, slow_down, status) = match sent {
                 Ok(Reply::Body(bytes)) => {
                     if self.verbose >= 2 {
                         crate::terminal_lines::say(&format!(
@@ -141,28 +153,29 @@ impl GraphQlClient {
                     }
                     return Ok(bytes);
                 }
-                Ok(Reply::Transient(reason, wait, slow_down)) => (reason, wait, slow_down),
+                Ok(Reply::Transient {
+                    reason,
+                    wait,
+                    slow_down,
+                    status,
+                }) => (reason, wait, slow_down, Some(status)),
                 Ok(Reply::Permanent(error)) => return Err(error.into()),
-                Err(reason) => (reason, None, false),
+                Err(reason) => (reason, None, false, None),
             };
-            let wait = backoff(attempt, self.base_wait, server_says);
-            if slow_down && attempt < self.max_attempts {
+            every_500 &= status == Some(500);
+            let failure = Failure {
+                attempt,
+                max_attempts: self.max_attempts,
+                reason: &reason,
+                server_says,
+                refused_filter: filtered_first_page.filter(|_| every_500),
+            };
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let wait = decide(&failure, self.base_wait, left)
+                .map_err(|why| Error::new(Kind::Network, format!("{what}: {why}")))?;
+            if slow_down {
                 // Every request of the fetch waits, not only this one.
                 self.gate.pause_for(wait);
-            }
-            if attempt >= self.max_attempts {
-                return fail(
-                    Kind::Network,
-                    format!(
-                        "{what}: gave up after {attempt} attempts, last: {reason}; W&B may be down or rate-limiting: try later, or raise --max-attempts"
-                    ),
-                );
-            }
-            if Instant::now() + wait > self.deadline {
-                return fail(
-                    Kind::Network,
-                    format!("{what}: the --deadline ran out after {attempt} attempts, last: {reason}; try later, or raise --deadline"),
-                );
             }
             if self.verbose >= 1 {
                 crate::terminal_lines::say(&format!(
@@ -181,6 +194,15 @@ impl GraphQlClient {
             tokio::time::sleep(wait).await;
             watch.retrying();
         }
+    }
+
+    /// The user's filter, when `variables` ask for the first page (or the count) of runs
+    /// under a filter that carries it: where a backend that cannot run it answers HTTP 500.
+    fn filtered_first_page(&self, variables: &Value) -> Option<&str> {
+        let filter = self.user_filter.as_deref()?;
+        let filters = variables.get("filters")?.as_str()?;
+        let first = variables.get("cursor").is_none_or(Value::is_null);
+        (first && filters.contains(filter)).then_some(filter)
     }
 
     async fn send(&self, body: &str, what: &str) -> Result<Reply, String> {
@@ -239,8 +261,12 @@ impl GraphQlClient {
             return Ok(Reply::Body(bytes));
         }
         if status_is_transient(status) {
-            let slow_down = status == 429 || wait.is_some();
-            return Ok(Reply::Transient(format!("HTTP {status}"), wait, slow_down));
+            return Ok(Reply::Transient {
+                reason: format!("HTTP {status}"),
+                wait,
+                slow_down: status == 429 || wait.is_some(),
+                status,
+            });
         }
         Ok(Reply::Permanent(self.permanent(status, &bytes, is_html, what)))
     }
@@ -292,9 +318,14 @@ fn redirect_policy() -> reqwest::redirect::Policy {
 
 enum Reply {
     Body(bytes::Bytes),
-    /// Why, the wait the server asked for, and whether the server asked to slow down (a
-    /// 429, or any `Retry-After`): then the whole fetch pauses.
-    Transient(String, Option<Duration>, bool),
+    /// Why, the wait the server asked for, whether the server asked to slow down (a 429,
+    /// or any `Retry-After`: then the whole fetch pauses), and the HTTP status.
+    Transient {
+        reason: String,
+        wait: Option<Duration>,
+        slow_down: bool,
+        status: u16,
+    },
     Permanent(Error),
 }
 

@@ -20,6 +20,8 @@ const METADATA: [&str; 3] = ["ID", "State", "Created"];
 pub const ID: usize = 1;
 pub const STATE: usize = 2;
 pub const CREATED: usize = 3;
+/// Position of the layer's cell: the first config key is the layer's.
+pub const LAYER: usize = 4;
 
 impl CacheLayout {
     pub fn new(settings: &Settings) -> CacheLayout {

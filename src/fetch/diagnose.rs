@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::pager::{count_runs, FetchContext};
-use super::query::layer_filter;
+use super::query::{layer_filter, server_filters_on};
 use crate::config::settings::RunFilter;
 use crate::error::{fail, Kind};
 
@@ -31,10 +31,18 @@ pub async fn no_runs<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
     if total == 0 {
         return fail(Kind::Empty, format!("nothing to tabulate: project {place} has no runs this key can see; check the project's name and --entity"));
     }
-    let any_filter = layer_filter(key, layers, &RunFilter::default());
-    let by_layer = count_runs(ctx, first, &any_filter).await?;
     let asked = format!("config.{key} in {layers:?}");
     let mut message = format!("nothing to tabulate: 0 of the {total} runs in {place} match ");
+    if !server_filters_on(key) {
+        // The layers were picked here, from every run the other filters match.
+        let matched = count_runs(ctx, first, &layer_filter(key, layers, &settings.fetch.runs)).await?;
+        message = format!("nothing to tabulate: none of the {matched} runs (of {total}) in {place} that --state, --tag, --sweep, --group and --filter pick has ");
+    }
+    let any_filter = layer_filter(key, layers, &RunFilter::default());
+    let by_layer = match server_filters_on(key) {
+        true => count_runs(ctx, first, &any_filter).await?,
+        false => 0,
+    };
     if by_layer > 0 {
         let filter = layer_filter(key, layers, &settings.fetch.runs);
         message += &format!(

@@ -100,38 +100,50 @@ fn cached_rows(path: &Path, header: &[&str]) -> anyhow::Result<Option<Vec<Vec<St
     Ok((!rows.is_empty()).then_some(rows))
 }
 
+/// The run states that still change on their own; a run in any other state (`finished`,
+/// `crashed`, `failed`, `killed`, `preempted`) changes only when resumed or edited, which
+/// moves its `updatedAt`.
+const CHANGING_STATES: [&str; 3] = ["running", "pending", "preempting"];
+
+fn can_change(row: &[String]) -> bool {
+    CHANGING_STATES.contains(&row[STATE].as_str())
+}
+
 impl PreviousLayer {
-    fn unfinished_ids(&self) -> Vec<&str> {
+    /// The cached runs that can still change: asked for again by name, so that the list
+    /// does not grow with every crashed run.
+    fn changing_ids(&self) -> Vec<&str> {
         self.rows
             .iter()
-            .filter(|row| row[STATE] != "finished")
+            .filter(|row| can_change(row))
             .map(|row| row[ID].as_str())
             .collect()
     }
 
     /// `filters` narrowed to the runs created after the newest cached one, or updated after
-    /// the watermark (each less the margin), or unfinished at the last fetch.
+    /// the watermark (each less the margin, written with the zone), or in a state that can
+    /// change at the last fetch.
     pub fn refresh_filter(&self, filters: &str) -> anyhow::Result<String> {
         let mut changed = vec![
             json!({ "createdAt": { "$gt": watermark::minus_margin(self.newest_created) } }),
             json!({ "updatedAt": { "$gt": watermark::minus_margin(self.watermark) } }),
         ];
-        let unfinished = self.unfinished_ids();
-        if !unfinished.is_empty() {
-            changed.push(json!({ "name": { "$in": unfinished } }));
+        let changing = self.changing_ids();
+        if !changing.is_empty() {
+            changed.push(json!({ "name": { "$in": changing } }));
         }
         let base: Value = serde_json::from_str(filters)?;
         Ok(json!({ "$and": [base, { "$or": changed }] }).to_string())
     }
 
-    /// The cache's finished runs that were not fetched again, plus everything fetched, in
-    /// the cache's order; returns the rows and how many came from the cache.
+    /// The cache's runs that could not change and were not fetched again, plus everything
+    /// fetched, in the cache's order; returns the rows and how many came from the cache.
     pub fn merge(self, fetched: Fetched) -> (Vec<Vec<String>>, u64) {
         let mut rows = fetched.rows;
         let mut reused = 0;
         let mut ids: HashSet<String> = fetched.ids;
         for row in self.rows {
-            if row[STATE] == "finished" && ids.insert(row[ID].clone()) {
+            if !can_change(&row) && ids.insert(row[ID].clone()) {
                 rows.push(row);
                 reused += 1;
             }
@@ -154,6 +166,7 @@ mod tests {
             rows: vec![
                 row("a", "finished", "2025-03-27T10:00:00"),
                 row("b", "running", "2025-03-27T11:00:00"),
+                row("d", "crashed", "2025-03-27T10:30:00"),
             ],
             newest_created: watermark::parse("2025-03-27T11:00:00").unwrap(),
             watermark: watermark::parse("2025-03-27T13:30:05").unwrap(),
@@ -161,20 +174,20 @@ mod tests {
     }
 
     #[test]
-    fn the_refresh_asks_for_new_updated_and_unfinished_runs_of_the_layer() {
+    fn the_refresh_asks_for_new_updated_and_still_changing_runs_of_the_layer() {
         let filter = previous()
             .refresh_filter(r#"{"config.layer":{"$in":[6]}}"#)
             .unwrap();
         let expected = json!({"$and": [{"config.layer": {"$in": [6]}}, {"$or": [
-            {"createdAt": {"$gt": "2025-03-27T10:00:00"}},
-            {"updatedAt": {"$gt": "2025-03-27T12:30:05"}},
+            {"createdAt": {"$gt": "2025-03-27T10:00:00Z"}},
+            {"updatedAt": {"$gt": "2025-03-27T12:30:05Z"}},
             {"name": {"$in": ["b"]}},
         ]}]});
         assert_eq!(serde_json::from_str::<Value>(&filter).unwrap(), expected);
     }
 
     #[test]
-    fn the_merge_prefers_fetched_rows_and_drops_unfinished_ones_not_fetched() {
+    fn the_merge_prefers_fetched_rows_and_drops_changing_ones_not_fetched() {
         let fetched = Fetched {
             rows: vec![row("c", "finished", "2025-03-27T09:00:00")],
             ids: HashSet::from(["c".to_string()]),
@@ -186,9 +199,10 @@ mod tests {
             rows,
             [
                 row("c", "finished", "2025-03-27T09:00:00"),
-                row("a", "finished", "2025-03-27T10:00:00")
+                row("a", "finished", "2025-03-27T10:00:00"),
+                row("d", "crashed", "2025-03-27T10:30:00")
             ]
         );
-        assert_eq!(reused, 1);
+        assert_eq!(reused, 2);
     }
 }

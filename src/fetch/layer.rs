@@ -6,12 +6,13 @@ use std::time::{Instant, SystemTime};
 
 use tempfile::NamedTempFile;
 
-use super::columns::CacheLayout;
+use super::columns::{CacheLayout, LAYER};
 use super::incremental::{self, PreviousLayer};
 use super::pager::{count_runs, fetch_runs, FetchContext};
-use super::query::layer_filter;
+use super::query::{layer_filter, server_filters_on};
 use super::watermark;
 use crate::config::export_spec::ExportSpec;
+use crate::read::cells::{whole, Whole};
 use crate::store::cache::{self, StagedLayer};
 use crate::store::digest::DigestWriter;
 
@@ -112,9 +113,17 @@ fn stage(
 }
 
 /// The layer's runs: with `--incremental` and a cache to start from, what changed merged
-/// over the cache; else all of them.
+/// over the cache; else all of them. A layer key the server cannot filter on is fetched
+/// in full (the server's count is then of every layer, and cannot check a merge).
 async fn layer_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<LayerRuns> {
-    let previous = match ctx.settings.fetch.incremental {
+    let key = &ctx.settings.rules.columns.layer;
+    let on_server = server_filters_on(key);
+    if !on_server && ctx.settings.verbose >= 1 {
+        ctx.progress.println(&format!(
+            "layer {layer}: layer key {key:?} has a dot: W&B cannot filter on it, so layers are picked from every run here"
+        ));
+    }
+    let previous = match ctx.settings.fetch.incremental && on_server {
         true => incremental::previous_layer(ctx, layer, filters)?,
         false => None,
     };
@@ -128,12 +137,22 @@ async fn layer_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow
 async fn full(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<LayerRuns> {
     let started = Instant::now();
     let fetched = fetch_runs(ctx, layer, filters).await?;
+    let mut rows = fetched.rows;
+    if !server_filters_on(&ctx.settings.rules.columns.layer) {
+        rows.retain(|row| in_layer(&row[LAYER], layer));
+    }
     Ok(LayerRuns {
         watermark: watermark::after_fetch(fetched.newest_update, started.elapsed()),
-        rows: fetched.rows,
+        rows,
         run_count: fetched.run_count,
         reused: 0,
     })
+}
+
+/// Whether a run's layer cell says `layer`, as the export reader reads it (`6`, `"6"`,
+/// `6.0` alike).
+fn in_layer(cell: &str, layer: i64) -> bool {
+    whole(cell.as_bytes()) == Whole::Value(i128::from(layer))
 }
 
 /// Incremental: fetch what is new, changed or was unfinished, keep the rest from the cache,

@@ -61,8 +61,16 @@ pub const COUNT_QUERY: &str = "query RunCount($project: String!, $entity: String
 /// The key's default entity, when neither flag, env nor profile names one.
 pub const VIEWER_QUERY: &str = "query Viewer { viewer { entity } }";
 
+/// Whether the server can filter on the config key `key`: not when its name holds a dot,
+/// as `config.sae.layer` walks into nested objects on W&B and matches nothing.
+pub fn server_filters_on(key: &str) -> bool {
+    !key.contains('.')
+}
+
 /// The server-side filter for one layer, and the runs `--state`, `--tag`, `--sweep`,
-/// `--group` and `--filter` ask for (each ANDed, in that order).
+/// `--group` and `--filter` ask for (each ANDed, in that order). A layer key the server
+/// cannot filter on (see `server_filters_on`) has no clause: its layers are picked from
+/// the runs fetched.
 ///
 /// Each layer is asked for as a number and as text: the server compares types, so runs
 /// that logged `hook_layer: "6"` match `"6"` and not `6`, and would be left out unseen.
@@ -70,7 +78,10 @@ pub fn layer_filter(layer_key: &str, layers: &[i64], runs: &RunFilter) -> String
     let spellings: Vec<serde_json::Value> = (layers.iter())
         .flat_map(|layer| [json!(layer), json!(layer.to_string())])
         .collect();
-    let mut clauses = vec![json!({ format!("config.{layer_key}"): { "$in": spellings } })];
+    let mut clauses = Vec::new();
+    if server_filters_on(layer_key) {
+        clauses.push(json!({ format!("config.{layer_key}"): { "$in": spellings } }));
+    }
     if !runs.states.is_empty() {
         clauses.push(json!({ "state": { "$in": runs.states } }));
     }
@@ -84,10 +95,10 @@ pub fn layer_filter(layer_key: &str, layers: &[i64], runs: &RunFilter) -> String
         clauses.push(json!({ "group": group }));
     }
     clauses.extend(runs.extra.clone());
-    let filter = if clauses.len() == 1 {
-        clauses.remove(0)
-    } else {
-        json!({ "$and": clauses })
+    let filter = match clauses.len() {
+        0 => json!({}),
+        1 => clauses.remove(0),
+        _ => json!({ "$and": clauses }),
     };
     filter.to_string()
 }
@@ -144,6 +155,19 @@ mod tests {
                 r#"{"tags":{"$in":["paper"]}},{"sweep":"ab12cd34"},{"group":"g"},"#,
                 r#"{"summary_metrics.l0_norm":{"$lt":100}}]}"#
             )
+        );
+    }
+
+    #[test]
+    fn a_dotted_layer_key_has_no_clause_and_the_other_clauses_stay() {
+        assert_eq!(layer_filter("sae.layer", &[6], &RunFilter::default()), "{}");
+        let runs = RunFilter {
+            states: vec!["finished".into()],
+            ..RunFilter::default()
+        };
+        assert_eq!(
+            layer_filter("sae.layer", &[6], &runs),
+            r#"{"state":{"$in":["finished"]}}"#
         );
     }
 

@@ -10,16 +10,71 @@
 //! | 401, 403                                  | no     | the key is wrong or lacks permission |
 //! | 404 and every other 4xx                   | no     | the request or the URL is wrong      |
 //! | 200 with malformed JSON or GraphQL errors | no     | retrying gets the same answer        |
+//! | 500 on every attempt at the first page of | after  | W&B answers a filter it cannot run   |
+//! | a query carrying the user's `--filter`    | 3 only | with 500: say so, not wait minutes   |
 //!
 //! Waits grow exponentially from a base (2 s; `MDL_FETCH_BACKOFF_BASE_MS` changes it),
 //! doubling per attempt with 0-25 % jitter, capped at 60 s. A `Retry-After` (seconds or an
-//! HTTP date) or `RateLimit-Reset` (seconds) header replaces the computed wait, capped the same.
+//! HTTP date) or `RateLimit-Reset` (seconds) header replaces the computed wait and is
+//! waited in full, however long, when the `--deadline` leaves time for it; when it does
+//! not, the request fails at once rather than sleep into the deadline.
 //! Attempts are bounded (`--max-attempts`), and so is the whole fetch (`--deadline`).
 
 use std::time::{Duration, SystemTime};
 
-/// The longest single wait.
+/// The longest computed wait (a server's own `Retry-After` may be longer).
 pub const MAX_WAIT: Duration = Duration::from_secs(60);
+
+/// The most attempts at the first page of a query carrying the user's filter while every
+/// answer is HTTP 500: the backend's answer to a filter it cannot run, which more attempts
+/// would only wait minutes longer for.
+pub const REFUSED_FILTER_ATTEMPTS: u32 = 3;
+
+/// A failed attempt, as the retry decision sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure<'a> {
+    /// The attempt that failed (counted from 1), and the most there may be.
+    pub attempt: u32,
+    pub max_attempts: u32,
+    /// Why it failed: `HTTP 503`, `cannot connect (...)`.
+    pub reason: &'a str,
+    /// The wait the server asked for (`Retry-After`, `RateLimit-Reset`).
+    pub server_says: Option<Duration>,
+    /// The user's filter, when this is the first page of a query carrying it and every
+    /// attempt at it so far was answered HTTP 500.
+    pub refused_filter: Option<&'a str>,
+}
+
+/// The wait before the next attempt, or why there is none (a message to follow the
+/// request's name), with `left` the time before the `--deadline`.
+pub fn decide(failure: &Failure<'_>, base: Duration, left: Duration) -> Result<Duration, String> {
+    let Failure { attempt, reason, .. } = *failure;
+    if let Some(filter) = failure
+        .refused_filter
+        .filter(|_| attempt >= REFUSED_FILTER_ATTEMPTS)
+    {
+        return Err(format!(
+            "HTTP 500 on each of {attempt} attempts at the first page; the backend may be refusing the filter {filter}: check its fields and operators against those W&B documents (a filter W&B cannot run is answered with HTTP 500)"
+        ));
+    }
+    if attempt >= failure.max_attempts {
+        return Err(format!(
+            "gave up after {attempt} attempts, last: {reason}; W&B may be down or rate-limiting: try later, or raise --max-attempts"
+        ));
+    }
+    let wait = backoff(attempt, base, failure.server_says);
+    match failure.server_says {
+        Some(asked) if asked > left => Err(format!(
+            "the server asked to wait {} s before retrying ({reason}) and the --deadline leaves {} s; try later, or raise --deadline",
+            asked.as_secs_f64().ceil(),
+            left.as_secs()
+        )),
+        _ if wait > left => Err(format!(
+            "the --deadline ran out after {attempt} attempts, last: {reason}; try later, or raise --deadline"
+        )),
+        _ => Ok(wait),
+    }
+}
 
 /// A request waiting before its next attempt.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +109,7 @@ pub fn status_is_transient(status: u16) -> bool {
 /// The wait before attempt `attempt + 1` (attempt counts from 1).
 pub fn backoff(attempt: u32, base: Duration, server_says: Option<Duration>) -> Duration {
     if let Some(wait) = server_says {
-        return wait.min(MAX_WAIT);
+        return wait;
     }
     let exponential = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
     let jitter = exponential.mul_f64(fastrand::f64() * 0.25);
@@ -110,7 +165,60 @@ mod tests {
             backoff(1, base, Some(Duration::from_secs(7))),
             Duration::from_secs(7)
         );
-        assert_eq!(backoff(1, base, Some(Duration::from_secs(700))), MAX_WAIT);
+        assert_eq!(
+            backoff(1, base, Some(Duration::from_secs(700))),
+            Duration::from_secs(700)
+        );
+    }
+
+    fn failure(attempt: u32, server_says: Option<u64>) -> Failure<'static> {
+        Failure {
+            attempt,
+            max_attempts: 8,
+            reason: "HTTP 429",
+            server_says: server_says.map(Duration::from_secs),
+            refused_filter: None,
+        }
+    }
+
+    #[test]
+    fn a_server_wait_within_the_deadline_is_waited_in_full_and_past_it_fails_at_once() {
+        let (base, hour) = (Duration::from_secs(2), Duration::from_secs(3600));
+        assert_eq!(
+            decide(&failure(1, Some(300)), base, hour),
+            Ok(Duration::from_secs(300))
+        );
+        let past = decide(&failure(1, Some(300)), base, Duration::from_millis(20_500)).unwrap_err();
+        assert_eq!(
+            past,
+            "the server asked to wait 300 s before retrying (HTTP 429) and the --deadline leaves 20 s; try later, or raise --deadline"
+        );
+        let computed = decide(&failure(7, None), base, Duration::from_secs(10)).unwrap_err();
+        assert!(
+            computed.starts_with("the --deadline ran out after 7 attempts"),
+            "{computed}"
+        );
+        let last = decide(&failure(8, Some(1)), base, hour).unwrap_err();
+        assert!(last.starts_with("gave up after 8 attempts"), "{last}");
+    }
+
+    #[test]
+    fn a_500_at_a_filtered_first_page_gives_up_after_three_attempts_naming_the_filter() {
+        let (base, hour) = (Duration::from_secs(2), Duration::from_secs(3600));
+        let refused = |attempt| Failure {
+            reason: "HTTP 500",
+            refused_filter: Some(r#"{"updatedAt":{"$gt":1}}"#),
+            ..failure(attempt, None)
+        };
+        assert!(decide(&refused(2), base, hour).is_ok());
+        let message = decide(&refused(3), base, hour).unwrap_err();
+        assert!(message.starts_with("HTTP 500 on each of 3 attempts"), "{message}");
+        assert!(
+            message.contains(r#"refusing the filter {"updatedAt":{"$gt":1}}"#),
+            "{message}"
+        );
+        // Without the filter, a 500 is retried as any transient failure.
+        assert!(decide(&failure(3, None), base, hour).is_ok());
     }
 
     #[test]

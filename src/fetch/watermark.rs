@@ -26,9 +26,15 @@ pub fn format(time: SystemTime) -> String {
     text.trim_end_matches('Z').to_string()
 }
 
-/// `time - SAFETY_MARGIN` in W&B's format, for a filter.
+/// `time` as a filter writes it: W&B's format with the zone, `Z`, as the backend documents
+/// times in filters (`2025-03-21T06:44:34Z`).
+pub fn filter_time(time: SystemTime) -> String {
+    format!("{}Z", format(time))
+}
+
+/// `time - SAFETY_MARGIN` as a filter writes it.
 pub fn minus_margin(time: SystemTime) -> String {
-    format(time.checked_sub(SAFETY_MARGIN).unwrap_or(SystemTime::UNIX_EPOCH))
+    filter_time(time.checked_sub(SAFETY_MARGIN).unwrap_or(SystemTime::UNIX_EPOCH))
 }
 
 /// The watermark a fetch that took `took` leaves: its newest `updatedAt` less `took`
@@ -60,11 +66,11 @@ mod tests {
     }
 
     #[test]
-    fn the_margin_reaches_an_hour_back_in_wandb_format() {
-        assert_eq!(minus_margin(at("2025-03-27T13:59:12")), "2025-03-27T12:59:12");
+    fn the_margin_reaches_an_hour_back_in_a_filters_format() {
+        assert_eq!(minus_margin(at("2025-03-27T13:59:12")), "2025-03-27T12:59:12Z");
         assert_eq!(
             minus_margin(at("2025-03-27T00:30:00.123456Z")),
-            "2025-03-26T23:30:00"
+            "2025-03-26T23:30:00Z"
         );
     }
 

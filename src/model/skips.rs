@@ -27,10 +27,14 @@ pub struct Skips {
 
 impl Skips {
     pub fn add(&mut self, place: impl fmt::Display, name: &str, reason: &str) {
+        self.add_example(|| format!("{place}: run {}: {reason}", shown(name)));
+    }
+
+    /// Counts one skipped run, keeping the example `said` makes while there is room.
+    pub fn add_example(&mut self, said: impl FnOnce() -> String) {
         self.count += 1;
         if self.examples.len() < EXAMPLES {
-            self.examples
-                .push(format!("{place}: run {}: {reason}", shown(name)));
+            self.examples.push(said());
         }
     }
 

@@ -11,6 +11,7 @@ use crate::model::project::ProjectRef;
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::skips::{shown, Skips};
 use crate::read::cells::{dict_size_field, integer_field, is_na, number, text};
+use crate::read::object_cell::object_reason;
 use crate::read::row_filter::{RowFilter, STATE_COLUMN};
 use crate::read::rows::{RowError, RowReader};
 
@@ -162,6 +163,10 @@ pub fn read_rows<R: Read>(
             stats.filtered_out += 1;
             continue;
         }
+        if let Some(reason) = object_in_metrics(reader, columns, rules) {
+            skip_object(&mut stats.skips, rules, reader, columns, (file, line), &reason)?;
+            continue;
+        }
         let here = Here { export, line };
         match run_of(reader, columns, &here, rules)? {
             Ok(run) => {
@@ -302,6 +307,43 @@ fn skip(
         );
     }
     skips.add(place, name, reason);
+    Ok(())
+}
+
+/// Why the row's l0 or error cell is a JSON object rather than a number, if one is.
+fn object_in_metrics<R: Read>(
+    reader: &RowReader<R>,
+    columns: &ColumnIndex,
+    rules: &RecordRules,
+) -> Option<String> {
+    let metrics = [
+        (columns.l0, &rules.columns.l0, "l0"),
+        (columns.error, &rules.columns.error, "error"),
+    ];
+    (metrics.into_iter()).find_map(|(index, key, role)| object_reason(reader.field(index), key, role))
+}
+
+/// A run whose metric is an object is skipped, or with `--strict` stops the run. It is
+/// named by its name and id when the export has an `ID` column (a fetch's cache always
+/// does): a user finds the run by them, while the cache file is none of theirs.
+fn skip_object<R: Read>(
+    skips: &mut Skips,
+    rules: &RecordRules,
+    reader: &RowReader<R>,
+    columns: &ColumnIndex,
+    (file, line): (&str, u64),
+    reason: &str,
+) -> anyhow::Result<()> {
+    let name = shown(reader.text_field(columns.name).unwrap_or_default());
+    let id = (columns.id.and_then(|index| reader.text_field(index))).filter(|id| !id.is_empty());
+    let example = move || match id {
+        Some(id) => format!("run {name} (id {id}): {reason}"),
+        None => format!("{file}:{line}: run {name}: {reason}"),
+    };
+    if rules.strict {
+        return fail(Kind::Input, format!("{} (--strict)", example()));
+    }
+    skips.add_example(example);
     Ok(())
 }
 

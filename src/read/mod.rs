@@ -4,6 +4,7 @@
 
 pub mod cells;
 pub mod export;
+pub mod object_cell;
 pub mod parallel;
 pub mod pieces;
 mod plain_row;

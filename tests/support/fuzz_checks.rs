@@ -358,6 +358,19 @@ pub fn emitters(data: &[u8]) {
 /// Python's `int(text)` for ASCII text: blanks around, one sign, digits with single `_`
 /// between them, 4300 digits at most; `None` when Python raises, `Some(None)` past i64.
 /// (Unicode digits are pinned against Python itself in `tests/notebook_readings.rs`.)
+/// A name's dictionary-size part as the grammar must read it: no D when it is no number,
+/// refused (`Err`) when it is a whole number below 1 or past 64 bits.
+fn dict_size_of(part: &str) -> Result<Option<u64>, ()> {
+    if let Ok(value) = part.trim().parse::<u64>() {
+        return if value >= 1 { Ok(Some(value)) } else { Err(()) };
+    }
+    match python_int(part) {
+        Some(Some(value)) if value >= 1 => Ok(Some(value as u64)),
+        Some(_) => Err(()),
+        None => Ok(None),
+    }
+}
+
 fn python_int(text: &str) -> Option<Option<i64>> {
     let text = text.trim();
     let (negative, digits) = match text.as_bytes().first() {
@@ -436,6 +449,10 @@ pub fn name_grammar(data: &[u8]) {
         let k_part = python_index(&parts, k);
         let ascii = k_part.is_none_or(str::is_ascii);
         let expected_k = k_part.map(python_int);
+        let expected_d = dict_size
+            .and_then(|i| python_index(&parts, i))
+            .filter(|part| part.is_ascii())
+            .map(dict_size_of);
         match grammar.parse(name) {
             Ok(parsed) => {
                 assert_eq!(
@@ -446,18 +463,20 @@ pub fn name_grammar(data: &[u8]) {
                 if ascii {
                     assert_eq!(Some(Some(parsed.k.ok())), expected_k, "k");
                 }
-                let expected_d = dict_size
-                    .and_then(|i| python_index(&parts, i))
-                    .and_then(|p| p.trim().parse::<u64>().ok());
-                assert_eq!(parsed.dict_size, expected_d, "dict_size");
+                if let Some(Ok(expected_d)) = expected_d {
+                    assert_eq!(parsed.dict_size, expected_d, "dict_size");
+                }
             }
             Err(reason) => {
                 // The reason quotes the separator, which is the profile author's.
                 if !rule.contains('\r') {
                     assert_one_line("grammar", &reason);
                 }
-                let readable =
-                    ascii && python_index(&parts, activation).is_some() && expected_k.flatten().is_some();
+                let d_readable = !matches!(expected_d, Some(Err(())));
+                let readable = ascii
+                    && python_index(&parts, activation).is_some()
+                    && expected_k.flatten().is_some()
+                    && d_readable;
                 assert!(!readable, "rejected a name Python reads: {reason}");
             }
         }

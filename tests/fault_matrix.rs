@@ -165,6 +165,7 @@ fn server(faults: Vec<FaultRule>) -> FakeWandb {
         page_cap: PAGE_CAP,
         api_key: KEY.into(),
         faults,
+        real: fake_backend(),
         ..FakeConfig::with_dataset(dataset())
     })
 }

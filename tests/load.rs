@@ -98,6 +98,7 @@ fn a_big_fetch_through_a_flaky_server_loses_nothing_and_stays_small() {
         page_cap,
         log_bodies: false,
         faults: faults.clone(),
+        real: fake_backend(),
         ..FakeConfig::with_dataset(dataset)
     });
     let generated = started.elapsed();

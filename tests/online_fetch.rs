@@ -36,6 +36,7 @@ fn server_with(key: &str) -> FakeWandb {
     FakeWandb::start(FakeConfig {
         page_cap: 7,
         api_key: key.into(),
+        real: fake_backend(),
         ..FakeConfig::with_dataset(sweep_0_to_11())
     })
 }
@@ -424,6 +425,7 @@ fn the_key_appears_in_no_output_log_cache_or_manifest() {
 fn the_deadline_cuts_requests_in_flight() {
     let server = FakeWandb::start(FakeConfig {
         page_cap: 10,
+        real: fake_backend(),
         ..FakeConfig::with_dataset(Dataset::sweep(SweepOptions {
             runs: 3 * 40,
             ..SweepOptions::default()

@@ -76,7 +76,10 @@ fn server() -> FakeWandb {
         fake.group = (!group.is_empty()).then(|| group.to_string());
         dataset.push(fake);
     }
-    FakeWandb::start(FakeConfig::with_dataset(dataset))
+    FakeWandb::start(FakeConfig {
+        real: fake_backend(),
+        ..FakeConfig::with_dataset(dataset)
+    })
 }
 
 fn read(work: &Workdir, out: &str, file: &str) -> String {

@@ -15,6 +15,7 @@ fn server() -> FakeWandb {
     });
     FakeWandb::start(FakeConfig {
         projects: vec!["sweep-a".into(), "sweep-b".into()],
+        real: fake_backend(),
         ..FakeConfig::with_dataset(dataset)
     })
 }

@@ -64,7 +64,10 @@ fn server_with_layer_text(as_text: &[&str]) -> FakeWandb {
         run.summary.insert("l2_loss".into(), error.into());
         dataset.push(run);
     }
-    FakeWandb::start(FakeConfig::with_dataset(dataset))
+    FakeWandb::start(FakeConfig {
+        real: fake_backend(),
+        ..FakeConfig::with_dataset(dataset)
+    })
 }
 
 fn table(work: &Workdir, out: &str) -> String {

@@ -34,6 +34,7 @@ fn server(dataset: Dataset, faults: Vec<FaultRule>) -> FakeWandb {
     FakeWandb::start(FakeConfig {
         page_cap: PAGE_CAP,
         faults,
+        real: fake_backend(),
         ..FakeConfig::with_dataset(dataset)
     })
 }

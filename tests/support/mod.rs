@@ -229,3 +229,13 @@ pub fn ok(output: &Output) {
         stderr(output)
     );
 }
+
+/// The fake W&B backend the online test families run against: the kind fake, or with
+/// `MDL_FETCH_FAKE_BACKEND=real` every behaviour of the real backend that a kind fake
+/// hides (`RealBackend::all()`); CI runs those families both ways.
+pub fn fake_backend() -> fake_wandb::RealBackend {
+    match std::env::var("MDL_FETCH_FAKE_BACKEND").as_deref() {
+        Ok("real") => fake_wandb::RealBackend::all(),
+        _ => fake_wandb::RealBackend::default(),
+    }
+}

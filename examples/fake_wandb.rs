@@ -4,7 +4,9 @@
 //! `cargo run --release --example fake_wandb -- --runs 30000 --layers 0-11 --extra-keys 40
 //!  --latency-ms 50 --page-cap 1000 --key KEY --entity ENT --project PROJ --port 0`
 //!
-//! More flags: `--seed N`, `--nan-rate F`, `--no-gzip`, `--export-dir DIR` (also write the
+//! More flags: `--seed N`, `--nan-rate F`, `--no-gzip`, `--real` (every behaviour of the
+//! real backend a kind fake hides: offset cursors, unstable ties, ...), `--burst N` (runs
+//! started N to a second), `--export-dir DIR` (also write the
 //! web UI's CSV export of each layer there, as `layer-{L}.csv`), `--trace` (print each
 //! request's query, variables, status and the start of the answer to stderr). Prints
 //! `listening http://127.0.0.1:PORT` once it serves. `GET /__stats` answers the totals of
@@ -14,7 +16,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use fake_wandb::{Dataset, FakeConfig, FakeWandb, SweepOptions};
+use fake_wandb::{Dataset, FakeConfig, FakeWandb, RealBackend, SweepOptions};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -24,7 +26,7 @@ fn usage(msg: &str) -> ! {
     eprintln!(
         "usage: fake_wandb [--runs N] [--layers A-B|A,B,..] [--extra-keys N] [--latency-ms N] \
          [--page-cap N] [--key KEY] [--entity E] [--project P] [--port N] [--seed N] \
-         [--nan-rate F] [--no-gzip] [--export-dir DIR] [--trace]"
+         [--nan-rate F] [--no-gzip] [--real] [--burst N] [--export-dir DIR] [--trace]"
     );
     std::process::exit(2)
 }
@@ -81,6 +83,8 @@ fn main() {
             "--project" => config.projects = vec![num(&flag, args.next())],
             "--port" => port = num(&flag, args.next()),
             "--no-gzip" => config.gzip = false,
+            "--real" => config.real = RealBackend::all(),
+            "--burst" => opts.burst = num(&flag, args.next()),
             "--trace" => trace = true,
             "--export-dir" => export_dir = Some(num(&flag, args.next())),
             "-h" | "--help" => usage("help"),

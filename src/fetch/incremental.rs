@@ -1,15 +1,16 @@
-//! `--incremental`: reuse the cached runs no change has touched since the last fetch, and
-//! ask the server only for the layer's runs created or updated since then (less a safety
-//! margin, see `watermark`) or unfinished then. The caller checks the merge against the
-//! server's count of the layer.
+//! `--incremental`: reuse the cached runs no change has touched since the last fetch. A
+//! listing of the layer (ids, states and `updatedAt`, see `listing`) says which runs to
+//! fetch again in full: those not cached, updated since the watermark (less a safety
+//! margin, see `watermark`), in another state than cached, or cached unfinished. Cached
+//! runs the listing lacks are gone from the layer. No filter names `updatedAt`, which the
+//! backend does not document.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::SystemTime;
 
-use serde_json::{json, Value};
-
 use super::columns::{CacheLayout, CREATED, ID, STATE};
+use super::listing::ListedRun;
 use super::pager::{FetchContext, Fetched};
 use super::watermark;
 use crate::store::cache::{self, CachedLayer};
@@ -17,8 +18,6 @@ use crate::store::cache::{self, CachedLayer};
 /// One layer as the cache has it.
 pub struct PreviousLayer {
     rows: Vec<Vec<String>>,
-    /// The newest cached run's creation time.
-    newest_created: SystemTime,
     /// Every change the server stamped before this is in `rows`.
     pub watermark: SystemTime,
 }
@@ -42,18 +41,8 @@ pub fn previous_layer(
         }
         return Ok(None);
     };
-    let Some(rows) = cached_rows(&ctx.cache_dir.join(&entry.file), &ctx.layout.header())? else {
-        return Ok(None);
-    };
-    let newest_created = rows
-        .iter()
-        .filter_map(|row| watermark::parse(&row[CREATED]))
-        .max();
-    Ok(newest_created.map(|newest_created| PreviousLayer {
-        rows,
-        newest_created,
-        watermark,
-    }))
+    let rows = cached_rows(&ctx.cache_dir.join(&entry.file), &ctx.layout.header())?;
+    Ok(rows.map(|rows| PreviousLayer { rows, watermark }))
 }
 
 /// The creation times of the runs the cache holds for `layer` fetched with `filters` and
@@ -109,41 +98,53 @@ fn can_change(row: &[String]) -> bool {
     CHANGING_STATES.contains(&row[STATE].as_str())
 }
 
+/// What a refresh does with each listed run.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The runs to fetch in full, in the listing's order.
+    pub fetch: Vec<String>,
+    /// The runs whose cached rows stand.
+    reuse: HashSet<String>,
+}
+
 impl PreviousLayer {
-    /// The cached runs that can still change: asked for again by name, so that the list
-    /// does not grow with every crashed run.
-    fn changing_ids(&self) -> Vec<&str> {
-        self.rows
-            .iter()
-            .filter(|row| can_change(row))
-            .map(|row| row[ID].as_str())
-            .collect()
-    }
-
-    /// `filters` narrowed to the runs created after the newest cached one, or updated after
-    /// the watermark (each less the margin, written with the zone), or in a state that can
-    /// change at the last fetch.
-    pub fn refresh_filter(&self, filters: &str) -> anyhow::Result<String> {
-        let mut changed = vec![
-            json!({ "createdAt": { "$gt": watermark::minus_margin(self.newest_created) } }),
-            json!({ "updatedAt": { "$gt": watermark::minus_margin(self.watermark) } }),
-        ];
-        let changing = self.changing_ids();
-        if !changing.is_empty() {
-            changed.push(json!({ "name": { "$in": changing } }));
+    /// Which listed runs to fetch again in full: a run not cached, cached in a state that
+    /// still changes or in another state than listed, or whose `updatedAt` is unreadable or
+    /// at or after the watermark less the margin. The others are reused; cached runs not
+    /// listed are neither (gone from the layer).
+    pub fn plan(&self, listed: &[ListedRun]) -> Plan {
+        let cached: HashMap<&str, &Vec<String>> =
+            self.rows.iter().map(|row| (row[ID].as_str(), row)).collect();
+        let since = watermark::minus_margin(self.watermark);
+        let mut plan = Plan {
+            fetch: Vec::new(),
+            reuse: HashSet::new(),
+        };
+        for run in listed {
+            let stale = match cached.get(run.id.as_str()) {
+                None => true,
+                Some(row) => {
+                    can_change(row)
+                        || run.state.as_deref() != Some(row[STATE].as_str())
+                        || run.updated_at.is_none_or(|updated| updated >= since)
+                }
+            };
+            if stale {
+                plan.fetch.push(run.id.clone());
+            } else {
+                plan.reuse.insert(run.id.clone());
+            }
         }
-        let base: Value = serde_json::from_str(filters)?;
-        Ok(json!({ "$and": [base, { "$or": changed }] }).to_string())
+        plan
     }
 
-    /// The cache's runs that could not change and were not fetched again, plus everything
-    /// fetched, in the cache's order; returns the rows and how many came from the cache.
-    pub fn merge(self, fetched: Fetched) -> (Vec<Vec<String>>, u64) {
+    /// The cached rows `plan` reuses, plus everything fetched, in the cache's order;
+    /// returns the rows and how many came from the cache.
+    pub fn merge(self, plan: Plan, fetched: Fetched) -> (Vec<Vec<String>>, u64) {
         let mut rows = fetched.rows;
         let mut reused = 0;
-        let mut ids: HashSet<String> = fetched.ids;
         for row in self.rows {
-            if !can_change(&row) && ids.insert(row[ID].clone()) {
+            if plan.reuse.contains(&row[ID]) && !fetched.ids.contains(&row[ID]) {
                 rows.push(row);
                 reused += 1;
             }
@@ -161,46 +162,101 @@ mod tests {
         [id, id, state, created].map(String::from).to_vec()
     }
 
+    fn listed(id: &str, state: &str, updated_at: Option<&str>) -> ListedRun {
+        ListedRun {
+            id: id.into(),
+            state: Some(state.into()),
+            updated_at: updated_at.map(|at| watermark::parse(at).unwrap()),
+        }
+    }
+
+    /// A cache whose watermark is 13:30:05: changes since 12:30:05 are fetched again.
     fn previous() -> PreviousLayer {
         PreviousLayer {
             rows: vec![
                 row("a", "finished", "2025-03-27T10:00:00"),
                 row("b", "running", "2025-03-27T11:00:00"),
                 row("d", "crashed", "2025-03-27T10:30:00"),
+                row("e", "finished", "2025-03-27T10:40:00"),
+                row("f", "finished", "2025-03-27T10:50:00"),
             ],
-            newest_created: watermark::parse("2025-03-27T11:00:00").unwrap(),
             watermark: watermark::parse("2025-03-27T13:30:05").unwrap(),
         }
     }
 
-    #[test]
-    fn the_refresh_asks_for_new_updated_and_still_changing_runs_of_the_layer() {
-        let filter = previous()
-            .refresh_filter(r#"{"config.layer":{"$in":[6]}}"#)
-            .unwrap();
-        let expected = json!({"$and": [{"config.layer": {"$in": [6]}}, {"$or": [
-            {"createdAt": {"$gt": "2025-03-27T10:00:00Z"}},
-            {"updatedAt": {"$gt": "2025-03-27T12:30:05Z"}},
-            {"name": {"$in": ["b"]}},
-        ]}]});
-        assert_eq!(serde_json::from_str::<Value>(&filter).unwrap(), expected);
+    fn to_fetch(listing: &[ListedRun]) -> Vec<String> {
+        previous().plan(listing).fetch
     }
 
     #[test]
-    fn the_merge_prefers_fetched_rows_and_drops_changing_ones_not_fetched() {
+    fn unchanged_finished_runs_are_reused_and_nothing_is_fetched() {
+        let listing = [
+            listed("a", "finished", Some("2025-03-27T10:05:00")),
+            listed("d", "crashed", Some("2025-03-27T12:30:04")),
+        ];
+        let plan = previous().plan(&listing);
+        assert_eq!(plan.fetch, Vec::<String>::new());
+        assert_eq!(plan.reuse, HashSet::from(["a".to_string(), "d".to_string()]));
+    }
+
+    #[test]
+    fn runs_new_or_updated_within_the_margin_of_the_watermark_are_fetched_again() {
+        let listing = [
+            listed("c", "finished", Some("2025-03-27T09:00:00")),
+            listed("a", "finished", Some("2025-03-27T12:30:05")),
+            listed("d", "crashed", Some("2025-03-27T14:00:00")),
+            listed("e", "finished", Some("2025-03-27T12:30:04")),
+        ];
+        assert_eq!(to_fetch(&listing), ["c", "a", "d"]);
+    }
+
+    #[test]
+    fn still_changing_resumed_and_unstamped_runs_are_fetched_again() {
+        let listing = [
+            listed("b", "running", Some("2025-03-27T11:00:00")),
+            listed("a", "running", Some("2025-03-27T10:05:00")),
+            listed("d", "crashed", None),
+            listed("e", "finished", Some("2025-03-27T10:40:00")),
+        ];
+        assert_eq!(to_fetch(&listing), ["b", "a", "d"]);
+    }
+
+    #[test]
+    fn cached_runs_the_listing_lacks_are_neither_fetched_nor_reused() {
+        let listing = [listed("a", "finished", Some("2025-03-27T10:05:00"))];
+        let plan = previous().plan(&listing);
+        assert_eq!(plan.fetch, Vec::<String>::new());
+        assert_eq!(plan.reuse, HashSet::from(["a".to_string()]));
+    }
+
+    #[test]
+    fn the_merge_takes_the_fetched_rows_and_the_reused_ones_only() {
+        let listing = [
+            listed("a", "finished", Some("2025-03-27T10:05:00")),
+            listed("b", "running", Some("2025-03-27T13:00:00")),
+            listed("c", "finished", Some("2025-03-27T13:00:00")),
+            listed("e", "finished", Some("2025-03-27T10:40:00")),
+        ];
+        let previous = previous();
+        let plan = previous.plan(&listing);
+        assert_eq!(plan.fetch, ["b", "c"]);
         let fetched = Fetched {
-            rows: vec![row("c", "finished", "2025-03-27T09:00:00")],
-            ids: HashSet::from(["c".to_string()]),
-            run_count: 1,
+            rows: vec![
+                row("c", "finished", "2025-03-27T09:00:00"),
+                row("b", "finished", "2025-03-27T11:00:00"),
+            ],
+            ids: HashSet::from(["b".to_string(), "c".to_string()]),
+            run_count: 2,
             newest_update: None,
         };
-        let (rows, reused) = previous().merge(fetched);
+        let (rows, reused) = previous.merge(plan, fetched);
         assert_eq!(
             rows,
             [
                 row("c", "finished", "2025-03-27T09:00:00"),
                 row("a", "finished", "2025-03-27T10:00:00"),
-                row("d", "crashed", "2025-03-27T10:30:00")
+                row("e", "finished", "2025-03-27T10:40:00"),
+                row("b", "finished", "2025-03-27T11:00:00"),
             ]
         );
         assert_eq!(reused, 2);

@@ -8,8 +8,9 @@ use tempfile::NamedTempFile;
 
 use super::columns::{CacheLayout, LAYER};
 use super::incremental::{self, PreviousLayer};
-use super::pager::{count_runs, fetch_runs, FetchContext};
-use super::query::{layer_filter, server_filters_on};
+use super::listing::list_runs;
+use super::pager::{fetch_runs, FetchContext, Fetched};
+use super::query::{layer_filter, named_filter, server_filters_on};
 use super::watermark;
 use crate::config::export_spec::ExportSpec;
 use crate::read::cells::{whole, Whole};
@@ -155,11 +156,14 @@ fn in_layer(cell: &str, layer: i64) -> bool {
     whole(cell.as_bytes()) == Whole::Value(i128::from(layer))
 }
 
-/// Incremental: fetch what is new, changed or was unfinished, keep the rest from the cache,
-/// and check the result against the server's full count. The merge holds every run the
-/// server has (a run not fetched again is unchanged since the cache had it), so a count
-/// that differs means a cached run is gone from the layer (deleted, or moved out of the
-/// filter): then the layer is fetched in full.
+/// The most run ids one request names (`name $in [...]`), so that no request body is huge.
+const NAMES_PER_REQUEST: usize = 200;
+
+/// Incremental: list the layer's runs (ids, states, `updatedAt`), fetch in full those the
+/// cache cannot stand for (`PreviousLayer::plan`), and keep the rest from the cache; a
+/// cached run the listing lacks is gone. A listing short of the server's count, or a
+/// merge short of the listing (a run gone between the listing and its fetch), makes the
+/// layer fetch in full.
 async fn refresh(
     ctx: &FetchContext<'_>,
     layer: i64,
@@ -167,25 +171,60 @@ async fn refresh(
     previous: PreviousLayer,
 ) -> anyhow::Result<LayerRuns> {
     let started = Instant::now();
-    let refresh_filter = previous.refresh_filter(filters)?;
-    let fetched = fetch_runs(ctx, layer, &refresh_filter).await?;
-    let total = count_runs(ctx, layer, filters).await?;
-    let mark = watermark::after_fetch(fetched.newest_update, started.elapsed());
+    let listing = list_runs(ctx, layer, filters).await?;
+    let verbose = ctx.settings.verbose >= 1;
+    if listing.short() {
+        if verbose {
+            ctx.progress.println(&format!(
+                "layer {layer}: the listing has {} runs but the server counts {}; fetching the layer in full",
+                listing.runs.len(),
+                listing.run_count
+            ));
+        }
+        return full(ctx, layer, filters).await;
+    }
+    let plan = previous.plan(&listing.runs);
+    let fetched = fetch_named(ctx, layer, filters, &plan.fetch).await?;
+    let mark = watermark::after_fetch(listing.newest_update, started.elapsed());
     let watermark = mark.max(Some(previous.watermark));
-    let (rows, reused) = previous.merge(fetched);
-    if rows.len() as u64 == total {
+    let (rows, reused) = previous.merge(plan, fetched);
+    if rows.len() == listing.runs.len() {
         return Ok(LayerRuns {
             rows,
-            run_count: total,
+            run_count: listing.run_count,
             reused,
             watermark,
         });
     }
-    if ctx.settings.verbose >= 1 {
+    if verbose {
         ctx.progress.println(&format!(
-            "layer {layer}: the cache and the changes make {} runs but the server counts {total}; fetching the layer in full",
-            rows.len()
+            "layer {layer}: the cache and the changes make {} runs but the listing has {}; fetching the layer in full",
+            rows.len(),
+            listing.runs.len()
         ));
     }
     full(ctx, layer, filters).await
+}
+
+/// The runs of `filters` named `ids`, a batch of `NAMES_PER_REQUEST` at a time.
+async fn fetch_named(
+    ctx: &FetchContext<'_>,
+    layer: i64,
+    filters: &str,
+    ids: &[String],
+) -> anyhow::Result<Fetched> {
+    let mut all = Fetched {
+        rows: Vec::new(),
+        ids: Default::default(),
+        run_count: 0,
+        newest_update: None,
+    };
+    for batch in ids.chunks(NAMES_PER_REQUEST) {
+        let fetched = fetch_runs(ctx, layer, &named_filter(filters, batch)?).await?;
+        all.rows.extend(fetched.rows);
+        all.ids.extend(fetched.ids);
+        all.run_count += fetched.run_count;
+        all.newest_update = all.newest_update.max(fetched.newest_update);
+    }
+    Ok(all)
 }

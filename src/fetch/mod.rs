@@ -9,6 +9,7 @@ pub mod diagnose;
 pub mod gate;
 pub mod incremental;
 pub mod layer;
+pub mod listing;
 pub mod page;
 pub mod pager;
 pub mod progress;

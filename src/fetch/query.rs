@@ -53,6 +53,26 @@ $order: String, $filters: JSONString, $withCount: Boolean!) {{
     )
 }
 
+/// `--incremental`'s listing, one page at a time: each run's id, creation, last change and
+/// state, without config or summary; paged as `runs_query` is, `runCount` only with
+/// `$withCount`.
+pub const LISTING_QUERY: &str = "query RunListing($project: String!, $entity: String!, $perPage: Int!, \
+$order: String, $filters: JSONString, $withCount: Boolean!) {
+  project(name: $project, entityName: $entity) {
+    runCount(filters: $filters) @include(if: $withCount)
+    runs(filters: $filters, first: $perPage, order: $order) {
+      edges { node { name createdAt updatedAt state } }
+      pageInfo { hasNextPage }
+    }
+  }
+}";
+
+/// `filters` (a JSON object as text) narrowed to the runs named `ids`.
+pub fn named_filter(filters: &str, ids: &[String]) -> anyhow::Result<String> {
+    let base: Value = serde_json::from_str(filters)?;
+    Ok(json!({ "$and": [base, { "name": { "$in": ids } }] }).to_string())
+}
+
 /// How many runs match a filter, without fetching them.
 pub const COUNT_QUERY: &str = "query RunCount($project: String!, $entity: String!, $filters: JSONString) {
   project(name: $project, entityName: $entity) { runCount(filters: $filters) }
@@ -168,6 +188,15 @@ mod tests {
         assert_eq!(
             layer_filter("sae.layer", &[6], &runs),
             r#"{"state":{"$in":["finished"]}}"#
+        );
+    }
+
+    #[test]
+    fn a_named_filter_keeps_the_layers_clause_and_adds_the_ids() {
+        let ids = ["a".to_string(), "b".to_string()];
+        assert_eq!(
+            named_filter(r#"{"config.layer":{"$in":[6,"6"]}}"#, &ids).unwrap(),
+            r#"{"$and":[{"config.layer":{"$in":[6,"6"]}},{"name":{"$in":["a","b"]}}]}"#
         );
     }
 

@@ -4,14 +4,15 @@
 //! Each fetch takes its newest `updatedAt` (server time, so the client's clock plays no
 //! part) less the time the fetch took, which puts it no later than the server's clock when
 //! the fetch began: a change stamped after the watermark came after the fetch could have
-//! read it, and one stamped before it was read. The next fetch asks again for runs updated
-//! since the watermark less `SAFETY_MARGIN`, for changes the server shows late.
+//! read it, and one stamped before it was read. The next fetch lists the layer's runs and
+//! fetches again in full those updated since the watermark less `SAFETY_MARGIN`, for
+//! changes the server shows late.
 
 use std::time::{Duration, SystemTime};
 
-/// How far before the watermark (and before the newest cached run's creation) an
-/// incremental fetch asks again: room for changes and runs the server stamped but had not
-/// yet made visible, and for its nodes' clocks disagreeing.
+/// How far before the watermark an incremental fetch fetches changed runs again: room for
+/// changes the server stamped but had not yet made visible, and for its nodes' clocks
+/// disagreeing.
 pub const SAFETY_MARGIN: Duration = Duration::from_secs(3600);
 
 /// A W&B timestamp (`2025-03-27T13:59:12`, UTC, no zone; a trailing `Z` and fractions
@@ -26,15 +27,9 @@ pub fn format(time: SystemTime) -> String {
     text.trim_end_matches('Z').to_string()
 }
 
-/// `time` as a filter writes it: W&B's format with the zone, `Z`, as the backend documents
-/// times in filters (`2025-03-21T06:44:34Z`).
-pub fn filter_time(time: SystemTime) -> String {
-    format!("{}Z", format(time))
-}
-
-/// `time - SAFETY_MARGIN` as a filter writes it.
-pub fn minus_margin(time: SystemTime) -> String {
-    filter_time(time.checked_sub(SAFETY_MARGIN).unwrap_or(SystemTime::UNIX_EPOCH))
+/// `time - SAFETY_MARGIN` (the epoch where the platform cannot go back that far).
+pub fn minus_margin(time: SystemTime) -> SystemTime {
+    time.checked_sub(SAFETY_MARGIN).unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 /// The watermark a fetch that took `took` leaves: its newest `updatedAt` less `took`
@@ -66,11 +61,11 @@ mod tests {
     }
 
     #[test]
-    fn the_margin_reaches_an_hour_back_in_a_filters_format() {
-        assert_eq!(minus_margin(at("2025-03-27T13:59:12")), "2025-03-27T12:59:12Z");
+    fn the_margin_reaches_an_hour_back() {
+        assert_eq!(minus_margin(at("2025-03-27T13:59:12")), at("2025-03-27T12:59:12"));
         assert_eq!(
-            minus_margin(at("2025-03-27T00:30:00.123456Z")),
-            "2025-03-26T23:30:00Z"
+            format(minus_margin(at("2025-03-27T00:30:00.123456Z"))),
+            "2025-03-26T23:30:00"
         );
     }
 

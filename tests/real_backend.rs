@@ -35,10 +35,12 @@ fn export_text(layer_key: &str, error_key: &str, without: &[&str]) -> String {
     text
 }
 
-/// A fake server holding the sweep, its layer under the config key `layer_key`, each run
-/// passed through `change` (which gets the run's error) before it is stored.
+/// A fake server (the kind one, or the real backend's behaviours under
+/// `MDL_FETCH_FAKE_BACKEND=real`) holding the sweep, its layer under the config key
+/// `layer_key`, each run passed through `change` (which gets the run's error) before it is
+/// stored.
 fn server_with(layer_key: &str, change: impl Fn(&mut FakeRun, f64)) -> FakeWandb {
-    server_on(RealBackend::default(), layer_key, change)
+    server_on(fake_backend(), layer_key, change)
 }
 
 /// `server_with`, showing the real backend's behaviours `real`.
@@ -173,7 +175,9 @@ fn a_dotted_error_path_reads_into_summary_objects_online_and_flattened_columns_o
 
 #[test]
 fn a_layer_key_with_a_dot_is_filtered_here_not_on_the_server() {
-    let server = server_with("sae.layer", |_, _| {});
+    // The real backend reads `config.sae.layer` as a nested path: a server-side filter on
+    // it would match no run (exit 5, "no runs").
+    let server = server_on(RealBackend::all(), "sae.layer", |_, _| {});
     let work = Workdir::new();
     let layer = ["--column", "layer=sae.layer", "--state", "finished"];
     let output = fetch_command(&work, &server)

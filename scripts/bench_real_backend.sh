@@ -49,8 +49,10 @@ run() {
     local cmd="$bin --project $PROJECT --entity $ENTITY --layers 6 --cache-dir $dir/cache --out $dir/out -q $*"
     rm -rf "$dir"
     curl -sf "$WANDB_BASE_URL/__stats/reset" >/dev/null
-    if ! $cmd 2>"$dir.err"; then
-        echo "$name: exit $? ($(tail -1 "$dir.err"))"
+    local status=0
+    $cmd 2>"$dir.err" || status=$?
+    if ((status != 0)); then
+        echo "$name: exit $status ($(tail -1 "$dir.err"))"
         return
     fi
     local requests

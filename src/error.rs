@@ -116,6 +116,18 @@ pub fn exit_code_of(error: &anyhow::Error) -> i32 {
         .map_or(1, |typed| typed.kind.exit_code())
 }
 
+/// A write failure (exit 4) naming the file it was for.
+pub fn output_error(path: &std::path::Path, error: &std::io::Error) -> anyhow::Error {
+    Error::new(
+        Kind::Output,
+        format!(
+            "{}: cannot write: {error}; check the --out folder and free space",
+            path.display()
+        ),
+    )
+    .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

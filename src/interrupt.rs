@@ -65,12 +65,31 @@ fn watchdog() {
     }
     // Held until the process ends: no commit begins its renames after this.
     let _no_more_commits = COMMIT_GATE.write().unwrap_or_else(|e| e.into_inner());
-    crate::store::lock::sweep_locked_dirs();
-    crate::read::spool::sweep_spooled();
+    run_cleanups();
     let line = crate::style::error(&format!(
         "interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
     ));
     exit_with(128 + signal, Some(&line));
+}
+
+/// What a forced exit runs first, since it skips destructors: each part of the program
+/// that leaves files behind until it ends registers its own sweep (`on_forced_exit`), so
+/// this module needs to know none of them.
+static CLEANUPS: std::sync::Mutex<Vec<fn()>> = std::sync::Mutex::new(Vec::new());
+
+/// Registers `cleanup` to run, in registration order, before the watchdog ends the run.
+pub fn on_forced_exit(cleanup: fn()) {
+    let mut cleanups = CLEANUPS.lock().unwrap_or_else(|e| e.into_inner());
+    if !cleanups.contains(&cleanup) {
+        cleanups.push(cleanup);
+    }
+}
+
+fn run_cleanups() {
+    let cleanups = CLEANUPS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    for cleanup in cleanups {
+        cleanup();
+    }
 }
 
 /// Prints `line` (if any) on stderr and exits with `code`, unless another thread is

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use mdl_fetch::model::mdl::Code;
+use mdl_fetch::model::mdl::Pricing;
 use mdl_fetch::model::record::{RecordSink, RunRef};
-use mdl_fetch::model::select::{Pricing, Selector};
+use mdl_fetch::model::select::Selector;
 use proptest::prelude::*;
 
 /// A generated run: few distinct values, so ties and duplicates are common.

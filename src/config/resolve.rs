@@ -15,7 +15,7 @@ use crate::config::settings::*;
 use crate::error::{fail, Kind};
 use crate::model::project::{ui_of_api, ProjectRef};
 
-use crate::model::select::Pricing;
+use crate::model::mdl::Pricing;
 
 /// Threads reading exports at once, at most.
 const MAX_JOBS: usize = 8;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::config::export_spec::ExportSpec;
 use crate::config::grammar::{LayerRule, NameGrammar};
 use crate::config::projects::ProjectName;
-use crate::model::select::Pricing;
+use crate::model::mdl::Pricing;
 
 /// Defaults when neither profile, env nor flag says otherwise.
 pub const DEFAULT_BITS: f64 = 7.0;

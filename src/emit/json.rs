@@ -174,7 +174,7 @@ impl Emitter for Json {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::select::Pricing;
+    use crate::model::mdl::Pricing;
 
     fn table() -> MdlTable {
         MdlTable {

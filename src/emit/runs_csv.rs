@@ -105,14 +105,14 @@ impl<W: Write> RunsCsv<W> {
         self.flush()?;
         self.out
             .flush()
-            .map_err(|e| crate::store::staging::output_error(&self.path, &e))?;
+            .map_err(|e| crate::error::output_error(&self.path, &e))?;
         Ok(self.out)
     }
 
     fn flush(&mut self) -> anyhow::Result<()> {
         self.out
             .write_all(&self.buf)
-            .map_err(|e| crate::store::staging::output_error(&self.path, &e))?;
+            .map_err(|e| crate::error::output_error(&self.path, &e))?;
         self.buf.clear();
         Ok(())
     }

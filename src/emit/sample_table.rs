@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::model::mdl::Pricing;
 use crate::model::record::{RecordSink, RunRef};
-use crate::model::select::{Pricing, Selector};
+use crate::model::select::Selector;
 use crate::model::table::MdlTable;
 
 /// A run for a sample table: layer, activation, k, L0, error.

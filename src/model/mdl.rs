@@ -52,7 +52,46 @@ impl FromStr for Code {
 /// The seed's naive code: each of L0 active features costs B bits for its value and
 /// log2 D bits to say which of D dictionary features it is: `L0 * (B + log2 D)` bits.
 pub fn naive_bits(l0: f64, bits: f64, dict_size: u64) -> f64 {
-    l0 * (bits + (dict_size as f64).log2())
+    l0 * naive_bits_per_feature(bits, dict_size)
+}
+
+/// What one active feature costs in the naive code: `B + log2 D` bits.
+pub fn naive_bits_per_feature(bits: f64, dict_size: u64) -> f64 {
+    bits + (dict_size as f64).log2()
+}
+
+/// How runs are priced: the code, B, and D (a run's own, unless fixed).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pricing {
+    pub code: Code,
+    pub bits: f64,
+    /// D for runs that do not say theirs (or for every run when `fixed_dict_size`).
+    pub dict_size: u64,
+    pub fixed_dict_size: bool,
+}
+
+impl Pricing {
+    /// The seed's pricing: naive code, B = 7, D = 12288 for every run.
+    pub fn seed() -> Pricing {
+        Pricing {
+            code: Code::Naive,
+            bits: 7.0,
+            dict_size: 12288,
+            fixed_dict_size: true,
+        }
+    }
+
+    pub fn dict_for(&self, own: Option<u64>) -> u64 {
+        match own {
+            Some(d) if !self.fixed_dict_size && d > 0 => d,
+            _ => self.dict_size,
+        }
+    }
+
+    pub fn price(&self, run: &crate::model::record::RunRef<'_>) -> (u64, f64) {
+        let dict_size = self.dict_for(run.dict_size);
+        (dict_size, self.code.bits(run.l0, self.bits, dict_size))
+    }
 }
 
 /// `L0 * B + log2 C(D, L0)`, with the binomial coefficient through log-gamma so that large

@@ -5,42 +5,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::frontier::{Frontier, Priced};
-use crate::model::mdl::Code;
+use crate::model::mdl::{naive_bits_per_feature, Code, Pricing};
 use crate::model::record::{RecordSink, RunRef};
-
-/// How runs are priced: the code, B, and D (a run's own, unless fixed).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Pricing {
-    pub code: Code,
-    pub bits: f64,
-    /// D for runs that do not say theirs (or for every run when `fixed_dict_size`).
-    pub dict_size: u64,
-    pub fixed_dict_size: bool,
-}
-
-impl Pricing {
-    /// The seed's pricing: naive code, B = 7, D = 12288 for every run.
-    pub fn seed() -> Pricing {
-        Pricing {
-            code: Code::Naive,
-            bits: 7.0,
-            dict_size: 12288,
-            fixed_dict_size: true,
-        }
-    }
-
-    pub fn dict_for(&self, own: Option<u64>) -> u64 {
-        match own {
-            Some(d) if !self.fixed_dict_size && d > 0 => d,
-            _ => self.dict_size,
-        }
-    }
-
-    pub fn price(&self, run: &RunRef<'_>) -> (u64, f64) {
-        let dict_size = self.dict_for(run.dict_size);
-        (dict_size, self.code.bits(run.l0, self.bits, dict_size))
-    }
-}
 
 /// A (layer, activation) group while runs stream past.
 #[derive(Debug, Default, Clone)]
@@ -142,7 +108,7 @@ impl Selector {
         let per_feature = match self.naive_per_feature {
             Some((d, cost)) if d == dict_size => cost,
             _ => {
-                let cost = self.pricing.bits + (dict_size as f64).log2();
+                let cost = naive_bits_per_feature(self.pricing.bits, dict_size);
                 self.naive_per_feature = Some((dict_size, cost));
                 cost
             }

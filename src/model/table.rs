@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::frontier::Priced;
 use crate::model::mdl::dense_bits;
-use crate::model::select::{GroupResult, Pricing};
+use crate::model::mdl::Pricing;
+use crate::model::select::GroupResult;
 use crate::model::skips::Skips;
 
 /// One export that went into the table, as `manifest.json` and `mdl-table.json` list it

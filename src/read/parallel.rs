@@ -15,11 +15,12 @@ use tempfile::NamedTempFile;
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::{RecordRules, TableSettings};
 use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
+use crate::error::output_error;
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::select::Selector;
 use crate::read::export::ExportStats;
 use crate::read::pieces::{digest_rest, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
-use crate::store::staging::{output_error, Staging};
+use crate::store::staging::Staging;
 
 /// How the exports are cut and read: `jobs` threads, and pieces of at least this size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@ use tempfile::NamedTempFile;
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::{RunsCsvChoice, Settings};
 use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
+use crate::error::output_error;
 use crate::model::select::{GroupResult, Selector};
 use crate::model::skips::Skips;
 use crate::model::table::InputFile;
@@ -24,7 +25,7 @@ use crate::read::parallel::{Outcome, PieceReader, PieceResult, ReadPlan};
 use crate::read::pieces::Piece;
 use crate::read::row_estimate::estimated_rows;
 use crate::store::digest::{hex, DigestWriter};
-use crate::store::staging::{output_error, Staging};
+use crate::store::staging::Staging;
 
 /// What replaying a set of exports produced.
 pub struct Replay {

@@ -10,7 +10,7 @@ use anyhow::Context;
 use tempfile::{NamedTempFile, TempDir};
 
 use super::fs::{shared_temp_file, sync_dir, ARTIFACT_TEMP_PREFIX};
-use crate::error::{Error, Kind};
+use crate::error::output_error;
 
 /// The artifact that vouches for the others (`manifest.json`): renamed into place last.
 pub const SEAL: &str = "manifest.json";
@@ -310,16 +310,4 @@ fn same_bytes(staged: &Path, target: &Path) -> anyhow::Result<bool> {
             return Ok(false);
         }
     }
-}
-
-/// A write failure (exit 4) naming the file it was for.
-pub fn output_error(path: &Path, error: &std::io::Error) -> anyhow::Error {
-    Error::new(
-        Kind::Output,
-        format!(
-            "{}: cannot write: {error}; check the --out folder and free space",
-            path.display()
-        ),
-    )
-    .into()
 }

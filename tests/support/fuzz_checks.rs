@@ -17,8 +17,9 @@ use mdl_fetch::config::profile::Profile;
 use mdl_fetch::config::settings::Settings;
 use mdl_fetch::emit::runs_csv::RunsCsv;
 use mdl_fetch::fetch::decode::{decode_data, quote_non_finite, RunsData, ViewerData};
+use mdl_fetch::model::mdl::Pricing;
 use mdl_fetch::model::record::{RecordSink, RunRef};
-use mdl_fetch::model::select::{Pricing, Selector};
+use mdl_fetch::model::select::Selector;
 use mdl_fetch::model::table::{InputFile, MdlTable};
 use mdl_fetch::read::export::{read_export_from, ExportRef, ExportStats};
 

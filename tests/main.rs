@@ -32,6 +32,7 @@ mod paths;
 #[cfg(unix)]
 mod permissions;
 mod pieces;
+mod readme_layout;
 mod real_backend;
 mod real_backend_paging;
 mod run_filters;

@@ -98,6 +98,7 @@ fn pdflatex(dir: &Path, file: &str) -> bool {
 }
 
 /// Width and height from a PNG's IHDR chunk.
+#[cfg(feature = "png")]
 fn png_size(png: &[u8]) -> (u32, u32) {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "the PNG signature");
     assert_eq!(&png[12..16], b"IHDR");
@@ -114,6 +115,7 @@ fn svg_size(svg: &str) -> (u32, u32) {
     (number("width"), number("height"))
 }
 
+#[cfg(feature = "png")]
 #[test]
 fn png_writes_frontier_png_beside_the_svg_and_only_while_asked() {
     let work = Workdir::new();
@@ -195,4 +197,16 @@ fn run_names_and_ids_in_the_report_are_inert_text_and_whole_links() {
     for href in ["/e/p/runs/id%293\"", "/e/p/runs/a%20b\"", "/e/p/runs/plain1\""] {
         assert!(html.contains(href), "{href} not a link:\n{html}");
     }
+}
+
+/// A build without the `png` feature refuses `--png` with a usage error naming the
+/// feature, and writes nothing.
+#[cfg(not(feature = "png"))]
+#[test]
+fn a_build_without_png_support_refuses_png() {
+    let work = Workdir::new();
+    let output = bundled(&work, &["--png"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("`png` feature"), "{}", stderr(&output));
+    assert!(!work.join("out").exists());
 }

@@ -1,8 +1,11 @@
 //! `frontier.png` (`--png`): frontier.svg rasterized at twice its size, with a font built
-//! into the binary, so it looks the same on a machine without system fonts.
+//! into the binary, so it looks the same on a machine without system fonts. The rasterizer
+//! is the `png` feature (in the default build); a build without it refuses `--png`.
 
+#[cfg(feature = "png")]
 use std::sync::Arc;
 
+#[cfg(feature = "png")]
 use resvg::{tiny_skia, usvg};
 
 use crate::error::{fail, Kind};
@@ -13,9 +16,20 @@ pub const FILE_NAME: &str = "frontier.png";
 pub const SCALE: f32 = 2.0;
 
 /// The family frontier.svg asks for (`sans-serif`) and the one the built-in font has.
+#[cfg(feature = "png")]
 const FAMILY: &str = "DejaVu Sans";
 
+/// A build without the `png` feature: `--png` is refused, naming the way to get it.
+#[cfg(not(feature = "png"))]
+pub fn rasterize(_svg: &str) -> anyhow::Result<Vec<u8>> {
+    fail(
+        Kind::Usage,
+        "--png: this mdl-fetch was built without PNG support; build it with the default features (the `png` feature), or use frontier.svg",
+    )
+}
+
 /// The PNG bytes of `svg`, deterministic for a given SVG text.
+#[cfg(feature = "png")]
 pub fn rasterize(svg: &str) -> anyhow::Result<Vec<u8>> {
     let mut options = usvg::Options {
         font_family: FAMILY.into(),
@@ -46,7 +60,7 @@ pub fn rasterize(svg: &str) -> anyhow::Result<Vec<u8>> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "png"))]
 mod tests {
     use super::*;
 

@@ -89,7 +89,9 @@ fn write_artifacts(
 ) -> anyhow::Result<()> {
     let runs = replayed.files.iter().map(|input| input.rows).sum();
     stage_artifacts(&mut staging, table, replayed.runs_csv, settings.output.png)?;
-    let manifest = manifest::render(settings, table, provenance, &staging)?;
+    let record = crate::config::record::settings_record(settings);
+    let profile = settings.profile_path.as_deref();
+    let manifest = manifest::render(record, profile, table, provenance, &staging)?;
     interrupt::check("the artifacts are unchanged")?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     let written = staging.commit()?;

@@ -10,6 +10,7 @@ pub mod grammar;
 pub mod locate;
 pub mod profile;
 pub mod projects;
+pub mod record;
 pub mod resolve;
 pub mod resolve_runs;
 pub mod settings;

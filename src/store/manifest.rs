@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use super::digest::sha256_hex;
-use crate::config::settings::Settings;
 use crate::model::skips::Skips;
 use crate::model::table::{InputFile, MdlTable};
 use crate::store::cache::{sha256_of, CacheManifest};
@@ -73,44 +72,6 @@ impl Source {
     }
 }
 
-/// The settings that shape the artifacts, as the manifest records them (and digests them).
-fn settings_json(settings: &Settings) -> serde_json::Value {
-    let (table, rules) = (&settings.table, &settings.rules);
-    let mut json = serde_json::json!({
-        "project": settings.project,
-        "layers": table.layers,
-        "code": table.pricing.code.name(),
-        "bits": table.pricing.bits,
-        "dict_size": table.pricing.dict_size,
-        "fixed_dict_size": table.pricing.fixed_dict_size,
-        "d_model": table.d_model,
-        "tolerances": table.tolerances,
-        "columns": {
-            "name": rules.columns.name,
-            "l0": rules.columns.l0,
-            "error": rules.columns.error,
-            "layer": rules.columns.layer,
-            "dict_size": rules.columns.dict_size,
-            "activation": rules.columns.activation,
-            "k": rules.columns.k,
-        },
-        "name_rule": format!("{:?}", rules.grammar),
-        "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
-        "strict": rules.strict,
-    });
-    // Several projects are listed; one keeps the manifest as it always was.
-    if let [_, _, ..] = settings.projects.as_slice() {
-        let names: Vec<String> = (settings.projects.iter())
-            .map(|p| match &p.entity {
-                Some(entity) => format!("{entity}/{}", p.name),
-                None => p.name.clone(),
-            })
-            .collect();
-        json["projects"] = serde_json::json!(names);
-    }
-    json
-}
-
 /// Each staged artifact with its sha256: the manifest's `outputs`.
 pub fn output_digests(staging: &Staging) -> anyhow::Result<Vec<FileDigest>> {
     staging
@@ -141,15 +102,17 @@ pub fn listed_outputs(text: &[u8]) -> Option<Vec<(String, String)>> {
     Some(listed)
 }
 
-/// The provenance record written beside the artifacts.
+/// The provenance record written beside the artifacts: the settings as
+/// `config::record::settings_record` gives them, the profile at `profile_path` by digest,
+/// the source, the inputs and outputs with theirs, and the skipped runs.
 pub fn render(
-    settings: &Settings,
+    settings_json: serde_json::Value,
+    profile_path: Option<&std::path::Path>,
     table: &MdlTable,
     provenance: &Provenance,
     staging: &Staging,
 ) -> anyhow::Result<String> {
-    let settings_json = settings_json(settings);
-    let profile = match &settings.profile_path {
+    let profile = match profile_path {
         Some(path) => Some(FileDigest {
             file: path.display().to_string(),
             sha256: sha256_of(path)?,

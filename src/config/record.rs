@@ -1,0 +1,42 @@
+//! The settings that shape the artifacts, as one JSON value: what manifest.json records
+//! and digests, so that a table can be traced to exactly how it was made.
+
+use crate::config::settings::Settings;
+
+/// The settings that shape the artifacts, as manifest.json records them (and digests them).
+pub fn settings_record(settings: &Settings) -> serde_json::Value {
+    let (table, rules) = (&settings.table, &settings.rules);
+    let mut json = serde_json::json!({
+        "project": settings.project,
+        "layers": table.layers,
+        "code": table.pricing.code.name(),
+        "bits": table.pricing.bits,
+        "dict_size": table.pricing.dict_size,
+        "fixed_dict_size": table.pricing.fixed_dict_size,
+        "d_model": table.d_model,
+        "tolerances": table.tolerances,
+        "columns": {
+            "name": rules.columns.name,
+            "l0": rules.columns.l0,
+            "error": rules.columns.error,
+            "layer": rules.columns.layer,
+            "dict_size": rules.columns.dict_size,
+            "activation": rules.columns.activation,
+            "k": rules.columns.k,
+        },
+        "name_rule": format!("{:?}", rules.grammar),
+        "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
+        "strict": rules.strict,
+    });
+    // Several projects are listed; one keeps the manifest as it always was.
+    if let [_, _, ..] = settings.projects.as_slice() {
+        let names: Vec<String> = (settings.projects.iter())
+            .map(|p| match &p.entity {
+                Some(entity) => format!("{entity}/{}", p.name),
+                None => p.name.clone(),
+            })
+            .collect();
+        json["projects"] = serde_json::json!(names);
+    }
+    json
+}

@@ -42,19 +42,16 @@ fn feed(runs: &[Run], pricing: Pricing, tolerances: &[f64]) -> Vec<mdl_fetch::mo
         let name = format!("run{line}");
         selector
             .accept(&RunRef {
-                name: &name,
-                layer: run.layer,
-                activation: run.activation,
-                k: 0,
-                l0: run.l0,
-                error: run.error,
                 dict_size: run.dict_size,
-                id: "",
-                state: "",
-                file: &file,
-                source: 0,
-                line: line as u64 + 2,
-                project: None,
+                ..RunRef::plain(
+                    &name,
+                    &file,
+                    line as u64 + 2,
+                    run.layer,
+                    run.activation,
+                    run.l0,
+                    run.error,
+                )
             })
             .unwrap();
     }
@@ -156,9 +153,8 @@ proptest! {
             let name = format!("run{line}");
             parts[usize::from(line >= split)]
                 .accept(&RunRef {
-                    name: &name, layer: run.layer, activation: run.activation, k: 0, l0: run.l0,
-                    error: run.error, dict_size: run.dict_size, id: "", state: "", file: &file, source: 0,
-                    line: line as u64 + 2, project: None,
+                    dict_size: run.dict_size,
+                    ..RunRef::plain(&name, &file, line as u64 + 2, run.layer, run.activation, run.l0, run.error)
                 })
                 .unwrap();
         }

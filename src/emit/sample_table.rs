@@ -21,19 +21,8 @@ pub fn table(runs: &[Run<'_>], tolerances: &[f64], d_model: u64) -> MdlTable {
     for (line, &(layer, activation, k, l0, error)) in runs.iter().enumerate() {
         let name = format!("run{line}");
         let run = RunRef {
-            name: &name,
-            layer,
-            activation,
             k,
-            l0,
-            error,
-            dict_size: None,
-            id: "",
-            state: "",
-            file: &file,
-            source: 0,
-            line: line as u64 + 2,
-            project: None,
+            ..RunRef::plain(&name, &file, line as u64 + 2, layer, activation, l0, error)
         };
         selector.accept(&run).expect("a sample run");
     }

@@ -72,7 +72,35 @@ pub struct RunRef<'a> {
     pub project: Option<&'a Arc<ProjectRef>>,
 }
 
-impl RunRef<'_> {
+impl<'a> RunRef<'a> {
+    /// A run with what selection needs and nothing else (no k, D, id, state or project;
+    /// source 0): for runs made by hand, samples and tests, with `..` for the rest.
+    pub fn plain(
+        name: &'a str,
+        file: &'a Arc<str>,
+        line: u64,
+        layer: i64,
+        activation: &'a str,
+        l0: f64,
+        error: f64,
+    ) -> RunRef<'a> {
+        RunRef {
+            name,
+            layer,
+            activation,
+            k: 0,
+            l0,
+            error,
+            dict_size: None,
+            id: "",
+            state: "",
+            file,
+            source: 0,
+            line,
+            project: None,
+        }
+    }
+
     pub fn to_record(&self) -> RunRecord {
         RunRecord {
             name: self.name.to_string(),

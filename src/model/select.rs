@@ -244,21 +244,7 @@ mod tests {
             let layer = 6 + (state % 3) as i64;
             let activation = format!("act{}", (state >> 8) % 40);
             let error = ((state >> 16) % 1000) as f64 / 1e4;
-            let run = RunRef {
-                name: "run",
-                layer,
-                activation: &activation,
-                k: 0,
-                l0: 10.0,
-                error,
-                dict_size: None,
-                id: "",
-                state: "",
-                file: &file,
-                source: 0,
-                line,
-                project: None,
-            };
+            let run = RunRef::plain("run", &file, line, layer, &activation, 10.0, error);
             selector.accept(&run).unwrap();
             let slot = expected
                 .entry((layer, activation.clone()))

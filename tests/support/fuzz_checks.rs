@@ -304,20 +304,15 @@ pub fn emitters(data: &[u8]) {
     ];
     for (line, run) in runs.chunks_exact(EMITTER_RUN_BYTES).enumerate() {
         let name = format!("run{line}");
+        let (layer, activation) = (
+            6 + i64::from(run[0] % 3),
+            activations[run[1] as usize % activations.len()],
+        );
+        let (l0, error) = (finite_from(&run[3..11]), finite_from(&run[11..19]));
         let reference = RunRef {
-            name: &name,
-            layer: 6 + i64::from(run[0] % 3),
-            activation: activations[run[1] as usize % activations.len()],
             k: [0, 1, 64, i64::MAX, i64::MIN][run[2] as usize % 5],
-            l0: finite_from(&run[3..11]),
-            error: finite_from(&run[11..19]),
             dict_size: (run[0] & 0x80 != 0).then_some(dict_size / 2 + 1),
-            id: "",
-            state: "",
-            file: &file,
-            source: 0,
-            line: line as u64 + 2,
-            project: None,
+            ..RunRef::plain(&name, &file, line as u64 + 2, layer, activation, l0, error)
         };
         selector.accept(&reference).unwrap();
     }

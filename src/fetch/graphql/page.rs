@@ -15,9 +15,9 @@ use super::columns::{CacheLayout, NodeFields};
 use super::decode::{
     decode_borrowed, decode_data, json_object_text, DecodeError, PageInfo, RunNode, RunsData,
 };
-use super::watermark;
 use super::window_query::parse_second;
-use super::windows::Second;
+use crate::fetch::paging::watermark;
+use crate::fetch::paging::windows::Second;
 
 /// A runs page; `project` is `None` when the server says there is no such project.
 pub struct Page<'a> {
@@ -272,7 +272,7 @@ mod tests {
             "summaryMetrics": {"l0_norm": "NaN", "val": {"min": 0.25}, "loss": 1e-7}}},
             {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
         let newest = |body| decode(body).unwrap().project.unwrap().newest_update();
-        let updated = super::watermark::parse("2023-11-06T08:00:00.5");
+        let updated = crate::fetch::paging::watermark::parse("2023-11-06T08:00:00.5");
         assert!(updated.is_some());
         assert_eq!((newest(text), newest(objects)), (updated, updated));
         // "val.min" takes the general path, "loss" the quick one for the JSON texts.

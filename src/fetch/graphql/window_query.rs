@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{json, Map, Value};
 
 use super::decode::{decode_data, DecodeError};
-use super::watermark;
-use super::windows::Second;
+use crate::fetch::paging::watermark;
+use crate::fetch::paging::windows::Second;
 
 /// The most counts one probe asks for; more go in several requests.
 pub const MAX_COUNTS_PER_PROBE: usize = 64;

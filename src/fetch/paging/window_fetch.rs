@@ -8,18 +8,18 @@ use std::collections::HashSet;
 
 use crate::fetch::progress::LayerBar;
 
-use super::columns::{CREATED, ID};
 use super::incremental;
-use super::page;
 use super::pager::{describe_decode, not_found, FetchContext, Fetched, InFlight, PendingRows};
-use super::query::PageRequest;
 use super::seek::{Seek, SeekPage, SeekWalk};
-use super::window_query::{
+use super::windows::{guess_from_cache, guess_from_pace, Planner, Second, Split, MAX_REFINE_ROUNDS};
+use crate::error::{fail, Kind};
+use crate::fetch::graphql::columns::{CREATED, ID};
+use crate::fetch::graphql::page;
+use crate::fetch::graphql::query::PageRequest;
+use crate::fetch::graphql::window_query::{
     format_second, parse_second, probe_query, probe_variables, read_probe, window_filter, ProbeAnswer,
     MAX_COUNTS_PER_PROBE,
 };
-use super::windows::{guess_from_cache, guess_from_pace, Planner, Second, Split, MAX_REFINE_ROUNDS};
-use crate::error::{fail, Kind};
 
 /// One stream of pages: a filter, and how messages name it.
 struct Stream {

@@ -10,8 +10,8 @@
 
 use serde_json::{json, Value};
 
-use super::window_query::filter_time;
 use super::windows::Second;
+use crate::fetch::graphql::window_query::filter_time;
 
 /// Pages without a single new run, more said to follow, before the server is called
 /// endless.

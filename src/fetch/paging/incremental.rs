@@ -9,10 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::columns::{CacheLayout, CREATED, ID, STATE};
 use super::listing::ListedRun;
 use super::pager::{FetchContext, Fetched};
 use super::watermark;
+use crate::fetch::graphql::columns::{CacheLayout, CREATED, ID, STATE};
 use crate::store::cache::{self, CachedLayer};
 
 /// One layer as the cache has it.

@@ -7,17 +7,17 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::client::GraphQlClient;
-use super::columns::CacheLayout;
-use super::decode::{decode_data, CountData, DecodeError};
-use super::page;
-use super::query::{PageRequest, COUNT_QUERY};
 use super::seek::{Seek, SeekPage, SeekWalk};
 use super::{window_fetch, windows};
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::Settings;
 use crate::error::{fail, Error, Kind};
+use crate::fetch::graphql::columns::CacheLayout;
+use crate::fetch::graphql::decode::{decode_data, CountData, DecodeError};
+use crate::fetch::graphql::page;
+use crate::fetch::graphql::query::{PageRequest, COUNT_QUERY};
 use crate::fetch::progress::{LayerBar, Progress};
+use crate::fetch::transport::client::GraphQlClient;
 
 /// Everything the layer streams share.
 #[derive(Clone, Copy)]
@@ -294,8 +294,8 @@ pub(super) fn describe_decode(error: DecodeError, what: &str, host: &str) -> Err
 mod tests {
     use super::*;
     use crate::config::cli::Cli;
-    use crate::fetch::query::{layer_filter, runs_query};
-    use crate::fetch::secret::ApiKey;
+    use crate::fetch::graphql::query::{layer_filter, runs_query};
+    use crate::fetch::transport::secret::ApiKey;
     use clap::Parser;
     use fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
 

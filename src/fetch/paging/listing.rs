@@ -7,14 +7,14 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
-use super::decode::{decode_data, PageInfo};
 use super::pager::{describe_decode, not_found, FetchContext};
-use super::progress::LayerBar;
-use super::query::{PageRequest, LISTING_QUERY};
 use super::seek::{Seek, SeekPage, SeekWalk};
 use super::watermark;
-use super::window_query::parse_second;
 use crate::error::{fail, Kind};
+use crate::fetch::graphql::decode::{decode_data, PageInfo};
+use crate::fetch::graphql::query::{PageRequest, LISTING_QUERY};
+use crate::fetch::graphql::window_query::parse_second;
+use crate::fetch::progress::LayerBar;
 
 /// One listed run.
 #[derive(Debug, Clone, PartialEq, Eq)]

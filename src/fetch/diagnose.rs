@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::graphql::query::{layer_filter, server_filters_on};
-use super::paging::pager::{count_runs, FetchContext};
+use super::paging::context::FetchContext;
+use super::paging::pager::count_runs;
 use crate::config::settings::RunFilter;
 use crate::error::{fail, Kind};
 

@@ -23,7 +23,7 @@ use graphql::columns::CacheLayout;
 use graphql::decode::{decode_data, ViewerData};
 use graphql::query;
 use layer::fetch_layer;
-use paging::pager::FetchContext;
+use paging::context::FetchContext;
 use transport::client::{machine_of, parse_base_url, GraphQlClient};
 use transport::secret::{discover_key, KeySource};
 

@@ -8,4 +8,5 @@ pub mod columns;
 pub mod decode;
 pub mod page;
 pub mod query;
+pub mod timestamps;
 pub mod window_query;

@@ -3,6 +3,9 @@
 //! for `--incremental`. It uses both other layers, the client from `transport` and the
 //! queries and decoding from `graphql`, and neither of them uses it.
 
+pub mod cached_layer;
+pub mod context;
+pub mod in_flight;
 pub mod incremental;
 pub mod listing;
 pub mod pager;

@@ -4,48 +4,16 @@
 //! cursor) and when paging loops.
 
 use std::collections::HashSet;
-use std::path::Path;
-use std::time::SystemTime;
 
+use super::context::{describe_decode, not_found, FetchContext, Fetched};
+use super::in_flight::{InFlight, PendingRows};
 use super::seek::{Seek, SeekPage, SeekWalk};
 use super::{window_fetch, windows};
-use crate::config::export_spec::ExportSpec;
-use crate::config::settings::Settings;
-use crate::error::{fail, Error, Kind};
-use crate::fetch::graphql::columns::CacheLayout;
-use crate::fetch::graphql::decode::{decode_data, CountData, DecodeError};
+use crate::error::{fail, Kind};
+use crate::fetch::graphql::decode::{decode_data, CountData};
 use crate::fetch::graphql::page;
 use crate::fetch::graphql::query::{PageRequest, COUNT_QUERY};
-use crate::fetch::progress::{LayerBar, Progress};
-use crate::fetch::transport::client::GraphQlClient;
-
-/// Everything the layer streams share.
-#[derive(Clone, Copy)]
-pub struct FetchContext<'a> {
-    pub client: &'a GraphQlClient,
-    pub settings: &'a Settings,
-    pub layout: &'a CacheLayout,
-    pub query: &'a str,
-    pub entity: &'a str,
-    pub cache_dir: &'a Path,
-    /// How the cache's files are named.
-    pub site: &'a crate::store::cache::CacheSite,
-    pub progress: &'a Progress,
-    /// Called with each layer's export (its position, and its file to sync once it has
-    /// been read) as soon as it is staged.
-    pub staged: &'a (dyn Fn(usize, ExportSpec, std::fs::File) + Sync),
-    /// The project the runs are in, which every staged export names.
-    pub project: &'a std::sync::Arc<crate::model::project::ProjectRef>,
-}
-
-/// The runs one filter matched, as cache rows, with the server's count of them.
-pub struct Fetched {
-    pub rows: Vec<Vec<String>>,
-    pub ids: HashSet<String>,
-    pub run_count: u64,
-    /// The newest `updatedAt` among them.
-    pub newest_update: Option<SystemTime>,
-}
+use crate::fetch::progress::LayerBar;
 
 /// How many runs match `filters` right now.
 pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<u64> {
@@ -61,16 +29,6 @@ pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         Some(project) => Ok(project.run_count),
         None => not_found(ctx),
     }
-}
-
-pub(super) fn not_found<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
-    fail(
-        Kind::NotFound,
-        format!(
-            "project {}/{} not found or not visible to this key; check the spelling, --entity, and WANDB_BASE_URL",
-            ctx.entity, ctx.project.project
-        ),
-    )
 }
 
 /// Pages through every run matching `filters`. Each page is read on a blocking thread; as
@@ -139,7 +97,7 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
             })
             .flatten();
         if let Some(split) = split {
-            let first = PendingRows { what, rows, keep };
+            let first = PendingRows::new(what, rows, keep);
             let fetched = window_fetch::fetch_rest(ctx, layer, filters, fetched, first, split, &bar).await?;
             bar.finish();
             return check_complete(layer, fetched);
@@ -153,7 +111,7 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
             Ok(Seek::Ask) => in_flight = Some(asker.send(page + 1, &walk, false)?),
             Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
         }
-        making = Some(PendingRows { what, rows, keep });
+        making = Some(PendingRows::new(what, rows, keep));
     }
     if let Some(pending) = making.take() {
         fetched.rows.extend(pending.rows(ctx).await?);
@@ -194,26 +152,6 @@ impl Asker<'_> {
     }
 }
 
-/// A page's rows being made, and which of them to keep.
-pub(super) struct PendingRows {
-    what: String,
-    rows: page::RowsTask,
-    keep: Vec<bool>,
-}
-
-impl PendingRows {
-    pub(super) fn new(what: String, rows: page::RowsTask, keep: Vec<bool>) -> PendingRows {
-        PendingRows { what, rows, keep }
-    }
-
-    pub(super) async fn rows(self, ctx: &FetchContext<'_>) -> anyhow::Result<Vec<Vec<String>>> {
-        let host = ctx.client.host();
-        Ok(kept_rows(self.rows, self.keep)
-            .await
-            .map_err(|e| describe_decode(e, &self.what, &host))?)
-    }
-}
-
 /// Fails when fewer runs arrived than the server counted.
 fn check_complete(layer: i64, fetched: Fetched) -> anyhow::Result<Fetched> {
     let received = fetched.ids.len() as u64;
@@ -229,75 +167,19 @@ fn check_complete(layer: i64, fetched: Fetched) -> anyhow::Result<Fetched> {
     Ok(fetched)
 }
 
-/// A page's rows, less those of runs an earlier page already brought.
-async fn kept_rows(rows: page::RowsTask, keep: Vec<bool>) -> Result<Vec<Vec<String>>, DecodeError> {
-    let rows = rows.await.map_err(|e| DecodeError::Shape {
-        path: "data.project.runs.edges".into(),
-        reason: format!("making the rows failed: {e}"),
-    })??;
-    Ok(rows
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(row, keep)| keep.then_some(row))
-        .collect())
-}
-
-/// A request sent on its own task, so it goes out while this one works; dropped unanswered
-/// (when the fetch fails), it is cancelled.
-pub(super) struct InFlight(tokio::task::JoinHandle<anyhow::Result<bytes::Bytes>>);
-
-impl InFlight {
-    pub(super) fn send(
-        client: &GraphQlClient,
-        query: &str,
-        variables: serde_json::Value,
-        what: String,
-        bar: LayerBar,
-    ) -> InFlight {
-        let (client, query) = (client.clone(), query.to_string());
-        InFlight(tokio::spawn(async move {
-            client.post_watched(&query, variables, &what, &bar).await
-        }))
-    }
-
-    pub(super) async fn wait(mut self) -> anyhow::Result<bytes::Bytes> {
-        (&mut self.0)
-            .await
-            .map_err(|e| anyhow::anyhow!("a page request failed: {e}"))?
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-pub(super) fn describe_decode(error: DecodeError, what: &str, host: &str) -> Error {
-    let message = match error {
-        DecodeError::NotJson(detail) => {
-            format!("{what}: {host} answered with something that is not JSON: {detail}; check WANDB_BASE_URL")
-        }
-        DecodeError::Shape { path, reason } => {
-            format!(
-                "{what}: unexpected answer from {host} at {path}: {reason}; is WANDB_BASE_URL a W&B server?"
-            )
-        }
-        DecodeError::GraphQl(message) => {
-            format!("{what}: W&B reported an error: {message}; check the entity, project and profile keys")
-        }
-    };
-    Error::new(Kind::Protocol, message)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::cli::Cli;
+    use crate::config::settings::Settings;
+    use crate::fetch::graphql::columns::CacheLayout;
     use crate::fetch::graphql::query::{layer_filter, runs_query};
+    use crate::fetch::progress::Progress;
+    use crate::fetch::transport::client::GraphQlClient;
     use crate::fetch::transport::secret::ApiKey;
     use clap::Parser;
     use fake_wandb::{Dataset, FakeConfig, FakeWandb, Fault, FaultRule, SweepOptions, Trigger};
+    use std::path::Path;
 
     /// Pages through layer 6 of a 3-layer sweep (20 runs each) at 7 runs a page, with
     /// `faults` armed; returns what came and each page request's variables.

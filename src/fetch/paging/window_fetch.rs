@@ -8,17 +8,18 @@ use std::collections::HashSet;
 
 use crate::fetch::progress::LayerBar;
 
-use super::incremental;
-use super::pager::{describe_decode, not_found, FetchContext, Fetched, InFlight, PendingRows};
+use super::cached_layer;
+use super::context::{describe_decode, not_found, FetchContext, Fetched};
+use super::in_flight::{InFlight, PendingRows};
 use super::seek::{Seek, SeekPage, SeekWalk};
-use super::windows::{guess_from_cache, guess_from_pace, Planner, Second, Split, MAX_REFINE_ROUNDS};
+use super::windows::{guess_from_cache, guess_from_pace, Planner, Split, MAX_REFINE_ROUNDS};
 use crate::error::{fail, Kind};
 use crate::fetch::graphql::columns::{CREATED, ID};
 use crate::fetch::graphql::page;
 use crate::fetch::graphql::query::PageRequest;
+use crate::fetch::graphql::timestamps::{format_second, parse_second, Second};
 use crate::fetch::graphql::window_query::{
-    format_second, parse_second, probe_query, probe_variables, read_probe, window_filter, ProbeAnswer,
-    MAX_COUNTS_PER_PROBE,
+    probe_query, probe_variables, read_probe, window_filter, ProbeAnswer, MAX_COUNTS_PER_PROBE,
 };
 
 /// One stream of pages: a filter, and how messages name it.
@@ -193,7 +194,7 @@ async fn cached_seconds(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> Op
     let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
     let read = tokio::task::spawn_blocking(move || {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let created = incremental::cached_created(&dir, layer, &filters, &header).ok()??;
+        let created = cached_layer::cached_created(&dir, layer, &filters, &header).ok()??;
         let mut seconds: Vec<Second> = created.iter().filter_map(|t| parse_second(t)).collect();
         seconds.sort_unstable();
         Some(seconds)

@@ -17,8 +17,7 @@
 
 use std::collections::BTreeMap;
 
-/// Seconds since the epoch: the resolution of the windows' bounds.
-pub type Second = i64;
+use crate::fetch::graphql::timestamps::Second;
 
 /// Windows are at least this many pages (fewer windows than `--concurrency` otherwise):
 /// each window's last page is partial, so tiny windows cost requests.

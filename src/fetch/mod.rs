@@ -24,7 +24,8 @@ use graphql::decode::{decode_data, ViewerData};
 use graphql::query;
 use layer::fetch_layer;
 use paging::context::FetchContext;
-use transport::client::{machine_of, parse_base_url, GraphQlClient};
+use transport::address::{machine_of, parse_base_url};
+use transport::client::GraphQlClient;
 use transport::secret::{discover_key, KeySource};
 
 /// Fetches every layer (concurrently) into the cache at `site`, commits it, and returns its

@@ -12,4 +12,5 @@ pub mod pager;
 pub mod seek;
 pub mod watermark;
 pub mod window_fetch;
+pub mod window_guesses;
 pub mod windows;

@@ -8,8 +8,8 @@ use std::time::SystemTime;
 use serde::Deserialize;
 
 use super::context::{describe_decode, not_found, FetchContext};
-use super::seek::{Seek, SeekPage, SeekWalk};
-use crate::error::{fail, Kind};
+use super::page_walk::ask_next;
+use super::seek::{SeekPage, SeekWalk};
 use crate::fetch::graphql::decode::{decode_data, PageInfo};
 use crate::fetch::graphql::query::{PageRequest, LISTING_QUERY};
 use crate::fetch::graphql::timestamps::{self, parse_second};
@@ -87,10 +87,8 @@ pub async fn list_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> any
         }
         let seek = listing.take(project.runs);
         bar.received(listing.runs.len() as u64);
-        match walk.after_page(&seek) {
-            Ok(Seek::Done) => break,
-            Ok(Seek::Ask) => {}
-            Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
+        if !ask_next(&mut walk, &seek, &what)? {
+            break;
         }
     }
     bar.finish();

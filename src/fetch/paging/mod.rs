@@ -8,6 +8,7 @@ pub mod context;
 pub mod in_flight;
 pub mod incremental;
 pub mod listing;
+mod page_walk;
 pub mod pager;
 pub mod seek;
 pub mod watermark;

@@ -6,14 +6,13 @@
 use std::collections::HashSet;
 
 use super::context::{describe_decode, not_found, FetchContext, Fetched};
-use super::in_flight::{InFlight, PendingRows};
-use super::seek::{Seek, SeekPage, SeekWalk};
+use super::in_flight::PendingRows;
+use super::page_walk::{ask_next, read_page, take_page, Asker};
+use super::seek::{SeekPage, SeekWalk};
 use super::{window_fetch, windows};
 use crate::error::{fail, Kind};
 use crate::fetch::graphql::decode::{decode_data, CountData};
-use crate::fetch::graphql::page;
-use crate::fetch::graphql::query::{PageRequest, COUNT_QUERY};
-use crate::fetch::progress::LayerBar;
+use crate::fetch::graphql::query::COUNT_QUERY;
 
 /// How many runs match `filters` right now.
 pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<u64> {
@@ -42,74 +41,36 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
         run_count: 0,
         newest_update: None,
     };
-    let asker = Asker {
-        ctx,
-        layer,
-        filters,
-        bar: bar.clone(),
-    };
+    let asker = Asker::new(ctx, format!("layer {layer}"), filters, &bar);
     let mut walk = SeekWalk::default();
-    let mut in_flight = Some(asker.send(1, &walk, true)?);
+    let mut in_flight = Some(asker.send(1, &walk)?);
     // The previous page's rows, made while this page was on its way, and which to keep.
     let mut making: Option<PendingRows> = None;
     for page in 1.. {
         let Some(answer) = in_flight.take() else {
             break;
         };
-        let what = format!("layer {layer} page {page}");
-        let (head, rows) = page::read(answer.wait().await?, ctx.layout.clone());
-        if let Some(pending) = making.take() {
-            fetched.rows.extend(pending.rows(ctx).await?);
-        }
-        let head = head
-            .await
-            .map_err(|_| anyhow::anyhow!("{what}: reading the page failed"))?
-            .map_err(|e| describe_decode(e, &what, &ctx.client.host()))?;
-        let Some(head) = head else {
-            return not_found(ctx);
-        };
+        let what = asker.what(page);
+        let (head, rows) = read_page(ctx, answer, &what, making.take(), &mut fetched.rows).await?;
         if page == 1 {
             fetched.run_count = head.run_count.unwrap_or(0);
             bar.counting(fetched.run_count);
         }
         fetched.newest_update = fetched.newest_update.max(head.newest_update);
-        let before = fetched.ids.len();
-        let seek = SeekPage {
-            has_next_page: head.page_info.has_next_page,
-            runs: head.created.into_iter().zip(head.names).collect(),
-            new_runs: false,
-        };
-        let keep: Vec<bool> = (seek.runs.iter())
-            .map(|(_, name)| fetched.ids.insert(name.clone()))
-            .collect();
+        let (seek, keep) = take_page(head, &mut fetched.ids);
         bar.received(fetched.ids.len() as u64);
         // A large layer: the rest in creation-time windows side by side.
-        let fetch = &ctx.settings.fetch;
-        let split = (page == 1)
-            .then(|| {
-                windows::split(
-                    fetch.window_runs,
-                    fetch.concurrency,
-                    fetched.run_count,
-                    keep.len() as u64,
-                    head.page_info.has_next_page,
-                )
-            })
-            .flatten();
-        if let Some(split) = split {
+        if let Some(split) = (page == 1)
+            .then(|| split_of(ctx, &fetched, &seek, &keep))
+            .flatten()
+        {
             let first = PendingRows::new(what, rows, keep);
             let fetched = window_fetch::fetch_rest(ctx, layer, filters, fetched, first, split, &bar).await?;
             bar.finish();
             return check_complete(layer, fetched);
         }
-        let seek = SeekPage {
-            new_runs: fetched.ids.len() > before,
-            ..seek
-        };
-        match walk.after_page(&seek) {
-            Ok(Seek::Done) => {}
-            Ok(Seek::Ask) => in_flight = Some(asker.send(page + 1, &walk, false)?),
-            Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
+        if ask_next(&mut walk, &seek, &what)? {
+            in_flight = Some(asker.send(page + 1, &walk)?);
         }
         making = Some(PendingRows::new(what, rows, keep));
     }
@@ -120,36 +81,22 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
     check_complete(layer, fetched)
 }
 
-/// Sends one layer's page requests; their retries show on the layer's line.
-struct Asker<'a> {
-    ctx: &'a FetchContext<'a>,
-    layer: i64,
-    filters: &'a str,
-    bar: LayerBar,
-}
-
-impl Asker<'_> {
-    /// Asks for page `page`, the one `walk` names, with the run count on the first.
-    fn send(&self, page: u32, walk: &SeekWalk, with_count: bool) -> anyhow::Result<InFlight> {
-        let settings = self.ctx.settings;
-        let filters = walk.filter(self.filters)?;
-        let variables = PageRequest {
-            entity: self.ctx.entity,
-            project: &self.ctx.project.project,
-            filters: &filters,
-            per_page: settings.fetch.page_size,
-            with_count,
-        }
-        .variables();
-        let what = format!("layer {} page {page}", self.layer);
-        Ok(InFlight::send(
-            self.ctx.client,
-            self.ctx.query,
-            variables,
-            what,
-            self.bar.clone(),
-        ))
-    }
+/// How to split the layer after its first page (`seek`, of which `keep` are new), or
+/// `None` for the plain walk (see `windows::split`).
+fn split_of(
+    ctx: &FetchContext<'_>,
+    fetched: &Fetched,
+    seek: &SeekPage,
+    keep: &[bool],
+) -> Option<windows::Split> {
+    let fetch = &ctx.settings.fetch;
+    windows::split(
+        fetch.window_runs,
+        fetch.concurrency,
+        fetched.run_count,
+        keep.len() as u64,
+        seek.has_next_page,
+    )
 }
 
 /// Fails when fewer runs arrived than the server counted.

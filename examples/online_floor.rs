@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use mdl_fetch::fetch::query::{runs_query, Projection};
+use mdl_fetch::fetch::graphql::query::{runs_query, Projection};
 use serde::Deserialize;
 
 const QUERY: &str = r#"query Floor($project: String!, $entity: String!, $cursor: String, $perPage: Int!, $filters: JSONString) {

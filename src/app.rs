@@ -4,21 +4,19 @@ use std::io::Write;
 
 use crate::closing_line::closing_line;
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
-use crate::config::export_spec::ExportSpec;
 use crate::config::folders_apart;
 use crate::config::locate;
-use crate::config::projects::ProjectName;
 use crate::config::resolve::Env;
 use crate::config::settings::{Mode, Settings};
 use crate::error::{fail, Kind};
+use crate::inputs::{choose_exports, Chosen};
 use crate::model::mdl;
 use crate::model::notes::DataNote;
 use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
 use crate::store::cache::CacheSite;
-use crate::store::readers::{self, ReaderLock};
 use crate::store::{check, lock, manifest, staging::Staging};
-use crate::{emit, fetch, interrupt, store, test_hooks};
+use crate::{emit, interrupt, store, test_hooks};
 
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -246,137 +244,6 @@ fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
             .map(|thread| thread.join().expect("an artifact's renderer panicked"))
             .collect()
     })
-}
-
-/// The exports to read and where they came from; replaying caches, with each one's reader
-/// lock, to be held until its files are read.
-struct Chosen {
-    exports: Vec<ExportSpec>,
-    provenance: manifest::Provenance,
-    reading: Vec<ReaderLock>,
-}
-
-impl From<(Vec<ExportSpec>, manifest::Provenance)> for Chosen {
-    fn from((exports, provenance): (Vec<ExportSpec>, manifest::Provenance)) -> Chosen {
-        Chosen {
-            exports,
-            provenance,
-            reading: Vec::new(),
-        }
-    }
-}
-
-/// `--export` files; else offline the project's cache, or its bundled exports; else a fetch
-/// (whose layers `replayer` reads as soon as each is staged).
-fn choose_exports(settings: &Settings, site: &CacheSite, replayer: &Replayer<'_>) -> anyhow::Result<Chosen> {
-    use manifest::Provenance;
-    let inputs = &settings.inputs;
-    if !inputs.exports.is_empty() {
-        return Ok((inputs.exports.clone(), Provenance::Exports).into());
-    }
-    if !inputs.offline {
-        let (cache, exports) = fetch::fetch(settings, site, replayer)?;
-        return Ok((exports, Provenance::Fetched(cache)).into());
-    }
-    offline_exports(settings)
-}
-
-/// `--offline` without `--export`: each project's cache; else, for one project when no
-/// entity or cache folder was named, the profile's bundled sample exports, said on stderr
-/// every time.
-fn offline_exports(settings: &Settings) -> anyhow::Result<Chosen> {
-    let root = &settings.fetch.cache_root;
-    let mut dirs = Vec::new();
-    for project in &settings.projects {
-        let entity = project.entity_or(settings.fetch.entity.as_deref());
-        match store::cache::find(root, entity, &project.name)? {
-            Some(dir) => dirs.push(dir),
-            None if may_replay_bundled(settings) => return bundled_exports(settings).map(Chosen::from),
-            None => return no_cache(settings, project),
-        }
-    }
-    replay_caches(settings, &dirs)
-}
-
-/// Whether a missing cache may fall back to the bundled exports: one project, which has
-/// them, and no entity or cache folder named (a mistyped one must not become sample runs).
-fn may_replay_bundled(settings: &Settings) -> bool {
-    let [project] = settings.projects.as_slice() else {
-        return false;
-    };
-    let named = settings.fetch.named_a_cache || project.entity.is_some();
-    !named && !settings.inputs.bundled_exports.is_empty()
-}
-
-/// The caches in `dirs`, when each holds what a fetch under `settings` would, each one's
-/// reader lock taken before its manifest is read. `--check` writes nothing: it creates no
-/// lock file (see `readers::lock_for_reading`).
-fn replay_caches(settings: &Settings, dirs: &[std::path::PathBuf]) -> anyhow::Result<Chosen> {
-    let (mut caches, mut exports, mut reading) = (Vec::new(), Vec::new(), Vec::new());
-    let may_create = settings.output.mode != Mode::Check;
-    for dir in dirs {
-        reading.push(readers::lock_for_reading(dir, may_create));
-        let (cache, specs) = store::cache::load(dir)?;
-        if settings.verbose > 0 {
-            eprintln!(
-                "replaying the cache of entity {} in {}",
-                cache.entity,
-                dir.display()
-            );
-        }
-        let shown = dir.join(store::cache::MANIFEST).display().to_string();
-        fetch::cache_check::check_replayable(settings, &cache, &shown)?;
-        caches.push(cache);
-        exports.extend(specs);
-    }
-    test_hooks::pause("MDL_FETCH_TEST_CACHE_READ_PAUSE_MS");
-    Ok(Chosen {
-        exports,
-        provenance: manifest::Provenance::Cache(caches),
-        reading,
-    })
-}
-
-/// The profile's bundled sample exports, when no cache exists and nothing was named.
-fn bundled_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, manifest::Provenance)> {
-    let root = settings.fetch.cache_root.display();
-    if settings.fetch.runs.beyond_states() {
-        return fail(
-            Kind::Input,
-            format!("no cache under {root}, and the bundled exports cannot be held to --tag, --sweep, --group or --filter; fetch once without --offline"),
-        );
-    }
-    // Said every time, --quiet or not: these are the profile's sample runs.
-    let bundled = &settings.inputs.bundled_exports;
-    let names: Vec<String> = bundled.iter().map(ExportSpec::label).collect();
-    eprintln!(
-        "note: no cache under {root}: replaying the profile's bundled exports ({})",
-        names.join(", ")
-    );
-    Ok((bundled.clone(), manifest::Provenance::Bundled))
-}
-
-/// `--offline` found no cache of `project`, and may not (or cannot) replay bundled
-/// exports instead.
-fn no_cache<T>(settings: &Settings, project: &ProjectName) -> anyhow::Result<T> {
-    let root = settings.fetch.cache_root.display();
-    let name = &project.name;
-    let entity = project.entity_or(settings.fetch.entity.as_deref());
-    if settings.fetch.named_a_cache || entity.is_some() || settings.projects.len() > 1 {
-        let entity = entity.map(|e| format!(" for entity {e:?}")).unwrap_or_default();
-        return fail(
-            Kind::Input,
-            format!("no cache of project {name:?}{entity} under {root}; check the project, --entity and --cache-dir, or fetch once without --offline"),
-        );
-    }
-    let profile = match settings.profile_looked.is_empty() {
-        true => String::new(),
-        false => format!(", and {}", locate::not_found(&settings.profile_looked)),
-    };
-    fail(
-        Kind::Usage,
-        format!("project {name:?} has no cache under {root} and no bundled exports{profile}; fetch once without --offline, or name exports with --export LAYER=PATH"),
-    )
 }
 
 /// Prints the data notes on stderr, `--quiet` or not: lost data is never silent. Under

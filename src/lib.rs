@@ -4,7 +4,8 @@
 //! brings runs from the W&B API into the cache as exports; `read` turns exports into run
 //! records; `model` selects and prices them (pure, no I/O); `emit` formats the table;
 //! `store` puts artifacts, cache and manifests on disk atomically. `app` is the script
-//! that runs them in that order; `error` lists the exit codes.
+//! that runs them in that order, `inputs` choosing the exports it reads; `error` lists
+//! the exit codes.
 
 pub mod about;
 pub mod app;
@@ -14,6 +15,7 @@ pub mod emit;
 pub mod error;
 pub mod fetch;
 pub mod human;
+pub mod inputs;
 pub mod interrupt;
 pub mod model;
 pub mod pynum;

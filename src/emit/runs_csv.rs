@@ -246,30 +246,33 @@ mod tests {
                 project: projects[usize::from(i > 0)].as_ref(),
             };
             ours.accept(&run).unwrap();
-            let project = run.project.map(|p| p.as_ref().clone()).unwrap_or_default();
-            let dict = run.dict_size.map(|d| d.to_string()).unwrap_or_default();
-            theirs
-                .write_record([
-                    file.to_string(),
-                    run.line.to_string(),
-                    run.name.to_string(),
-                    run.layer.to_string(),
-                    run.activation.to_string(),
-                    run.k.to_string(),
-                    repr(run.l0),
-                    repr(run.error),
-                    dict,
-                    project.entity.clone().unwrap_or_default(),
-                    project.project.clone(),
-                    run.id.to_string(),
-                    run.state.to_string(),
-                    project.run_url(run.id).unwrap_or_default(),
-                ])
-                .unwrap();
+            theirs.write_record(csv_crate_record(&run)).unwrap();
         }
         assert_eq!(
             String::from_utf8(ours.finish().unwrap()).unwrap(),
             String::from_utf8(theirs.into_inner().unwrap()).unwrap()
         );
+    }
+
+    /// The record the csv crate's writer is given for `run`.
+    fn csv_crate_record(run: &RunRef<'_>) -> Vec<String> {
+        let project = run.project.map(|p| p.as_ref().clone()).unwrap_or_default();
+        let dict = run.dict_size.map(|d| d.to_string()).unwrap_or_default();
+        vec![
+            run.file.to_string(),
+            run.line.to_string(),
+            run.name.to_string(),
+            run.layer.to_string(),
+            run.activation.to_string(),
+            run.k.to_string(),
+            repr(run.l0),
+            repr(run.error),
+            dict,
+            project.entity.clone().unwrap_or_default(),
+            project.project.clone(),
+            run.id.to_string(),
+            run.state.to_string(),
+            project.run_url(run.id).unwrap_or_default(),
+        ]
     }
 }

@@ -2,7 +2,7 @@
 //! was fetched with the filters this run would fetch with, or with every run state (the
 //! states are then applied to its State column), and holds every layer asked for.
 
-use super::query::layer_filter;
+use super::graphql::query::layer_filter;
 use crate::config::settings::{RunFilter, Settings};
 use crate::error::{fail, Kind};
 use crate::store::cache::CacheManifest;

@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::pager::{count_runs, FetchContext};
-use super::query::{layer_filter, server_filters_on};
+use super::graphql::query::{layer_filter, server_filters_on};
+use super::paging::context::FetchContext;
+use super::paging::pager::count_runs;
 use crate::config::settings::RunFilter;
 use crate::error::{fail, Kind};
 

@@ -6,12 +6,14 @@ use std::time::{Instant, SystemTime};
 
 use tempfile::NamedTempFile;
 
-use super::columns::{CacheLayout, LAYER};
-use super::incremental::{self, PreviousLayer};
-use super::listing::list_runs;
-use super::pager::{fetch_runs, FetchContext, Fetched};
-use super::query::{layer_filter, named_filter, server_filters_on};
-use super::watermark;
+use super::graphql::columns::{CacheLayout, LAYER};
+use super::graphql::query::{layer_filter, named_filter, server_filters_on};
+use super::graphql::timestamps;
+use super::paging::context::{FetchContext, Fetched};
+use super::paging::incremental::{self, PreviousLayer};
+use super::paging::listing::list_runs;
+use super::paging::pager::fetch_runs;
+use super::paging::watermark;
 use crate::config::export_spec::ExportSpec;
 use crate::read::cells::{whole, Whole};
 use crate::store::cache::{self, StagedLayer};
@@ -56,7 +58,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
         runs,
         run_count,
         reused,
-        watermark: watermark.map(watermark::format),
+        watermark: watermark.map(timestamps::format),
         sha256,
     })
 }

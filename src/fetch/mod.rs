@@ -1,26 +1,12 @@
 //! The online source: fetch the profile's layers from the W&B GraphQL API into the cache.
 
 pub mod cache_check;
-pub mod cells;
-pub mod client;
-pub mod columns;
-pub mod decode;
 pub mod diagnose;
-pub mod gate;
-pub mod incremental;
+pub mod graphql;
 pub mod layer;
-pub mod listing;
-pub mod page;
-pub mod pager;
+pub mod paging;
 pub mod progress;
-pub mod query;
-pub mod retry;
-pub mod secret;
-pub mod seek;
-pub mod watermark;
-pub mod window_fetch;
-pub mod window_query;
-pub mod windows;
+pub mod transport;
 
 use futures::{StreamExt, TryStreamExt};
 
@@ -33,12 +19,14 @@ use crate::model::project::ProjectRef;
 use crate::read::replay::Replayer;
 use crate::store::cache::{self, CacheManifest, CacheSite};
 use crate::store::lock::{lock_dir, DirLock};
-use client::{machine_of, parse_base_url, GraphQlClient};
-use columns::CacheLayout;
-use decode::{decode_data, ViewerData};
+use graphql::columns::CacheLayout;
+use graphql::decode::{decode_data, ViewerData};
+use graphql::query;
 use layer::fetch_layer;
-use pager::FetchContext;
-use secret::{discover_key, KeySource};
+use paging::context::FetchContext;
+use transport::address::{machine_of, parse_base_url};
+use transport::client::GraphQlClient;
+use transport::secret::{discover_key, KeySource};
 
 /// Fetches every layer (concurrently) into the cache at `site`, commits it, and returns its
 /// exports. Each layer's export goes to `replayer` (with its position among the exports,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
-use super::retry::{RetryWait, RetryWatch};
+use super::transport::retry::{RetryWait, RetryWatch};
 use crate::human;
 
 /// How often a visible line is redrawn when nothing else moves it.

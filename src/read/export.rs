@@ -10,13 +10,11 @@ use crate::error::{fail, Kind};
 use crate::model::project::ProjectRef;
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::skips::{shown, Skips};
-use crate::read::cells::{dict_size_field, integer_field, is_na, number, text};
+use crate::read::cells::{number, text};
+use crate::read::column_index::{index_columns, ColumnIndex};
 use crate::read::object_cell::object_reason;
-use crate::read::row_filter::{RowFilter, STATE_COLUMN};
 use crate::read::rows::{RowError, RowReader};
-
-/// W&B's metadata column for the run's id, as the web page's export names it.
-pub const ID_COLUMN: &str = "ID";
+use crate::read::run_parts::{activation_and_k, dict_size_of, layer_of, parse_name, parts_from_columns};
 
 /// Rows between two looks at whether SIGINT or SIGTERM asked the run to stop.
 const INTERRUPT_EVERY: u64 = 1 << 14;
@@ -33,23 +31,6 @@ pub struct ExportStats {
     pub filtered_out: u64,
     /// sha256 of the file's bytes, read as they were parsed.
     pub sha256: [u8; 32],
-}
-
-/// Positions of the columns a record is built from.
-struct ColumnIndex {
-    name: usize,
-    l0: usize,
-    error: usize,
-    layer: Option<usize>,
-    dict_size: Option<usize>,
-    /// Set when the rules name an activation (or k) column: the export must have it.
-    activation: Option<usize>,
-    k: Option<usize>,
-    /// W&B's `ID` and `State` metadata columns, when the export has them.
-    id: Option<usize>,
-    state: Option<usize>,
-    /// What the rows must pass to count.
-    keep: RowFilter,
 }
 
 /// Opens an export for reading; the error names the file and what to check.
@@ -198,28 +179,9 @@ fn run_of<'r, R: Read>(
     let l0 = number(reader.field(columns.l0), file, line, &rules.columns.l0)?;
     let error = number(reader.field(columns.error), file, line, &rules.columns.error)?;
     let (activation, k) = parts_from_columns(reader, columns, file, line, rules)?;
-    let parsed = match rules.grammar.parse(name) {
-        Ok(parsed) => Some(parsed),
-        // With activation and k in columns, the name need not say them (random names); an
-        // empty k cell is an SAE without one (ReLU, JumpReLU), k = 0 as in the seed's topafa.
-        Err(_) if activation.is_some() && rules.columns.k.is_some() => None,
-        Err(reason) => {
-            let empty = [
-                (&rules.columns.activation, activation.is_none()),
-                (&rules.columns.k, k.is_none()),
-            ]
-            .into_iter()
-            .filter_map(|(key, missing)| key.as_deref().filter(|_| missing))
-            .collect::<Vec<_>>();
-            let reason = match empty.as_slice() {
-                [] => format!("name does not parse: {reason}"),
-                keys => format!(
-                    "its {} cell is empty and the name does not parse: {reason}",
-                    keys.join(" and ")
-                ),
-            };
-            return Ok(Err((name, reason)));
-        }
+    let parsed = match parse_name(name, activation, k.is_none(), rules) {
+        Ok(parsed) => parsed,
+        Err(reason) => return Ok(Err((name, reason))),
     };
     let layer_field = columns.layer.map(|index| reader.field(index));
     let Some(layer) = layer_of(here.export.layer, layer_field, name, file, line, rules)? else {
@@ -227,20 +189,11 @@ fn run_of<'r, R: Read>(
             "no layer: pass --export LAYER=PATH, add a layer column, or set name.layer_regex in the profile";
         return Ok(Err((name, reason.to_string())));
     };
-    let dict_size = match columns.dict_size {
-        Some(index) => match dict_size_field(reader.field(index), &rules.columns.dict_size) {
-            Ok(dict_size) => dict_size,
-            Err(reason) => return Ok(Err((name, reason))),
-        },
-        None => None,
-    }
-    .or(parsed.as_ref().and_then(|parsed| parsed.dict_size));
-    let (Some(activation), Some(k)) = (
-        activation.or(parsed.as_ref().map(|parsed| parsed.activation)),
-        (k.or_else(|| parsed.as_ref().map(|parsed| parsed.k.clone()))).or(Some(Ok(0))),
-    ) else {
-        unreachable!("a name that does not parse is skipped unless a column gives the activation");
+    let dict_size = match dict_size_of(reader, columns, rules, parsed.as_ref()) {
+        Ok(dict_size) => dict_size,
+        Err(reason) => return Ok(Err((name, reason))),
     };
+    let (activation, k) = activation_and_k(activation, k, parsed.as_ref());
     let k = match k {
         Ok(k) => k,
         Err(why) => return fail(Kind::Input, format!("{file}:{line}: run {}: {why}", shown(name))),
@@ -262,34 +215,6 @@ fn run_of<'r, R: Read>(
         line,
         project: here.export.project,
     }))
-}
-
-/// k, or why a k Python reads is refused (see `ParsedName::k`).
-type KeptK = Result<i64, String>;
-
-/// The activation and k a row's own columns give (when the rules name such columns and the
-/// cells are neither empty nor an NA spelling); the name grammar gives the rest.
-#[inline]
-fn parts_from_columns<'r, R: Read>(
-    reader: &'r RowReader<R>,
-    columns: &ColumnIndex,
-    file: &str,
-    line: u64,
-    rules: &RecordRules,
-) -> anyhow::Result<(Option<&'r str>, Option<KeptK>)> {
-    let activation = match (columns.activation, &rules.columns.activation) {
-        (Some(index), Some(key)) => {
-            let cell = text(reader.text_field(index), file, line, key)?;
-            // Empty, or missing as pandas reads it: the name says the activation.
-            Some(cell).filter(|a| !a.is_empty() && !is_na(a.as_bytes()))
-        }
-        _ => None,
-    };
-    let k = match (columns.k, &rules.columns.k) {
-        (Some(index), Some(key)) => integer_field(reader.field(index), file, line, key)?.map(Ok),
-        _ => None,
-    };
-    Ok((activation, k))
 }
 
 /// A skipped run is reported, or with `--strict` stops the run.
@@ -359,104 +284,4 @@ pub fn row_error(error: RowError, file: &str) -> anyhow::Error {
         RowError::Io(e) => format!("{file}: cannot read: {e}"),
     };
     crate::error::Error::new(Kind::Input, message).into()
-}
-
-fn index_columns<R: Read>(
-    header: &RowReader<R>,
-    file: &str,
-    rules: &RecordRules,
-) -> anyhow::Result<ColumnIndex> {
-    // Grown as columns pass, not sized up front: a header of millions of empty columns
-    // fails at its second one without first reserving hundreds of megabytes.
-    let mut names = Vec::new();
-    // A set, not `names.contains`: that is quadratic, and 100k columns took minutes.
-    let mut seen = std::collections::HashSet::new();
-    for (index, field) in header.iter().enumerate() {
-        let Ok(name) = std::str::from_utf8(field) else {
-            return fail(
-                Kind::Input,
-                format!(
-                    "{file}:1: header column {} is not UTF-8 text; is this a CSV export?",
-                    index + 1
-                ),
-            );
-        };
-        if !seen.insert(name) {
-            return fail(
-                Kind::Input,
-                format!(
-                    "{file}:1: column {} appears twice in the header; remove one copy",
-                    shown(name)
-                ),
-            );
-        }
-        names.push(name);
-    }
-    let find = |wanted: &str| names.iter().position(|name| *name == wanted);
-    let require = |wanted: &str, key: &str| {
-        find(wanted).ok_or_else(|| {
-            let shown: Vec<_> = names.iter().take(12).map(|n| shown(n)).collect();
-            crate::error::Error::new(
-                Kind::Input,
-                format!(
-                    "{file}:1: no {wanted:?} column (header has {}); export it from W&B or set columns.{key} in the profile",
-                    shown.join(",")
-                ),
-            )
-        })
-    };
-    Ok(ColumnIndex {
-        name: require(&rules.columns.name, "name")?,
-        l0: require(&rules.columns.l0, "l0")?,
-        error: require(&rules.columns.error, "error")?,
-        layer: find(&rules.columns.layer),
-        dict_size: find(&rules.columns.dict_size),
-        activation: (rules.columns.activation.as_deref())
-            .map(|key| require(key, "activation"))
-            .transpose()?,
-        k: (rules.columns.k.as_deref())
-            .map(|key| require(key, "k"))
-            .transpose()?,
-        id: find(ID_COLUMN),
-        state: find(STATE_COLUMN),
-        keep: RowFilter::new(&names, &rules.runs, file)?,
-    })
-}
-
-/// The layer, in order: the one given with the file, the layer column, the name rule. A
-/// layer given with the file that the run's own column or name contradicts is an error:
-/// the wrong export given for a layer must not be tabulated as that layer.
-fn layer_of(
-    given: Option<i64>,
-    layer_field: Option<&[u8]>,
-    name: &str,
-    file: &str,
-    line: u64,
-    rules: &RecordRules,
-) -> anyhow::Result<Option<i64>> {
-    let column = match layer_field {
-        Some(bytes) => integer_field(bytes, file, line, &rules.columns.layer)?,
-        None => None,
-    };
-    let Some(given) = given else {
-        return Ok(column.or_else(|| rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name))));
-    };
-    let named = || rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name));
-    let said = match column {
-        Some(layer) => Some((layer, format!("its {} column", rules.columns.layer))),
-        None => named().map(|layer| {
-            let rule = rules.layer_rule.as_ref().map_or("", |rule| rule.0.as_str());
-            (layer, format!("its name (layer regex {rule})"))
-        }),
-    };
-    match said {
-        Some((layer, by)) if layer != given => fail(
-            Kind::Input,
-            format!(
-                "{file}:{line}: run {} is in layer {layer} by {by}, but the export was given as layer {given}; give each layer its own export (--export {layer}=PATH), or leave LAYER= out to take the runs' own layers",
-                shown(name)
-            ),
-        ),
-        _ => Ok(Some(given)),
-    }
 }

@@ -3,6 +3,7 @@
 //! copies of exports that can be read only once (stdin, pipes).
 
 pub mod cells;
+pub mod column_index;
 pub mod export;
 pub mod object_cell;
 pub mod parallel;
@@ -12,4 +13,5 @@ pub mod replay;
 pub mod row_estimate;
 pub mod row_filter;
 pub mod rows;
+mod run_parts;
 pub mod spool;

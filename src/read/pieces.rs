@@ -179,9 +179,20 @@ pub fn read_piece(
         )
     };
     let stats = read_rows(&mut reader, &header, export, rules, sink)?;
-    if piece.last {
+    piece_end(&mut reader, stats, piece.last, &file_name)
+}
+
+/// How a piece whose rows gave `stats` ended: the file's end checked when it is the
+/// `last`, else inside a quoted field, or with the digest so far.
+fn piece_end<R: Read>(
+    reader: &mut RowReader<R>,
+    stats: ExportStats,
+    last: bool,
+    file_name: &str,
+) -> anyhow::Result<PieceEnd> {
+    if last {
         Ok(PieceEnd::Read {
-            stats: Box::new(finish_file(&mut reader, stats, &file_name)?),
+            stats: Box::new(finish_file(reader, stats, file_name)?),
             so_far: None,
         })
     } else if reader.open_quote_line().is_some() {
@@ -189,7 +200,7 @@ pub fn read_piece(
     } else {
         let so_far = reader
             .digest_state()
-            .map_err(|e| crate::read::export::row_error(e, &file_name))?;
+            .map_err(|e| crate::read::export::row_error(e, file_name))?;
         Ok(PieceEnd::Read {
             stats: Box::new(stats),
             so_far,

@@ -61,7 +61,7 @@ pub struct CachedLayer {
     #[serde(default)]
     pub reused: u64,
     /// W&B time (`2025-03-27T13:59:12`) before which every change the server made to the
-    /// layer's runs is in the file (see `fetch::watermark`); `--incremental` fetches again
+    /// layer's runs is in the file (see `fetch::paging::watermark`); `--incremental` fetches again
     /// the runs updated since (less a margin). `None` from older versions, or when no run had an `updatedAt`.
     #[serde(default)]
     pub watermark: Option<String>,

@@ -16,7 +16,7 @@ use mdl_fetch::config::grammar::{LayerRule, NameGrammar};
 use mdl_fetch::config::profile::Profile;
 use mdl_fetch::config::settings::Settings;
 use mdl_fetch::emit::runs_csv::RunsCsv;
-use mdl_fetch::fetch::decode::{decode_data, quote_non_finite, RunsData, ViewerData};
+use mdl_fetch::fetch::graphql::decode::{decode_data, quote_non_finite, RunsData, ViewerData};
 use mdl_fetch::model::mdl::Pricing;
 use mdl_fetch::model::record::{RecordSink, RunRef};
 use mdl_fetch::model::select::Selector;

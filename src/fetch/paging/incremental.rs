@@ -6,14 +6,14 @@
 //! backend does not document.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 use std::time::SystemTime;
 
-use super::columns::{CacheLayout, CREATED, ID, STATE};
+use super::cached_layer::{cached_entry, cached_rows};
+use super::context::{FetchContext, Fetched};
 use super::listing::ListedRun;
-use super::pager::{FetchContext, Fetched};
 use super::watermark;
-use crate::store::cache::{self, CachedLayer};
+use crate::fetch::graphql::columns::{CacheLayout, ID, STATE};
+use crate::fetch::graphql::timestamps;
 
 /// One layer as the cache has it.
 pub struct PreviousLayer {
@@ -33,7 +33,7 @@ pub fn previous_layer(
     let Some(entry) = cached_entry(ctx.cache_dir, layer, filters)? else {
         return Ok(None);
     };
-    let Some(watermark) = entry.watermark.as_deref().and_then(watermark::parse) else {
+    let Some(watermark) = entry.watermark.as_deref().and_then(timestamps::parse) else {
         if ctx.settings.verbose >= 1 {
             ctx.progress.println(&format!(
                 "layer {layer}: the cache records no update watermark (an older mdl-fetch wrote it, or the server sent no updatedAt); fetching the layer in full"
@@ -43,50 +43,6 @@ pub fn previous_layer(
     };
     let rows = cached_rows(&ctx.cache_dir.join(&entry.file), &ctx.layout.header())?;
     Ok(rows.map(|rows| PreviousLayer { rows, watermark }))
-}
-
-/// The creation times of the runs the cache holds for `layer` fetched with `filters` and
-/// columns `header`; `None` without such a cache.
-pub fn cached_created(
-    dir: &Path,
-    layer: i64,
-    filters: &str,
-    header: &[&str],
-) -> anyhow::Result<Option<Vec<String>>> {
-    let Some(entry) = cached_entry(dir, layer, filters)? else {
-        return Ok(None);
-    };
-    let rows = cached_rows(&dir.join(&entry.file), header)?;
-    Ok(rows.map(|rows| rows.into_iter().map(|mut row| row.swap_remove(CREATED)).collect()))
-}
-
-/// The cache manifest's entry for `layer` fetched with `filters`.
-fn cached_entry(dir: &Path, layer: i64, filters: &str) -> anyhow::Result<Option<CachedLayer>> {
-    if !dir.join(cache::MANIFEST).is_file() {
-        return Ok(None);
-    }
-    let (manifest, _) = cache::load(dir)?;
-    Ok(manifest
-        .layers
-        .into_iter()
-        .find(|l| l.layer == layer && l.filters == filters))
-}
-
-/// The rows of the cache export at `path`; `None` when it cannot be read, has another
-/// header than `header`, or has no rows.
-fn cached_rows(path: &Path, header: &[&str]) -> anyhow::Result<Option<Vec<Vec<String>>>> {
-    let Ok(mut reader) = csv::Reader::from_path(path) else {
-        return Ok(None);
-    };
-    if reader.headers()?.iter().ne(header.iter().copied()) {
-        return Ok(None);
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let Ok(record) = record else { return Ok(None) };
-        rows.push(record.iter().map(str::to_string).collect());
-    }
-    Ok((!rows.is_empty()).then_some(rows))
 }
 
 /// The run states that still change on their own; a run in any other state (`finished`,
@@ -166,7 +122,7 @@ mod tests {
         ListedRun {
             id: id.into(),
             state: Some(state.into()),
-            updated_at: updated_at.map(|at| watermark::parse(at).unwrap()),
+            updated_at: updated_at.map(|at| timestamps::parse(at).unwrap()),
         }
     }
 
@@ -180,7 +136,7 @@ mod tests {
                 row("e", "finished", "2025-03-27T10:40:00"),
                 row("f", "finished", "2025-03-27T10:50:00"),
             ],
-            watermark: watermark::parse("2025-03-27T13:30:05").unwrap(),
+            watermark: timestamps::parse("2025-03-27T13:30:05").unwrap(),
         }
     }
 

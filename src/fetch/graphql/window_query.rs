@@ -3,34 +3,13 @@
 //! several seconds at once (aliased `runCount`s), with the newest run's creation time
 //! when asked.
 
-use std::time::{Duration, SystemTime};
-
 use serde_json::{json, Map, Value};
 
 use super::decode::{decode_data, DecodeError};
-use super::watermark;
-use super::windows::Second;
+use super::timestamps::{filter_time, Second};
 
 /// The most counts one probe asks for; more go in several requests.
 pub const MAX_COUNTS_PER_PROBE: usize = 64;
-
-/// A second as W&B writes times (`2025-03-27T13:59:12`, UTC, no zone).
-pub fn format_second(second: Second) -> String {
-    let since_epoch = Duration::from_secs(u64::try_from(second).unwrap_or(0));
-    watermark::format(SystemTime::UNIX_EPOCH + since_epoch)
-}
-
-/// A second as filters write times: W&B's format with the zone, `2025-03-27T13:59:12Z`.
-pub fn filter_time(second: Second) -> String {
-    format!("{}Z", format_second(second))
-}
-
-/// The second of a W&B time (fractions dropped); `None` when it cannot be read.
-pub fn parse_second(text: &str) -> Option<Second> {
-    let time = watermark::parse(text)?;
-    let since_epoch = time.duration_since(SystemTime::UNIX_EPOCH).ok()?;
-    Second::try_from(since_epoch.as_secs()).ok()
-}
 
 /// `filters` (a JSON object as text) narrowed to the runs created in `[from, to)`, or from
 /// `from` on when `to` is `None`.
@@ -151,14 +130,7 @@ pub fn read_probe(body: &[u8], counts: usize, newest: bool) -> Result<Option<Pro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn seconds_are_written_and_read_as_wandb_times() {
-        let second = parse_second("2025-03-27T13:59:12.75Z").unwrap();
-        assert_eq!(format_second(second), "2025-03-27T13:59:12");
-        assert_eq!(parse_second("2025-03-27T13:59:12"), Some(second));
-        assert_eq!(parse_second("soon"), None);
-    }
+    use crate::fetch::graphql::timestamps::parse_second;
 
     #[test]
     fn a_window_ands_a_creation_range_into_the_layers_filter() {

@@ -1,4 +1,4 @@
-//! W&B's timestamps, and the watermark an incremental fetch starts from: a time on the
+//! The watermark an incremental fetch starts from: a time on the
 //! server's clock before which every change to a layer's runs is already in the cache.
 //!
 //! Each fetch takes its newest `updatedAt` (server time, so the client's clock plays no
@@ -15,18 +15,6 @@ use std::time::{Duration, SystemTime};
 /// disagreeing.
 pub const SAFETY_MARGIN: Duration = Duration::from_secs(3600);
 
-/// A W&B timestamp (`2025-03-27T13:59:12`, UTC, no zone; a trailing `Z` and fractions
-/// accepted).
-pub fn parse(text: &str) -> Option<SystemTime> {
-    humantime::parse_rfc3339_weak(text.strip_suffix('Z').unwrap_or(text)).ok()
-}
-
-/// `time` in W&B's format: whole seconds (rounded down), no zone.
-pub fn format(time: SystemTime) -> String {
-    let text = humantime::format_rfc3339_seconds(time).to_string();
-    text.trim_end_matches('Z').to_string()
-}
-
 /// `time - SAFETY_MARGIN` (the epoch where the platform cannot go back that far).
 pub fn minus_margin(time: SystemTime) -> SystemTime {
     time.checked_sub(SAFETY_MARGIN).unwrap_or(SystemTime::UNIX_EPOCH)
@@ -39,25 +27,13 @@ pub fn after_fetch(newest_update: Option<SystemTime>, took: Duration) -> Option<
     newest_update?.checked_sub(took)
 }
 
-/// The newest readable `updatedAt` of `stamps`.
-pub fn newest<'a>(stamps: impl IntoIterator<Item = Option<&'a str>>) -> Option<SystemTime> {
-    stamps.into_iter().flatten().filter_map(parse).max()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::graphql::timestamps::{format, newest, parse};
 
     fn at(text: &str) -> SystemTime {
         parse(text).unwrap()
-    }
-
-    #[test]
-    fn timestamps_read_with_or_without_zone_and_fractions() {
-        assert_eq!(format(at("2025-03-27T13:59:12")), "2025-03-27T13:59:12");
-        assert_eq!(format(at("2025-03-27T13:59:12.999999Z")), "2025-03-27T13:59:12");
-        assert!(at("2025-03-27T13:59:12.5") > at("2025-03-27T13:59:12"));
-        assert_eq!(parse("yesterday"), None);
     }
 
     #[test]

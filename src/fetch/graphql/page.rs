@@ -15,9 +15,7 @@ use super::columns::{CacheLayout, NodeFields};
 use super::decode::{
     decode_borrowed, decode_data, json_object_text, DecodeError, PageInfo, RunNode, RunsData,
 };
-use super::watermark;
-use super::window_query::parse_second;
-use super::windows::Second;
+use super::timestamps::{self, parse_second, Second};
 
 /// A runs page; `project` is `None` when the server says there is no such project.
 pub struct Page<'a> {
@@ -183,8 +181,8 @@ impl PageProject<'_> {
     /// The newest readable `updatedAt` of the page's runs.
     pub fn newest_update(&self) -> Option<SystemTime> {
         match &self.nodes {
-            Nodes::Text(nodes) => watermark::newest(nodes.iter().map(|node| node.updated_at.as_deref())),
-            Nodes::Decoded(nodes) => watermark::newest(nodes.iter().map(|node| node.updated_at.as_deref())),
+            Nodes::Text(nodes) => timestamps::newest(nodes.iter().map(|node| node.updated_at.as_deref())),
+            Nodes::Decoded(nodes) => timestamps::newest(nodes.iter().map(|node| node.updated_at.as_deref())),
         }
     }
 
@@ -272,7 +270,7 @@ mod tests {
             "summaryMetrics": {"l0_norm": "NaN", "val": {"min": 0.25}, "loss": 1e-7}}},
             {"node": {"name": "b2", "createdAt": "2023-11-05T17:46:36", "config": null}}]}}}}"#;
         let newest = |body| decode(body).unwrap().project.unwrap().newest_update();
-        let updated = super::watermark::parse("2023-11-06T08:00:00.5");
+        let updated = timestamps::parse("2023-11-06T08:00:00.5");
         assert!(updated.is_some());
         assert_eq!((newest(text), newest(objects)), (updated, updated));
         // "val.min" takes the general path, "loss" the quick one for the JSON texts.

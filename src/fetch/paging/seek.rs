@@ -10,8 +10,7 @@
 
 use serde_json::{json, Value};
 
-use super::window_query::filter_time;
-use super::windows::Second;
+use crate::fetch::graphql::timestamps::{filter_time, Second};
 
 /// Pages without a single new run, more said to follow, before the server is called
 /// endless.

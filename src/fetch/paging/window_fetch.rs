@@ -8,18 +8,19 @@ use std::collections::HashSet;
 
 use crate::fetch::progress::LayerBar;
 
-use super::columns::{CREATED, ID};
-use super::incremental;
-use super::page;
-use super::pager::{describe_decode, not_found, FetchContext, Fetched, InFlight, PendingRows};
-use super::query::PageRequest;
-use super::seek::{Seek, SeekPage, SeekWalk};
-use super::window_query::{
-    format_second, parse_second, probe_query, probe_variables, read_probe, window_filter, ProbeAnswer,
-    MAX_COUNTS_PER_PROBE,
-};
-use super::windows::{guess_from_cache, guess_from_pace, Planner, Second, Split, MAX_REFINE_ROUNDS};
+use super::cached_layer;
+use super::context::{describe_decode, not_found, FetchContext, Fetched};
+use super::in_flight::PendingRows;
+use super::page_walk::{ask_next, read_page, take_page, Asker};
+use super::seek::SeekWalk;
+use super::window_guesses::{guess_from_cache, guess_from_pace};
+use super::windows::{Planner, Split, Window, MAX_REFINE_ROUNDS};
 use crate::error::{fail, Kind};
+use crate::fetch::graphql::columns::{CREATED, ID};
+use crate::fetch::graphql::timestamps::{format_second, parse_second, Second};
+use crate::fetch::graphql::window_query::{
+    probe_query, probe_variables, read_probe, window_filter, ProbeAnswer, MAX_COUNTS_PER_PROBE,
+};
 
 /// One stream of pages: a filter, and how messages name it.
 struct Stream {
@@ -125,6 +126,11 @@ async fn plan(
             split.window_runs
         ));
     }
+    Ok(Some(streams_of(&windows, filters)?))
+}
+
+/// A stream for each of `windows`, its filter `filters` narrowed to the window.
+fn streams_of(windows: &[Window], filters: &str) -> anyhow::Result<Vec<Stream>> {
     let count = windows.len();
     let streams = windows.iter().enumerate().map(|(i, window)| {
         let to = window.to.map_or("now".to_string(), format_second);
@@ -137,7 +143,7 @@ async fn plan(
             ),
         })
     });
-    Ok(Some(streams.collect::<anyhow::Result<Vec<Stream>>>()?))
+    streams.collect()
 }
 
 fn record(planner: &mut Planner, seconds: &[Second], answer: &ProbeAnswer) {
@@ -193,7 +199,7 @@ async fn cached_seconds(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> Op
     let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
     let read = tokio::task::spawn_blocking(move || {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let created = incremental::cached_created(&dir, layer, &filters, &header).ok()??;
+        let created = cached_layer::cached_created(&dir, layer, &filters, &header).ok()??;
         let mut seconds: Vec<Second> = created.iter().filter_map(|t| parse_second(t)).collect();
         seconds.sort_unstable();
         Some(seconds)
@@ -209,26 +215,12 @@ async fn fetch_stream(
     stream: &Stream,
     bar: &LayerBar,
 ) -> anyhow::Result<StreamRuns> {
-    let host = ctx.client.host();
-    let send = |page: u32, walk: &SeekWalk| -> anyhow::Result<InFlight> {
-        let filters = walk.filter(&stream.filters)?;
-        let variables = PageRequest {
-            entity: ctx.entity,
-            project: &ctx.project.project,
-            filters: &filters,
-            per_page: ctx.settings.fetch.page_size,
-            with_count: page == 1,
-        }
-        .variables();
-        let what = format!("layer {layer} {} page {page}", stream.label);
-        Ok(InFlight::send(
-            ctx.client,
-            ctx.query,
-            variables,
-            what,
-            bar.clone(),
-        ))
-    };
+    let asker = Asker::new(
+        ctx,
+        format!("layer {layer} {}", stream.label),
+        &stream.filters,
+        bar,
+    );
     let mut runs = StreamRuns {
         rows: Vec::new(),
         newest_update: None,
@@ -236,50 +228,35 @@ async fn fetch_stream(
     let mut ids = HashSet::new();
     let mut run_count = 0;
     let mut walk = SeekWalk::default();
-    let mut in_flight = Some(send(1, &walk)?);
+    let mut in_flight = Some(asker.send(1, &walk)?);
     let mut making: Option<PendingRows> = None;
     for page in 1.. {
         let Some(answer) = in_flight.take() else {
             break;
         };
-        let what = format!("layer {layer} {} page {page}", stream.label);
-        let (head, rows) = page::read(answer.wait().await?, ctx.layout.clone());
-        if let Some(pending) = making.take() {
-            runs.rows.extend(pending.rows(ctx).await?);
-        }
-        let head = head
-            .await
-            .map_err(|_| anyhow::anyhow!("{what}: reading the page failed"))?
-            .map_err(|e| describe_decode(e, &what, &host))?;
-        let Some(head) = head else {
-            return not_found(ctx);
-        };
+        let what = asker.what(page);
+        let (head, rows) = read_page(ctx, answer, &what, making.take(), &mut runs.rows).await?;
         if page == 1 {
             run_count = head.run_count.unwrap_or(0);
         }
         runs.newest_update = runs.newest_update.max(head.newest_update);
         let before = ids.len();
-        let mut seek = SeekPage {
-            has_next_page: head.page_info.has_next_page,
-            runs: head.created.into_iter().zip(head.names).collect(),
-            new_runs: false,
-        };
-        let keep: Vec<bool> = (seek.runs.iter())
-            .map(|(_, name)| ids.insert(name.clone()))
-            .collect();
+        let (seek, keep) = take_page(head, &mut ids);
         bar.add((ids.len() - before) as u64);
-        seek.new_runs = ids.len() > before;
-        match walk.after_page(&seek) {
-            Ok(Seek::Done) => {}
-            Ok(Seek::Ask) => in_flight = Some(send(page + 1, &walk)?),
-            Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
+        if ask_next(&mut walk, &seek, &what)? {
+            in_flight = Some(asker.send(page + 1, &walk)?);
         }
         making = Some(PendingRows::new(what, rows, keep));
     }
     if let Some(pending) = making.take() {
         runs.rows.extend(pending.rows(ctx).await?);
     }
-    let received = ids.len() as u64;
+    check_stream_complete(layer, stream, ids.len() as u64, run_count)?;
+    Ok(runs)
+}
+
+/// Fails when fewer runs (`received`) came in a stream than the server counted.
+fn check_stream_complete(layer: i64, stream: &Stream, received: u64, run_count: u64) -> anyhow::Result<()> {
     if received < run_count {
         return fail(
             Kind::Incomplete,
@@ -289,5 +266,5 @@ async fn fetch_stream(
             ),
         );
     }
-    Ok(runs)
+    Ok(())
 }

@@ -28,7 +28,7 @@ impl Projection {
 /// The runs query, one page at a time: each run's id, names, state, creation and last
 /// change (`updatedAt`, for `--incremental`'s watermark) and projected keys. `runCount` is
 /// asked only with `$withCount`. No cursor is asked for or sent: each page is the first
-/// page of a filter that says where to go on from (see `seek`).
+/// page of a filter that says where to go on from (see `paging::seek`).
 pub fn runs_query(projection: &Projection) -> String {
     let quote = |keys: &[String]| {
         let keys: Vec<String> = Projection::top_level(keys)

@@ -7,14 +7,13 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
-use super::decode::{decode_data, PageInfo};
-use super::pager::{describe_decode, not_found, FetchContext};
-use super::progress::LayerBar;
-use super::query::{PageRequest, LISTING_QUERY};
-use super::seek::{Seek, SeekPage, SeekWalk};
-use super::watermark;
-use super::window_query::parse_second;
-use crate::error::{fail, Kind};
+use super::context::{describe_decode, not_found, FetchContext};
+use super::page_walk::ask_next;
+use super::seek::{SeekPage, SeekWalk};
+use crate::fetch::graphql::decode::{decode_data, PageInfo};
+use crate::fetch::graphql::query::{PageRequest, LISTING_QUERY};
+use crate::fetch::graphql::timestamps::{self, parse_second};
+use crate::fetch::progress::LayerBar;
 
 /// One listed run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,10 +87,8 @@ pub async fn list_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> any
         }
         let seek = listing.take(project.runs);
         bar.received(listing.runs.len() as u64);
-        match walk.after_page(&seek) {
-            Ok(Seek::Done) => break,
-            Ok(Seek::Ask) => {}
-            Err(error) => return fail(Kind::Protocol, format!("{what}: {}", error.message())),
+        if !ask_next(&mut walk, &seek, &what)? {
+            break;
         }
     }
     bar.finish();
@@ -136,7 +133,7 @@ impl Listing {
             if !self.ids.insert(node.name.clone()) {
                 continue;
             }
-            let updated_at = node.updated_at.as_deref().and_then(watermark::parse);
+            let updated_at = node.updated_at.as_deref().and_then(timestamps::parse);
             self.newest_update = self.newest_update.max(updated_at);
             self.runs.push(ListedRun {
                 id: node.name,
@@ -192,7 +189,7 @@ mod tests {
         let ids: Vec<&str> = listing.runs.iter().map(|run| run.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(listing.runs[1].updated_at, None);
-        assert_eq!(listing.newest_update, watermark::parse("2025-03-27T12:00:00"));
+        assert_eq!(listing.newest_update, timestamps::parse("2025-03-27T12:00:00"));
         listing.run_count = 3;
         assert!(listing.short());
     }

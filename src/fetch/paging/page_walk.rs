@@ -1,0 +1,113 @@
+//! The steps every paged walk of a filter shares: asking for a page by creation time (the
+//! run count with the first), reading its answer while the page before it has its rows
+//! made, taking in its runs by id, and asking `SeekWalk` whether another page follows.
+
+use std::collections::HashSet;
+
+use super::context::{describe_decode, not_found, FetchContext};
+use super::in_flight::{InFlight, PendingRows};
+use super::seek::{Seek, SeekPage, SeekWalk};
+use crate::error::{fail, Kind};
+use crate::fetch::graphql::page::{self, Head, RowsTask};
+use crate::fetch::graphql::query::PageRequest;
+use crate::fetch::progress::LayerBar;
+
+/// Sends one walk's page requests; their retries show on the layer's line.
+pub(super) struct Asker<'a> {
+    ctx: &'a FetchContext<'a>,
+    /// How messages name the walk: `layer 6`, `layer 6 window 2/4 (...)`.
+    name: String,
+    filters: &'a str,
+    bar: LayerBar,
+}
+
+impl<'a> Asker<'a> {
+    pub(super) fn new(
+        ctx: &'a FetchContext<'a>,
+        name: String,
+        filters: &'a str,
+        bar: &LayerBar,
+    ) -> Asker<'a> {
+        Asker {
+            ctx,
+            name,
+            filters,
+            bar: bar.clone(),
+        }
+    }
+
+    /// How messages name page `page` of the walk.
+    pub(super) fn what(&self, page: u32) -> String {
+        format!("{} page {page}", self.name)
+    }
+
+    /// Asks for page `page`, the one `walk` names, with the run count on the first.
+    pub(super) fn send(&self, page: u32, walk: &SeekWalk) -> anyhow::Result<InFlight> {
+        let filters = walk.filter(self.filters)?;
+        let variables = PageRequest {
+            entity: self.ctx.entity,
+            project: &self.ctx.project.project,
+            filters: &filters,
+            per_page: self.ctx.settings.fetch.page_size,
+            with_count: page == 1,
+        }
+        .variables();
+        Ok(InFlight::send(
+            self.ctx.client,
+            self.ctx.query,
+            variables,
+            self.what(page),
+            self.bar.clone(),
+        ))
+    }
+}
+
+/// Reads the page `answer` brings (`what`, to messages): while its head is decoded, the
+/// rows of the page before it (`making`) are awaited and added to `rows`. Returns the head
+/// and the page's rows, still being made; fails when the server has no such project.
+pub(super) async fn read_page(
+    ctx: &FetchContext<'_>,
+    answer: InFlight,
+    what: &str,
+    making: Option<PendingRows>,
+    rows: &mut Vec<Vec<String>>,
+) -> anyhow::Result<(Head, RowsTask)> {
+    let (head, page_rows) = page::read(answer.wait().await?, ctx.layout.clone());
+    if let Some(pending) = making {
+        rows.extend(pending.rows(ctx).await?);
+    }
+    let head = head
+        .await
+        .map_err(|_| anyhow::anyhow!("{what}: reading the page failed"))?
+        .map_err(|e| describe_decode(e, what, &ctx.client.host()))?;
+    match head {
+        Some(head) => Ok((head, page_rows)),
+        None => not_found(ctx),
+    }
+}
+
+/// What `head`'s page was for `SeekWalk`, and which of its runs to keep: those `ids` did
+/// not hold yet (and now holds).
+pub(super) fn take_page(head: Head, ids: &mut HashSet<String>) -> (SeekPage, Vec<bool>) {
+    let before = ids.len();
+    let mut seek = SeekPage {
+        has_next_page: head.page_info.has_next_page,
+        runs: head.created.into_iter().zip(head.names).collect(),
+        new_runs: false,
+    };
+    let keep = (seek.runs.iter())
+        .map(|(_, name)| ids.insert(name.clone()))
+        .collect();
+    seek.new_runs = ids.len() > before;
+    (seek, keep)
+}
+
+/// Whether `walk` asks for another page after `seek`'s; fails (naming `what`) when the
+/// server's pages make the walk loop.
+pub(super) fn ask_next(walk: &mut SeekWalk, seek: &SeekPage, what: &str) -> anyhow::Result<bool> {
+    match walk.after_page(seek) {
+        Ok(Seek::Done) => Ok(false),
+        Ok(Seek::Ask) => Ok(true),
+        Err(error) => fail(Kind::Protocol, format!("{what}: {}", error.message())),
+    }
+}

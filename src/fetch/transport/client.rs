@@ -3,8 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::CONTENT_TYPE;
 use reqwest::Url;
 use serde_json::{json, Value};
 
@@ -24,7 +23,9 @@ use crate::error::{fail, Error, Kind};
 pub struct GraphQlClient {
     http: reqwest::Client,
     url: Url,
-    auth: HeaderValue,
+    /// Sent as HTTP Basic auth (user `api`), which reqwest marks sensitive; `Debug` and
+    /// `Display` of the key print a placeholder.
+    key: ApiKey,
     max_attempts: u32,
     base_wait: Duration,
     deadline: Instant,
@@ -47,17 +48,13 @@ impl GraphQlClient {
             .redirect(redirect_policy())
             .build()
             .map_err(|e| Error::new(Kind::Network, format!("cannot set up HTTPS: {e}")))?;
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("api:{}", key.expose()));
-        let mut auth = HeaderValue::from_str(&format!("Basic {token}"))
-            .map_err(|_| Error::new(Kind::Auth, "the API key holds characters a header cannot carry"))?;
-        auth.set_sensitive(true);
         let url = base
             .join(&format!("{}/graphql", base.path().trim_end_matches('/')))
             .map_err(|e| Error::new(Kind::Usage, format!("bad base URL: {e}")))?;
         Ok(GraphQlClient {
             http,
             url,
-            auth,
+            key: key.clone(),
             max_attempts: settings.max_attempts,
             base_wait: base_wait(),
             // Past a century is no deadline at all; capping it keeps the sum in range.
@@ -184,17 +181,14 @@ impl GraphQlClient {
     /// The user's filter, when `variables` ask for the first page (or the count) of runs
     /// under a filter that carries it: where a backend that cannot run it answers HTTP 500.
     fn filtered_first_page(&self, variables: &Value) -> Option<&str> {
-        let filter = self.user_filter.as_deref()?;
-        let filters = variables.get("filters")?.as_str()?;
-        let first = variables.get("cursor").is_none_or(Value::is_null);
-        (first && filters.contains(filter)).then_some(filter)
+        first_page_filter(self.user_filter.as_deref(), variables)
     }
 
     async fn send(&self, body: &str, what: &str) -> Result<Reply, String> {
         let sent = self
             .http
             .post(self.url.clone())
-            .header(AUTHORIZATION, self.auth.clone())
+            .basic_auth("api", Some(self.key.expose()))
             .header(CONTENT_TYPE, "application/json")
             .body(body.to_string())
             .send()
@@ -204,5 +198,33 @@ impl GraphQlClient {
             Err(e) if e.is_redirect() => Ok(Reply::Permanent(refused_redirect(&self.url, &e, what))),
             Err(e) => Err(describe_reqwest(&e)),
         }
+    }
+}
+
+/// `user_filter`, when `variables` ask for a stream's first page (the one that asks for the
+/// run count) under filters that carry it; later pages are retried as any page is.
+fn first_page_filter<'a>(user_filter: Option<&'a str>, variables: &Value) -> Option<&'a str> {
+    let filter = user_filter?;
+    let filters = variables.get("filters")?.as_str()?;
+    let first = variables.get("withCount") == Some(&Value::Bool(true));
+    (first && filters.contains(filter)).then_some(filter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_streams_first_page_under_the_users_filter_counts_as_filtered() {
+        let user = r#"{"group":"g"}"#;
+        let page = |with_count: bool, filters: &str| serde_json::json!({"withCount": with_count, "filters": filters});
+        let narrowed = r#"{"$and":[{"group":"g"},{"createdAt":{"$gte":"x"}}]}"#;
+        assert_eq!(first_page_filter(Some(user), &page(true, user)), Some(user));
+        assert_eq!(first_page_filter(Some(user), &page(false, narrowed)), None);
+        assert_eq!(
+            first_page_filter(Some(user), &page(true, r#"{"state":"finished"}"#)),
+            None
+        );
+        assert_eq!(first_page_filter(None, &page(true, user)), None);
     }
 }

@@ -44,7 +44,9 @@ pub fn choose_exports(
         return Ok((inputs.exports.clone(), Provenance::Exports).into());
     }
     if !inputs.offline {
-        let (cache, exports) = fetch::fetch(settings, site, replayer)?;
+        let (cache, exports) = fetch::fetch(settings.fetch_job(), site, &|index, spec| {
+            replayer.read_now(index, spec)
+        })?;
         return Ok((exports, Provenance::Fetched(cache)).into());
     }
     offline_exports(settings)
@@ -94,7 +96,7 @@ fn replay_caches(settings: &Settings, dirs: &[std::path::PathBuf]) -> anyhow::Re
             );
         }
         let shown = dir.join(store::cache::MANIFEST).display().to_string();
-        fetch::cache_check::check_replayable(settings, &cache, &shown)?;
+        fetch::cache_check::check_replayable(settings.fetch_job(), &cache, &shown)?;
         caches.push(cache);
         exports.extend(specs);
     }

@@ -196,3 +196,33 @@ pub struct Settings {
     /// nothing asked for one).
     pub profile_looked: Vec<PathBuf>,
 }
+
+/// What a fetch reads of the settings: its own (`FetchSettings`) and the few it shares with
+/// the rest of the run; nothing of reading, the table or the artifacts.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchJob<'a> {
+    pub fetch: &'a FetchSettings,
+    /// The keys the cache's columns are asked for under.
+    pub columns: &'a ColumnNames,
+    pub layers: &'a [i64],
+    pub projects: &'a [ProjectName],
+    /// How long to wait for the cache folder's lock.
+    pub lock_wait: Duration,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Settings {
+    /// The part of the settings a fetch reads.
+    pub fn fetch_job(&self) -> FetchJob<'_> {
+        FetchJob {
+            fetch: &self.fetch,
+            columns: &self.rules.columns,
+            layers: &self.table.layers,
+            projects: &self.projects,
+            lock_wait: self.output.lock_wait,
+            quiet: self.quiet,
+            verbose: self.verbose,
+        }
+    }
+}

@@ -3,19 +3,19 @@
 //! states are then applied to its State column), and holds every layer asked for.
 
 use super::graphql::query::layer_filter;
-use crate::config::settings::{RunFilter, Settings};
+use crate::config::settings::{FetchJob, RunFilter};
 use crate::error::{fail, Kind};
 use crate::store::cache::CacheManifest;
 
 /// Fails (exit 3) when the cache cannot stand for a fetch under `settings`.
-pub fn check_replayable(settings: &Settings, cache: &CacheManifest, shown: &str) -> anyhow::Result<()> {
-    let key = &settings.rules.columns.layer;
+pub fn check_replayable(settings: FetchJob<'_>, cache: &CacheManifest, shown: &str) -> anyhow::Result<()> {
+    let key = &settings.columns.layer;
     let runs = &settings.fetch.runs;
     let any_state = RunFilter {
         states: Vec::new(),
         ..runs.clone()
     };
-    for &layer in &settings.table.layers {
+    for &layer in settings.layers {
         let Some(cached) = cache.layers.iter().find(|cached| cached.layer == layer) else {
             let held: Vec<String> = cache.layers.iter().map(|l| l.layer.to_string()).collect();
             return fail(

@@ -24,8 +24,8 @@ const SHOWN_KEYS: usize = 24;
 
 /// Fails (exit 5) saying why no run matched, with what the project does hold.
 pub async fn no_runs<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
-    let settings = ctx.settings;
-    let (layers, key) = (&settings.table.layers, &settings.rules.columns.layer);
+    let settings = ctx.job;
+    let (layers, key) = (&settings.layers, &settings.columns.layer);
     let place = format!("{}/{}", ctx.entity, ctx.project.project);
     let first = layers.first().copied().unwrap_or_default();
     let total = count_runs(ctx, first, "{}").await?;

@@ -30,8 +30,8 @@ struct LayerRuns {
 /// Fetches `layer`, the `index`-th (only what changed since the cache, with
 /// `--incremental`), stages it, and hands the staged export to `ctx.staged`.
 pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> anyhow::Result<StagedLayer> {
-    let settings = ctx.settings;
-    let filters = layer_filter(&settings.rules.columns.layer, &[layer], &settings.fetch.runs);
+    let settings = ctx.job;
+    let filters = layer_filter(&settings.columns.layer, &[layer], &settings.fetch.runs);
     let LayerRuns {
         rows,
         run_count,
@@ -119,14 +119,14 @@ fn stage(
 /// over the cache; else all of them. A layer key the server cannot filter on is fetched
 /// in full (the server's count is then of every layer, and cannot check a merge).
 async fn layer_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<LayerRuns> {
-    let key = &ctx.settings.rules.columns.layer;
+    let key = &ctx.job.columns.layer;
     let on_server = server_filters_on(key);
-    if !on_server && ctx.settings.verbose >= 1 {
+    if !on_server && ctx.job.verbose >= 1 {
         ctx.progress.println(&format!(
             "layer {layer}: layer key {key:?} has a dot: W&B cannot filter on it, so layers are picked from every run here"
         ));
     }
-    let previous = match ctx.settings.fetch.incremental && on_server {
+    let previous = match ctx.job.fetch.incremental && on_server {
         true => incremental::previous_layer(ctx, layer, filters)?,
         false => None,
     };
@@ -141,7 +141,7 @@ async fn full(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Resu
     let started = Instant::now();
     let fetched = fetch_runs(ctx, layer, filters).await?;
     let mut rows = fetched.rows;
-    if !server_filters_on(&ctx.settings.rules.columns.layer) {
+    if !server_filters_on(&ctx.job.columns.layer) {
         rows.retain(|row| in_layer(&row[LAYER], layer));
     }
     Ok(LayerRuns {
@@ -174,7 +174,7 @@ async fn refresh(
 ) -> anyhow::Result<LayerRuns> {
     let started = Instant::now();
     let listing = list_runs(ctx, layer, filters).await?;
-    let verbose = ctx.settings.verbose >= 1;
+    let verbose = ctx.job.verbose >= 1;
     if listing.short() {
         if verbose {
             ctx.progress.println(&format!(

@@ -12,11 +12,10 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::config::export_spec::ExportSpec;
 use crate::config::projects::ProjectName;
-use crate::config::settings::Settings;
+use crate::config::settings::FetchJob;
 use crate::error::{fail, Error, Kind};
 use crate::fetch::progress::Progress;
 use crate::model::project::ProjectRef;
-use crate::read::replay::Replayer;
 use crate::store::cache::{self, CacheManifest, CacheSite};
 use crate::store::lock::{lock_dir, DirLock};
 use graphql::columns::CacheLayout;
@@ -29,15 +28,15 @@ use transport::client::GraphQlClient;
 use transport::secret::{discover_key, KeySource};
 
 /// Fetches every layer (concurrently) into the cache at `site`, commits it, and returns its
-/// exports. Each layer's export goes to `replayer` (with its position among the exports,
+/// exports. Each layer's export goes to `read_now` (with its position among the exports,
 /// on a thread of its own) as soon as it is written, before the cache is committed, under
 /// the name it will have there; that thread then syncs it to disk, off the critical path
 /// (syncing before the read would leave its access time for the commit's fsync to
 /// journal). SIGINT or SIGTERM abandons the fetch, leaving the previous cache as it was.
 pub fn fetch(
-    settings: &Settings,
+    settings: FetchJob<'_>,
     site: &CacheSite,
-    replayer: &Replayer<'_>,
+    read_now: &(dyn Fn(usize, &ExportSpec) + Sync),
 ) -> anyhow::Result<(Vec<CacheManifest>, Vec<ExportSpec>)> {
     // Declared before the runtime, so released after it: dropping the runtime waits for a
     // layer's writer still running on a blocking thread when the fetch fails, and only then
@@ -51,7 +50,7 @@ pub fn fetch(
         let (sender, receiver) = std::sync::mpsc::channel::<(usize, ExportSpec, std::fs::File)>();
         let handler = scope.spawn(move || {
             for (index, spec, file) in receiver {
-                replayer.read_now(index, &spec);
+                read_now(index, &spec);
                 // Best effort: a failure shows again, reported, at the commit's sync.
                 let _ = file.sync_all();
             }
@@ -73,21 +72,21 @@ pub fn fetch(
 /// Fetches and stages every project's layers, sending each to `staged`; commits each
 /// project's cache once `handed` says every staged layer was handled.
 async fn fetch_all(
-    settings: &Settings,
+    settings: FetchJob<'_>,
     site: &CacheSite,
     staged: std::sync::mpsc::Sender<(usize, ExportSpec, std::fs::File)>,
     handed: impl FnOnce() -> anyhow::Result<()>,
     locks: &std::sync::Mutex<Vec<DirLock>>,
 ) -> anyhow::Result<(Vec<CacheManifest>, Vec<ExportSpec>)> {
     let (client, machine) = connect(settings)?;
-    let layout = CacheLayout::new(settings);
+    let layout = CacheLayout::new(settings.columns, &settings.fetch.config_keys);
     let hand_over = |index: usize, spec: ExportSpec, file: std::fs::File| {
         // The handler only stops when this fetch is dropped.
         let _ = staged.send((index, spec, file));
     };
     let base = FetchContext {
         client: &client,
-        settings,
+        job: settings,
         layout: &layout,
         query: &query::runs_query(&layout.projection()),
         entity: "",
@@ -99,7 +98,7 @@ async fn fetch_all(
     };
     let mut fetched = Vec::new();
     for (position, project) in settings.projects.iter().enumerate() {
-        let first_index = position * settings.table.layers.len();
+        let first_index = position * settings.layers.len();
         fetched.push(fetch_project(&base, project, first_index, locks).await?);
     }
     drop(staged);
@@ -133,13 +132,13 @@ async fn fetch_project(
     first_index: usize,
     locks: &std::sync::Mutex<Vec<DirLock>>,
 ) -> anyhow::Result<StagedProject> {
-    let settings = base.settings;
+    let settings = base.job;
     let entity = match project.entity_or(settings.fetch.entity.as_deref()) {
         Some(entity) => entity.to_string(),
         None => viewer_entity(base.client).await?,
     };
     let cache_dir = cache::project_dir(&base.site.root, &entity, &project.name)?;
-    let lock = lock_dir(&cache_dir, settings.output.lock_wait, settings.quiet)?;
+    let lock = lock_dir(&cache_dir, settings.lock_wait, settings.quiet)?;
     if settings.verbose >= 1 {
         base.progress.println(&format!(
             "fetching {entity}/{} into the cache folder {}",
@@ -158,7 +157,7 @@ async fn fetch_project(
         }),
         ..*base
     };
-    let layers = futures::stream::iter(settings.table.layers.iter().copied().enumerate())
+    let layers = futures::stream::iter(settings.layers.iter().copied().enumerate())
         .map(|(index, layer)| fetch_layer(&context, first_index + index, layer))
         .buffered(settings.fetch.concurrency)
         .try_collect::<Vec<_>>()
@@ -176,7 +175,11 @@ async fn fetch_project(
 
 impl StagedProject {
     /// Puts the project's layers in its cache and swaps in its manifest.
-    fn commit(self, machine: &str, settings: &Settings) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
+    fn commit(
+        self,
+        machine: &str,
+        settings: FetchJob<'_>,
+    ) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
         let manifest = CacheManifest {
             tool: crate::about::TOOL.into(),
             fetched_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
@@ -192,7 +195,7 @@ impl StagedProject {
 
 /// The client for the base URL with the key found for its host (which `-v` names), and
 /// that host's `host[:port]`.
-fn connect(settings: &Settings) -> anyhow::Result<(GraphQlClient, String)> {
+fn connect(settings: FetchJob<'_>) -> anyhow::Result<(GraphQlClient, String)> {
     let base = parse_base_url(&settings.fetch.base_url)?;
     let machine = machine_of(&base);
     let (key, source) = discover_key(&machine)?;
@@ -202,7 +205,7 @@ fn connect(settings: &Settings) -> anyhow::Result<(GraphQlClient, String)> {
             KeySource::Netrc(path) => eprintln!("using the API key from {} for {machine}", path.display()),
         }
     }
-    let client = GraphQlClient::new(&settings.fetch, &base, &key, settings.verbose)?;
+    let client = GraphQlClient::new(settings.fetch, &base, &key, settings.verbose)?;
     Ok((client, machine))
 }
 

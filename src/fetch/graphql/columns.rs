@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::cells::cells;
 use super::decode::{cell_text, lookup, unwrap_config, RunNode};
 use super::query::Projection;
-use crate::config::settings::Settings;
+use crate::config::settings::ColumnNames;
 
 /// The cache export's columns: metadata, then config keys, then summary keys.
 #[derive(Debug, Clone)]
@@ -24,11 +24,11 @@ pub const CREATED: usize = 3;
 pub const LAYER: usize = 4;
 
 impl CacheLayout {
-    pub fn new(settings: &Settings) -> CacheLayout {
-        let columns = &settings.rules.columns;
+    /// The cache's columns for the role keys `columns` and the extra config keys.
+    pub fn new(columns: &ColumnNames, extra_config_keys: &[String]) -> CacheLayout {
         let mut config_keys = vec![columns.layer.clone(), columns.dict_size.clone()];
         let parts = [&columns.activation, &columns.k];
-        for key in parts.into_iter().flatten().chain(&settings.fetch.config_keys) {
+        for key in parts.into_iter().flatten().chain(extra_config_keys) {
             if !config_keys.contains(key) {
                 config_keys.push(key.clone());
             }

@@ -1,4 +1,4 @@
-//! What every request of a layer's fetch shares (the client, the settings, the project,
+//! What every request of a layer's fetch shares (the client, the fetch's settings, the project,
 //! where the cache is), what a fetch of one filter brings back, and the messages for a
 //! project the server does not show and an answer that cannot be read.
 
@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use crate::config::export_spec::ExportSpec;
-use crate::config::settings::Settings;
+use crate::config::settings::FetchJob;
 use crate::error::{fail, Error, Kind};
 use crate::fetch::graphql::columns::CacheLayout;
 use crate::fetch::graphql::decode::DecodeError;
@@ -18,7 +18,8 @@ use crate::fetch::transport::client::GraphQlClient;
 #[derive(Clone, Copy)]
 pub struct FetchContext<'a> {
     pub client: &'a GraphQlClient,
-    pub settings: &'a Settings,
+    /// What the fetch reads of the settings.
+    pub job: FetchJob<'a>,
     pub layout: &'a CacheLayout,
     pub query: &'a str,
     pub entity: &'a str,

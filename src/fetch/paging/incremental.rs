@@ -34,7 +34,7 @@ pub fn previous_layer(
         return Ok(None);
     };
     let Some(watermark) = entry.watermark.as_deref().and_then(timestamps::parse) else {
-        if ctx.settings.verbose >= 1 {
+        if ctx.job.verbose >= 1 {
             ctx.progress.println(&format!(
                 "layer {layer}: the cache records no update watermark (an older mdl-fetch wrote it, or the server sent no updatedAt); fetching the layer in full"
             ));

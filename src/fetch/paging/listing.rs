@@ -107,7 +107,7 @@ async fn ask(
         entity: ctx.entity,
         project: &ctx.project.project,
         filters,
-        per_page: ctx.settings.fetch.page_size,
+        per_page: ctx.job.fetch.page_size,
         with_count,
     }
     .variables();

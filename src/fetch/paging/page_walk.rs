@@ -48,7 +48,7 @@ impl<'a> Asker<'a> {
             entity: self.ctx.entity,
             project: &self.ctx.project.project,
             filters: &filters,
-            per_page: self.ctx.settings.fetch.page_size,
+            per_page: self.ctx.job.fetch.page_size,
             with_count: page == 1,
         }
         .variables();

@@ -89,7 +89,7 @@ fn split_of(
     seek: &SeekPage,
     keep: &[bool],
 ) -> Option<windows::Split> {
-    let fetch = &ctx.settings.fetch;
+    let fetch = &ctx.job.fetch;
     windows::split(
         fetch.window_runs,
         fetch.concurrency,
@@ -151,12 +151,12 @@ mod tests {
         let settings = Settings::load(&cli.table, &crate::config::resolve::Env::process()).unwrap();
         let base = reqwest::Url::parse(&server.base_url()).unwrap();
         let client = GraphQlClient::new(&settings.fetch, &base, &ApiKey::new(server.api_key()), 0).unwrap();
-        let layout = CacheLayout::new(&settings);
+        let layout = CacheLayout::new(&settings.rules.columns, &settings.fetch.config_keys);
         let query = runs_query(&layout.projection());
         let progress = Progress::new(true);
         let ctx = FetchContext {
             client: &client,
-            settings: &settings,
+            job: settings.fetch_job(),
             layout: &layout,
             query: &query,
             entity: "fake-entity",

@@ -51,7 +51,7 @@ pub(super) async fn fetch_rest(
     let streams = match plan(ctx, layer, filters, &fetched, split, cached).await? {
         Some(streams) => streams,
         None => {
-            if ctx.settings.verbose >= 1 {
+            if ctx.job.verbose >= 1 {
                 ctx.progress.println(&format!(
                     "layer {layer}: the server's counts by creation time do not fit its first page; fetching the layer in one stream"
                 ));
@@ -119,7 +119,7 @@ async fn plan(
         rounds += 1;
     }
     let windows = planner.windows();
-    if ctx.settings.verbose >= 1 {
+    if ctx.job.verbose >= 1 {
         ctx.progress.println(&format!(
             "layer {layer}: {rest} runs after the first page in {} windows of up to {} runs, placed by {rounds} rounds of counts",
             windows.len(),

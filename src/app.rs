@@ -109,7 +109,7 @@ fn make_table(
     site: &CacheSite,
     staging: &Staging,
 ) -> anyhow::Result<(MdlTable, Replay, manifest::Provenance)> {
-    let replayer = Replayer::new(settings, staging);
+    let replayer = Replayer::new(settings.read_job(), staging);
     let Chosen {
         exports,
         provenance,

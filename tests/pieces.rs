@@ -81,7 +81,7 @@ fn read_in_process(work: &Workdir, files: &[&str], plan: ReadPlan) -> Result<(St
     let cli = Cli::try_parse_from(args).unwrap();
     let settings = Settings::load(&cli.table, &Env::process()).unwrap();
     let staging = Staging::detached(&work.join("never-written")).unwrap();
-    let replay = Replayer::with_plan(&settings, &staging, plan)
+    let replay = Replayer::with_plan(settings.read_job(), &staging, plan)
         .finish(&settings.inputs.exports)
         .map_err(|e| format!("{e:#}"))?;
     let runs_csv = replay

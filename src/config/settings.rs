@@ -226,3 +226,27 @@ impl Settings {
         }
     }
 }
+
+/// What reading the exports reads of the settings: how records are read, what the table
+/// keeps, on how many threads, and whether runs.csv is written.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadJob<'a> {
+    pub rules: &'a RecordRules,
+    pub table: &'a TableSettings,
+    pub jobs: usize,
+    pub runs_csv: RunsCsvChoice,
+    pub verbose: u8,
+}
+
+impl Settings {
+    /// The part of the settings reading the exports reads.
+    pub fn read_job(&self) -> ReadJob<'_> {
+        ReadJob {
+            rules: &self.rules,
+            table: &self.table,
+            jobs: self.inputs.jobs,
+            runs_csv: self.output.runs_csv,
+            verbose: self.verbose,
+        }
+    }
+}

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use tempfile::NamedTempFile;
 
 use crate::config::export_spec::ExportSpec;
-use crate::config::settings::{RunsCsvChoice, Settings};
+use crate::config::settings::{ReadJob, RunsCsvChoice};
 use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
 use crate::error::output_error;
 use crate::model::select::{GroupResult, Selector};
@@ -50,23 +50,23 @@ pub struct Replayer<'a> {
 }
 
 impl<'a> Replayer<'a> {
-    /// A replayer for `settings`, staging runs.csv in `staging`.
-    pub fn new(settings: &'a Settings, staging: &'a Staging) -> Replayer<'a> {
-        Replayer::with_plan(settings, staging, ReadPlan::for_jobs(settings.inputs.jobs))
+    /// A replayer for `job`, staging runs.csv in `staging`.
+    pub fn new(job: ReadJob<'a>, staging: &'a Staging) -> Replayer<'a> {
+        Replayer::with_plan(job, staging, ReadPlan::for_jobs(job.jobs))
     }
 
     /// A replayer that cuts and reads exports as `plan` says.
-    pub fn with_plan(settings: &'a Settings, staging: &'a Staging, plan: ReadPlan) -> Replayer<'a> {
+    pub fn with_plan(job: ReadJob<'a>, staging: &'a Staging, plan: ReadPlan) -> Replayer<'a> {
         Replayer {
             reader: PieceReader {
-                rules: &settings.rules,
-                table: &settings.table,
-                runs_csv: settings.output.runs_csv != RunsCsvChoice::Never,
+                rules: job.rules,
+                table: job.table,
+                runs_csv: job.runs_csv != RunsCsvChoice::Never,
                 staging,
             },
             plan,
-            verbose: settings.verbose,
-            runs_csv: settings.output.runs_csv,
+            verbose: job.verbose,
+            runs_csv: job.runs_csv,
             ahead: Mutex::new(Vec::new()),
         }
     }

@@ -128,7 +128,7 @@ pub struct FetchSettings {
     /// Reuse the cache's finished runs and fetch only what changed.
     pub incremental: bool,
     /// Runs per creation-time window of a large layer: `None` sizes them from
-    /// `concurrency`, `Some(0)` keeps every layer one cursor walk.
+    /// `concurrency`, `Some(0)` keeps every layer one stream of pages.
     pub window_runs: Option<u64>,
 }
 

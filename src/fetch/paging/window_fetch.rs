@@ -1,7 +1,7 @@
 //! A large layer after its first page: its creation-time windows planned from counts (see
 //! `windows`), then paged side by side, each by creation time (`seek`), within the client's
 //! `--concurrency` requests in flight; merged in time order with the first page, each run
-//! once, as a single cursor walk would have brought them. Each window's runs are checked
+//! once, as a single stream of pages would have brought them. Each window's runs are checked
 //! against its own `runCount`; the layer's against the layer's, by the caller.
 
 use std::collections::HashSet;

@@ -1,5 +1,5 @@
 //! Planning a large layer's creation-time windows, fetched side by side instead of one
-//! cursor walk: when to split (after the layer's first page), where the cuts go, and what
+//! stream of pages: when to split (after the layer's first page), where the cuts go, and what
 //! to count next to place them. Pure: the counts come in from outside, so the planner is
 //! tested without a server.
 //!
@@ -42,7 +42,7 @@ pub struct Split {
 }
 
 /// How to split a layer whose first page brought `first_page` of `run_count` runs, or
-/// `None` for the plain cursor walk: a layer of a page or two, or (unless `window_runs`
+/// `None` for one plain stream of pages: a layer of a page or two, or (unless `window_runs`
 /// says otherwise) of fewer than `MIN_PAGES_TO_SPLIT` more pages, one fetched a request at
 /// a time, or `window_runs == Some(0)` (the plain path, forced). `window_runs` asks for
 /// windows of about that many runs; `None` makes up to `concurrency` windows.

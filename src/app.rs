@@ -32,7 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `mdl-fetch dl`: one description length, as the notebook's sanity check prints it.
 fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
-    if args.dict_size == 0 {
+    if !mdl::is_dict_size(args.dict_size.into()) {
         return fail(Kind::Usage, "--dict-size must be at least 1");
     }
     let bits = mdl::naive_bits(args.l0, args.bits, args.dict_size);

@@ -223,7 +223,7 @@ fn read_dict_size(part: &str) -> Result<Option<u64>, String> {
         },
     };
     match value {
-        Some(value) if value >= 1 => Ok(Some(value as u64)),
+        Some(value) if crate::model::mdl::is_dict_size(value) => Ok(Some(value as u64)),
         Some(_) => Err(format!(
             "dict_size part {part:?} is no dictionary size (a whole number of at least 1)"
         )),

@@ -181,7 +181,7 @@ fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSet
         );
     }
     let dict_size = args.dict_size.or(profile.dict_size).unwrap_or(DEFAULT_DICT_SIZE);
-    if dict_size == 0 {
+    if !crate::model::mdl::is_dict_size(dict_size.into()) {
         return fail(Kind::Usage, "--dict-size 0: D must be at least 1");
     }
     for eps in &args.tolerance {

@@ -55,6 +55,12 @@ pub fn naive_bits(l0: f64, bits: f64, dict_size: u64) -> f64 {
     l0 * naive_bits_per_feature(bits, dict_size)
 }
 
+/// Whether `d` is a dictionary size: a whole number of features, at least 1 (log2 D is
+/// then finite and at least 0). The one check every D passes, whatever gave it.
+pub fn is_dict_size(d: i128) -> bool {
+    (1..=i128::from(u64::MAX)).contains(&d)
+}
+
 /// What one active feature costs in the naive code: `B + log2 D` bits.
 pub fn naive_bits_per_feature(bits: f64, dict_size: u64) -> f64 {
     bits + (dict_size as f64).log2()
@@ -83,7 +89,7 @@ impl Pricing {
 
     pub fn dict_for(&self, own: Option<u64>) -> u64 {
         match own {
-            Some(d) if !self.fixed_dict_size && d > 0 => d,
+            Some(d) if !self.fixed_dict_size && is_dict_size(d.into()) => d,
             _ => self.dict_size,
         }
     }

@@ -164,7 +164,7 @@ pub fn integer_field(bytes: &[u8], file: &str, line: u64, column: &str) -> anyho
 pub fn dict_size_field(bytes: &[u8], column: &str) -> Result<Option<u64>, String> {
     match whole(bytes) {
         Whole::Missing => Ok(None),
-        Whole::Value(value) if value >= 1 => Ok(Some(value as u64)),
+        Whole::Value(value) if crate::model::mdl::is_dict_size(value) => Ok(Some(value as u64)),
         _ => {
             let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
             Err(format!(

@@ -19,12 +19,12 @@ use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
 use crate::error::output_error;
 use crate::model::select::{GroupResult, Selector};
 use crate::model::skips::Skips;
-use crate::model::table::InputFile;
+use crate::model::table::{hex, InputFile};
 use crate::read::export::ExportStats;
 use crate::read::parallel::{Outcome, PieceReader, PieceResult, ReadPlan};
 use crate::read::pieces::Piece;
 use crate::read::row_estimate::estimated_rows;
-use crate::store::digest::{hex, DigestWriter};
+use crate::store::digest::DigestWriter;
 use crate::store::staging::Staging;
 
 /// What replaying a set of exports produced.

@@ -14,6 +14,7 @@ use crate::model::mdl;
 use crate::model::notes::DataNote;
 use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
+use crate::runs_csv_sink::RunsCsvSink;
 use crate::store::cache::CacheSite;
 use crate::store::{check, lock, manifest, staging::Staging};
 use crate::{emit, interrupt, store, test_hooks};
@@ -109,7 +110,8 @@ fn make_table(
     site: &CacheSite,
     staging: &Staging,
 ) -> anyhow::Result<(MdlTable, Replay, manifest::Provenance)> {
-    let replayer = Replayer::new(settings.read_job(), staging);
+    let runs_csv = RunsCsvSink { staging };
+    let replayer = Replayer::new(settings.read_job(), &runs_csv);
     let Chosen {
         exports,
         provenance,

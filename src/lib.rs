@@ -20,6 +20,7 @@ pub mod interrupt;
 pub mod model;
 pub mod pynum;
 pub mod read;
+pub mod runs_csv_sink;
 pub mod shell_docs;
 pub mod store;
 pub mod style;

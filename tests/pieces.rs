@@ -12,6 +12,7 @@ use mdl_fetch::config::resolve::Env;
 use mdl_fetch::config::settings::Settings;
 use mdl_fetch::read::parallel::ReadPlan;
 use mdl_fetch::read::replay::Replayer;
+use mdl_fetch::runs_csv_sink::RunsCsvSink;
 use mdl_fetch::store::staging::Staging;
 use support::*;
 
@@ -81,7 +82,8 @@ fn read_in_process(work: &Workdir, files: &[&str], plan: ReadPlan) -> Result<(St
     let cli = Cli::try_parse_from(args).unwrap();
     let settings = Settings::load(&cli.table, &Env::process()).unwrap();
     let staging = Staging::detached(&work.join("never-written")).unwrap();
-    let replay = Replayer::with_plan(settings.read_job(), &staging, plan)
+    let runs_csv = RunsCsvSink { staging: &staging };
+    let replay = Replayer::with_plan(settings.read_job(), &runs_csv, plan)
         .finish(&settings.inputs.exports)
         .map_err(|e| format!("{e:#}"))?;
     let runs_csv = replay

@@ -112,7 +112,7 @@ fn stage(
         .map_err(|e| failed(e.into_error()))?
         .finish();
     // Best effort: a failure here shows again, reported, at the commit's sync.
-    Ok((file, rows.len() as u64, crate::store::digest::hex(&sha256)))
+    Ok((file, rows.len() as u64, crate::model::table::hex(&sha256)))
 }
 
 /// The layer's runs: with `--incremental` and a cache to start from, what changed merged

@@ -31,6 +31,18 @@ fn is_zero(count: &u64) -> bool {
     *count == 0
 }
 
+/// Lower-case hex of some bytes: how a digest is written (`InputFile::sha256`, the
+/// manifest's outputs).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
+            let _ = write!(text, "{b:02x}");
+            text
+        })
+}
+
 #[cfg(test)]
 impl InputFile {
     /// An input for the tests of how it is written.

@@ -14,4 +14,5 @@ pub mod row_estimate;
 pub mod row_filter;
 pub mod rows;
 mod run_parts;
+pub mod runs_sink;
 pub mod spool;

@@ -1,7 +1,7 @@
 //! Exports read by `jobs` threads at once, or in order on this thread when `jobs` is 1: one
 //! reading path either way. A large export is cut into pieces (`pieces.rs`) and the pieces
 //! of all exports form one queue that scoped threads take in order. Each piece goes into a
-//! selector and a runs.csv part of its own, merged afterwards in input order (`replay.rs`).
+//! selector and a runs part of its own, merged afterwards in input order (`replay.rs`).
 //! The first piece of a file in pieces hands its unfinished digest, through a channel, to a
 //! task that goes on from there through the other pieces' bytes.
 
@@ -14,13 +14,11 @@ use tempfile::NamedTempFile;
 
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::{RecordRules, TableSettings};
-use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
-use crate::error::output_error;
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::select::Selector;
 use crate::read::export::ExportStats;
 use crate::read::pieces::{digest_rest, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
-use crate::store::staging::Staging;
+use crate::read::runs_sink::{RunsPart, RunsSink};
 
 /// How the exports are cut and read: `jobs` threads, and pieces of at least this size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +53,7 @@ impl ReadPlan {
     }
 }
 
-/// What reading a piece gave: its stats, its selector, the runs.csv part its rows went to,
+/// What reading a piece gave: its stats, its selector, the runs part its rows went to,
 /// and (a first piece of several) its unfinished digest.
 pub struct PieceResult {
     pub stats: ExportStats,
@@ -78,15 +76,14 @@ pub enum Outcome {
 pub struct PieceReader<'a> {
     pub rules: &'a RecordRules,
     pub table: &'a TableSettings,
-    /// Whether each piece writes a runs.csv part (into `staging`).
-    pub runs_csv: bool,
-    pub staging: &'a Staging,
+    /// Where each piece writes a part of its runs, when runs.csv is written.
+    pub runs: Option<&'a dyn RunsSink>,
 }
 
-/// Sends each run to the selector and to a runs.csv part, when there is one.
+/// Sends each run to the selector and to a runs part, when there is one.
 struct Tee<'a> {
     selector: &'a mut Selector,
-    runs: Option<&'a mut RunsCsv<std::fs::File>>,
+    runs: Option<&'a mut (dyn RunsPart + 'static)>,
 }
 
 impl RecordSink for Tee<'_> {
@@ -100,7 +97,7 @@ impl RecordSink for Tee<'_> {
 }
 
 impl PieceReader<'_> {
-    /// Reads one piece of export `index` into its own selector and runs.csv part.
+    /// Reads one piece of export `index` into its own selector and runs part.
     pub fn read(&self, spec: &ExportSpec, index: usize, piece: Piece) -> anyhow::Result<Outcome> {
         // Debug builds can make a cut file's first piece panic, for the test that nothing
         // then waits for it for ever.
@@ -108,28 +105,15 @@ impl PieceReader<'_> {
         if piece.begin == 0 && !piece.last && std::env::var_os("MDL_FETCH_TEST_PANIC_FIRST_PIECE").is_some() {
             panic!("a first piece panicked, as MDL_FETCH_TEST_PANIC_FIRST_PIECE asks");
         }
-        let part = match self.runs_csv {
-            true => Some(self.staging.temp_file(RUNS_CSV)?),
-            false => None,
-        };
-        let mut runs = match &part {
-            Some(part) => {
-                let path = self.staging.artifact_path(RUNS_CSV);
-                let file = part.reopen().map_err(|e| output_error(&path, &e))?;
-                Some(RunsCsv::without_header(file).reporting_as(path))
-            }
-            None => None,
-        };
+        let mut runs = self.runs.map(|sink| sink.part()).transpose()?;
         let table = self.table;
         let mut selector = Selector::new(&table.layers, &table.tolerances, table.pricing);
         let mut tee = Tee {
             selector: &mut selector,
-            runs: runs.as_mut(),
+            runs: runs.as_deref_mut(),
         };
         let end = read_piece(spec, piece, index as u32, self.rules, &mut tee)?;
-        if let Some(runs) = runs {
-            runs.finish()?;
-        }
+        let part = runs.map(|runs| runs.finish()).transpose()?;
         Ok(match end {
             PieceEnd::Read { stats, so_far } => Outcome::Read(Box::new(PieceResult {
                 stats: *stats,

@@ -3,36 +3,34 @@
 //! A `Replayer` reads exports as they become known (`read_now`: a fetched layer is read
 //! while the other layers are still on the network) and the rest all at once (`finish`,
 //! on `jobs` threads: see `parallel.rs`). Then the pieces are merged in input order: each
-//! piece's selector (ties still go to the earlier (source, line)) and its runs.csv part,
-//! appended behind the header and digested on the way, so the artifact and every message
-//! are byte for byte what reading the files one by one gives. Without runs.csv
-//! (`--no-runs-csv`, or by default exports of more than a million rows) there are no parts.
+//! piece's selector (ties still go to the earlier (source, line)) and its part of the runs,
+//! appended to the whole of the `RunsSink` the caller connected (runs.csv: `app` hands in
+//! its writer), so the artifact and every message are byte for byte what reading the files
+//! one by one gives. Without runs.csv (`--no-runs-csv`, or by default exports of more than
+//! a million rows) the sink is not used and there are no parts.
 
-use std::io::{Seek, SeekFrom};
 use std::sync::Mutex;
 
 use tempfile::NamedTempFile;
 
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::{ReadJob, RunsCsvChoice};
-use crate::emit::runs_csv::{RunsCsv, FILE_NAME as RUNS_CSV};
-use crate::error::output_error;
 use crate::model::select::{GroupResult, Selector};
 use crate::model::skips::Skips;
-use crate::model::table::InputFile;
+use crate::model::table::{hex, InputFile};
 use crate::read::export::ExportStats;
 use crate::read::parallel::{Outcome, PieceReader, PieceResult, ReadPlan};
 use crate::read::pieces::Piece;
 use crate::read::row_estimate::estimated_rows;
-use crate::store::digest::{hex, DigestWriter};
-use crate::store::staging::Staging;
+use crate::read::runs_sink::{RunsSink, RunsWhole};
 
 /// What replaying a set of exports produced.
 pub struct Replay {
     /// Every (layer, activation) group of the table's layers.
     pub groups: Vec<GroupResult>,
     pub skips: Skips,
-    /// `runs.csv`, staged in the output folder, and its hex sha256 (none with `--no-runs-csv`).
+    /// The sink's whole (`runs.csv`, staged in the output folder) and its hex sha256 (none
+    /// with `--no-runs-csv`).
     pub runs_csv: Option<(NamedTempFile, String)>,
     /// Per export: its name and what reading it found.
     pub files: Vec<InputFile>,
@@ -50,19 +48,18 @@ pub struct Replayer<'a> {
 }
 
 impl<'a> Replayer<'a> {
-    /// A replayer for `job`, staging runs.csv in `staging`.
-    pub fn new(job: ReadJob<'a>, staging: &'a Staging) -> Replayer<'a> {
-        Replayer::with_plan(job, staging, ReadPlan::for_jobs(job.jobs))
+    /// A replayer for `job`, handing the runs it reads to `runs` when `job` writes runs.csv.
+    pub fn new(job: ReadJob<'a>, runs: &'a dyn RunsSink) -> Replayer<'a> {
+        Replayer::with_plan(job, runs, ReadPlan::for_jobs(job.jobs))
     }
 
     /// A replayer that cuts and reads exports as `plan` says.
-    pub fn with_plan(job: ReadJob<'a>, staging: &'a Staging, plan: ReadPlan) -> Replayer<'a> {
+    pub fn with_plan(job: ReadJob<'a>, runs: &'a dyn RunsSink, plan: ReadPlan) -> Replayer<'a> {
         Replayer {
             reader: PieceReader {
                 rules: job.rules,
                 table: job.table,
-                runs_csv: job.runs_csv != RunsCsvChoice::Never,
-                staging,
+                runs: (job.runs_csv != RunsCsvChoice::Never).then_some(runs),
             },
             plan,
             verbose: job.verbose,
@@ -89,8 +86,8 @@ impl<'a> Replayer<'a> {
             done[*index] = true;
         }
         let mut reader = self.reader;
-        if ahead.is_empty() && reader.runs_csv {
-            reader.runs_csv = runs_csv_by_size(self.runs_csv, exports);
+        if ahead.is_empty() && reader.runs.is_some() && !runs_csv_by_size(self.runs_csv, exports) {
+            reader.runs = None;
         }
         let mut per_export = reader.read_all(&self.plan, exports, &done);
         for (index, outcomes) in ahead {
@@ -138,29 +135,17 @@ struct Merge {
     selector: Selector,
     skips: Skips,
     files: Vec<InputFile>,
-    runs: Option<(NamedTempFile, DigestWriter<std::fs::File>)>,
-    runs_path: std::path::PathBuf,
+    runs: Option<Box<dyn RunsWhole>>,
 }
 
 impl Merge {
     fn new(reader: &PieceReader<'_>) -> anyhow::Result<Merge> {
-        let runs_path = reader.staging.artifact_path(RUNS_CSV);
-        let runs = match reader.runs_csv {
-            true => {
-                let file = reader.staging.temp_file(RUNS_CSV)?;
-                let writer = DigestWriter::new(file.reopen().map_err(|e| output_error(&runs_path, &e))?);
-                let writer = RunsCsv::new(writer)?.reporting_as(runs_path.clone()).finish()?;
-                Some((file, writer))
-            }
-            false => None,
-        };
         let table = reader.table;
         Ok(Merge {
             selector: Selector::new(&table.layers, &table.tolerances, table.pricing),
             skips: Skips::default(),
             files: Vec::new(),
-            runs,
-            runs_path,
+            runs: reader.runs.map(|sink| sink.whole()).transpose()?,
         })
     }
 
@@ -208,14 +193,11 @@ impl Merge {
         Ok(stats)
     }
 
-    /// Adds one piece: its selector, its runs.csv part and its counts.
+    /// Adds one piece: its selector, its runs part and its counts.
     fn piece(&mut self, piece: PieceResult, stats: &mut ExportStats) -> anyhow::Result<()> {
         self.selector.merge(piece.selector);
-        if let (Some(part), Some((_, runs))) = (piece.part, &mut self.runs) {
-            let write_error = |e: std::io::Error| output_error(&self.runs_path, &e);
-            let mut part = part.reopen().map_err(write_error)?;
-            part.seek(SeekFrom::Start(0)).map_err(write_error)?;
-            std::io::copy(&mut part, runs).map_err(write_error)?;
+        if let (Some(part), Some(runs)) = (piece.part, &mut self.runs) {
+            runs.append(part)?;
         }
         stats.rows += piece.stats.rows;
         stats.records += piece.stats.records;
@@ -226,10 +208,7 @@ impl Merge {
     }
 
     fn finish(self) -> anyhow::Result<Replay> {
-        let runs_csv = self.runs.map(|(file, writer)| {
-            let (_, sha256) = writer.finish();
-            (file, hex(&sha256))
-        });
+        let runs_csv = self.runs.map(|runs| runs.finish()).transpose()?;
         Ok(Replay {
             groups: self.selector.finish(),
             skips: self.skips,

@@ -5,6 +5,8 @@ use std::io::{Read, Write};
 
 use sha2::{Digest, Sha256};
 
+use crate::model::table::hex;
+
 /// The sha256 of every byte `input` yields.
 pub fn digest_of(input: impl Read) -> std::io::Result<[u8; 32]> {
     let mut digest = Sha256::new();
@@ -16,17 +18,6 @@ pub fn digest_of(input: impl Read) -> std::io::Result<[u8; 32]> {
 pub fn feed(digest: &mut Sha256, mut input: impl Read) -> std::io::Result<()> {
     std::io::copy(&mut input, digest)?;
     Ok(())
-}
-
-/// Lower-case hex of some bytes (a digest).
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut text, b| {
-            let _ = write!(text, "{b:02x}");
-            text
-        })
 }
 
 /// Hex sha256 of some bytes.

@@ -523,6 +523,40 @@ fn rerun_with_new_artifacts(work: &Workdir, log: &str, env: &[(&str, &str)]) -> 
     (command.spawn().unwrap(), before)
 }
 
+/// A rerun into `tables` whose staged artifacts wait `pause_ms` before their renames, sent
+/// SIGTERM `signals` times (50 ms apart) once they are staged: its exit status, how long
+/// it took after the first signal, its stderr, and the folder as it was before.
+fn terminated_while_staged(
+    work: &Workdir,
+    log: &str,
+    pause_ms: &str,
+    signals: usize,
+) -> (std::process::ExitStatus, Duration, String, Snapshot) {
+    let pause = [("MDL_FETCH_TEST_SYNCED_PAUSE_MS", pause_ms)];
+    let (mut child, before) = rerun_with_new_artifacts(work, log, &pause);
+    wait_until("the staged artifacts", || {
+        !disk::temp_files(&work.join("tables")).is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(150));
+    for signal in 0..signals {
+        if signal > 0 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        send(&child, "TERM");
+    }
+    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
+    let err = std::fs::read_to_string(work.join(&format!("{log}.stderr"))).unwrap();
+    (status, took, err, before)
+}
+
+/// The old artifacts, bytes and mtimes, and no temp file or lock file left.
+fn assert_left_as_before(work: &Workdir, before: &Snapshot) {
+    let after = disk::snapshot(&work.join("tables"));
+    assert_eq!(disk::diff(before, &after), Vec::<String>::new());
+    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
+    assert_eq!(lock_files(work), Vec::<PathBuf>::new());
+}
+
 /// The artifacts were staged and synced (the commit's fsyncs can take a second on large
 /// runs.csv files) when SIGTERM arrives: the commit's last look for a signal, just before
 /// its renames, ends the run with 143 and the old artifacts, bytes and mtimes, with no temp
@@ -533,25 +567,14 @@ fn sigterm_between_the_commits_syncs_and_its_renames_keeps_the_old_artifacts() {
         return;
     }
     let work = Workdir::new();
-    let pause = [("MDL_FETCH_TEST_SYNCED_PAUSE_MS", "1200")];
-    let (mut child, before) = rerun_with_new_artifacts(&work, "synced", &pause);
-    wait_until("the staged artifacts", || {
-        !disk::temp_files(&work.join("tables")).is_empty()
-    });
-    std::thread::sleep(Duration::from_millis(150));
-    send(&child, "TERM");
-    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
-    let err = std::fs::read_to_string(work.join("synced.stderr")).unwrap();
+    let (status, took, err, before) = terminated_while_staged(&work, "synced", "1200", 1);
     assert_eq!(status.code(), Some(143), "took {took:?}: {err}");
     assert!(took < Duration::from_secs(2), "took {took:?} to stop");
     assert!(
         err.contains("interrupted by signal 15; the artifacts are unchanged"),
         "{err}"
     );
-    let after = disk::snapshot(&work.join("tables"));
-    assert_eq!(disk::diff(&before, &after), Vec::<String>::new());
-    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
-    assert_eq!(lock_files(&work), Vec::<PathBuf>::new());
+    assert_left_as_before(&work, &before);
 }
 
 /// Two SIGTERMs in a row (as `timeout` may send) while the staged artifacts wait for a long
@@ -563,28 +586,13 @@ fn a_second_sigterm_ends_a_long_stage_at_once_and_leaves_no_temp_or_lock_file() 
         return;
     }
     let work = Workdir::new();
-    let pause = [("MDL_FETCH_TEST_SYNCED_PAUSE_MS", "60000")];
-    let (mut child, before) = rerun_with_new_artifacts(&work, "twice", &pause);
-    wait_until("the staged artifacts", || {
-        !disk::temp_files(&work.join("tables")).is_empty()
-    });
-    std::thread::sleep(Duration::from_millis(150));
-    send(&child, "TERM");
-    std::thread::sleep(Duration::from_millis(50));
-    send(&child, "TERM");
-    let (status, took) = wait_for(&mut child, Duration::from_secs(10));
-    let err = std::fs::read_to_string(work.join("twice.stderr")).unwrap();
+    let (status, took, err, before) = terminated_while_staged(&work, "twice", "60000", 2);
     assert_eq!(status.code(), Some(143), "took {took:?}: {err}");
     assert!(
         took < Duration::from_millis(500),
         "took {took:?} after the first signal"
     );
-    assert_eq!(
-        disk::diff(&before, &disk::snapshot(&work.join("tables"))),
-        Vec::<String>::new()
-    );
-    assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
-    assert_eq!(lock_files(&work), Vec::<PathBuf>::new());
+    assert_left_as_before(&work, &before);
 }
 
 /// Two SIGTERMs in a row while a fetch waits on a slow page, some layers already staged in

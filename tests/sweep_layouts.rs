@@ -70,6 +70,26 @@ fn server_with_layer_text(as_text: &[&str]) -> FakeWandb {
     })
 }
 
+/// The sweep fetched from `server` into `online` and replayed from its export into
+/// `offline`: each table's rows, less the columns that name the cache or the export.
+fn fetched_and_exported_rows(work: &Workdir, server: &FakeWandb) -> (Vec<String>, Vec<String>) {
+    let fetched = fetch_command(work, server)
+        .args(["--out", "online", "-q"])
+        .args(COLUMNS)
+        .output()
+        .unwrap();
+    assert!(fetched.status.success(), "{}", stderr(&fetched));
+    work.write("all.csv", export_text());
+    let replayed = work.run(&[&["--export", "all.csv", "--out", "offline", "-q"][..], &COLUMNS].concat());
+    assert!(replayed.status.success(), "{}", stderr(&replayed));
+    let rows = |out: &str| -> Vec<String> {
+        (table(work, out).lines())
+            .map(|line| line.split(',').take(8).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    (rows("online"), rows("offline"))
+}
+
 fn table(work: &Workdir, out: &str) -> String {
     std::fs::read_to_string(work.join(out).join("mdl-table.csv")).unwrap()
 }
@@ -135,22 +155,8 @@ fn a_named_column_the_export_lacks_is_an_error_and_a_bad_role_a_usage_error() {
 fn the_fetch_asks_for_the_named_keys_and_gives_the_same_table() {
     let server = server();
     let work = Workdir::new();
-    let fetched = fetch_command(&work, &server)
-        .args(["--out", "online", "-q"])
-        .args(COLUMNS)
-        .output()
-        .unwrap();
-    assert!(fetched.status.success(), "{}", stderr(&fetched));
-    work.write("all.csv", export_text());
-    let replayed = work.run(&[&["--export", "all.csv", "--out", "offline", "-q"][..], &COLUMNS].concat());
-    assert!(replayed.status.success(), "{}", stderr(&replayed));
-    // The rows agree (file and line columns aside, which name the cache or the export).
-    let cells = |text: String| -> Vec<String> {
-        text.lines()
-            .map(|line| line.split(',').take(8).collect::<Vec<_>>().join(","))
-            .collect()
-    };
-    assert_eq!(cells(table(&work, "online")), cells(table(&work, "offline")));
+    let (online, offline) = fetched_and_exported_rows(&work, &server);
+    assert_eq!(online, offline);
     let asked = server.runs_requests();
     let query = asked[0].query.clone().unwrap_or_default();
     for key in ["sae_type", "top_k", "hook_layer"] {
@@ -409,24 +415,11 @@ fn a_k_column_reads_every_spelling_of_a_whole_number() {
 fn a_layer_logged_as_text_is_fetched_like_a_number() {
     let server = server_with_layer_text(&["warm-sun-7", "lone-oak-5"]);
     let work = Workdir::new();
-    let fetched = fetch_command(&work, &server)
-        .args(["--out", "online", "-q"])
-        .args(COLUMNS)
-        .output()
-        .unwrap();
-    assert!(fetched.status.success(), "{}", stderr(&fetched));
-    work.write("all.csv", export_text());
-    let replayed = work.run(&[&["--export", "all.csv", "--out", "offline", "-q"][..], &COLUMNS].concat());
-    assert!(replayed.status.success(), "{}", stderr(&replayed));
-    let cells = |text: String| -> Vec<String> {
-        text.lines()
-            .map(|line| line.split(',').take(8).collect::<Vec<_>>().join(","))
-            .collect()
-    };
-    let online = table(&work, "online");
+    let (online, offline) = fetched_and_exported_rows(&work, &server);
+    let shown = online.join("\n");
     assert!(
-        online.contains("warm-sun-7") && online.contains("lone-oak-5"),
-        "{online}"
+        shown.contains("warm-sun-7") && shown.contains("lone-oak-5"),
+        "{shown}"
     );
-    assert_eq!(cells(online), cells(table(&work, "offline")));
+    assert_eq!(online, offline);
 }

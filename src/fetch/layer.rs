@@ -215,12 +215,7 @@ async fn fetch_named(
     filters: &str,
     ids: &[String],
 ) -> anyhow::Result<Fetched> {
-    let mut all = Fetched {
-        rows: Vec::new(),
-        ids: Default::default(),
-        run_count: 0,
-        newest_update: None,
-    };
+    let mut all = Fetched::default();
     for batch in ids.chunks(NAMES_PER_REQUEST) {
         let fetched = fetch_runs(ctx, layer, &named_filter(filters, batch)?).await?;
         all.rows.extend(fetched.rows);

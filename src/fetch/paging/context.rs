@@ -35,6 +35,7 @@ pub struct FetchContext<'a> {
 }
 
 /// The runs one filter matched, as cache rows, with the server's count of them.
+#[derive(Default)]
 pub struct Fetched {
     pub rows: Vec<Vec<String>>,
     pub ids: HashSet<String>,

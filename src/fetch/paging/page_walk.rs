@@ -1,12 +1,14 @@
-//! The steps every paged walk of a filter shares: asking for a page by creation time (the
-//! run count with the first), reading its answer while the page before it has its rows
-//! made, taking in its runs by id, and asking `SeekWalk` whether another page follows.
+//! The paged walk of one filter, which a layer's stream and each of its windows take:
+//! asking for a page by creation time (the run count with the first), reading its answer
+//! while the page before it has its rows made, taking in its runs by id, and asking
+//! `SeekWalk` whether another page follows.
 
 use std::collections::HashSet;
 
-use super::context::{describe_decode, not_found, FetchContext};
+use super::context::{describe_decode, not_found, FetchContext, Fetched};
 use super::in_flight::{InFlight, PendingRows};
 use super::seek::{Seek, SeekPage, SeekWalk};
+use super::windows::Split;
 use crate::error::{fail, Kind};
 use crate::fetch::graphql::page::{self, Head, RowsTask};
 use crate::fetch::graphql::query::PageRequest;
@@ -110,4 +112,66 @@ pub(super) fn ask_next(walk: &mut SeekWalk, seek: &SeekPage, what: &str) -> anyh
         Ok(Seek::Ask) => Ok(true),
         Err(error) => fail(Kind::Protocol, format!("{what}: {}", error.message())),
     }
+}
+
+/// How a walk shows on its layer's line: a layer's own walk counts toward the server's
+/// count; a window's runs add to the layer's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Shown {
+    Layer,
+    Window,
+}
+
+/// What a walk brought: every run of its filter, or its first page and how the rest of
+/// the layer is to be split into windows.
+pub(super) enum Walked {
+    Whole(Fetched),
+    Split(Fetched, PendingRows, Split),
+}
+
+/// Pages through every run `asker`'s filter matches. After the first page, `split` may
+/// say to fetch the rest in windows instead: the walk then stops there.
+pub(super) async fn walk(
+    ctx: &FetchContext<'_>,
+    asker: &Asker<'_>,
+    bar: &LayerBar,
+    shown: Shown,
+    split: impl Fn(&Fetched, &SeekPage, &[bool]) -> Option<Split>,
+) -> anyhow::Result<Walked> {
+    let mut fetched = Fetched::default();
+    let mut walk = SeekWalk::default();
+    let mut in_flight = Some(asker.send(1, &walk)?);
+    // The previous page's rows, made while this page was on its way, and which to keep.
+    let mut making: Option<PendingRows> = None;
+    for page in 1.. {
+        let Some(answer) = in_flight.take() else {
+            break;
+        };
+        let what = asker.what(page);
+        let (head, rows) = read_page(ctx, answer, &what, making.take(), &mut fetched.rows).await?;
+        if page == 1 {
+            fetched.run_count = head.run_count.unwrap_or(0);
+            if shown == Shown::Layer {
+                bar.counting(fetched.run_count);
+            }
+        }
+        fetched.newest_update = fetched.newest_update.max(head.newest_update);
+        let before = fetched.ids.len();
+        let (seek, keep) = take_page(head, &mut fetched.ids);
+        match shown {
+            Shown::Layer => bar.received(fetched.ids.len() as u64),
+            Shown::Window => bar.add((fetched.ids.len() - before) as u64),
+        }
+        if let Some(split) = (page == 1).then(|| split(&fetched, &seek, &keep)).flatten() {
+            return Ok(Walked::Split(fetched, PendingRows::new(what, rows, keep), split));
+        }
+        if ask_next(&mut walk, &seek, &what)? {
+            in_flight = Some(asker.send(page + 1, &walk)?);
+        }
+        making = Some(PendingRows::new(what, rows, keep));
+    }
+    if let Some(pending) = making.take() {
+        fetched.rows.extend(pending.rows(ctx).await?);
+    }
+    Ok(Walked::Whole(fetched))
 }

@@ -3,12 +3,9 @@
 //! server's count; `SeekWalk` decides what to ask next (by creation time, never by
 //! cursor) and when paging loops.
 
-use std::collections::HashSet;
-
 use super::context::{describe_decode, not_found, FetchContext, Fetched};
-use super::in_flight::PendingRows;
-use super::page_walk::{ask_next, read_page, take_page, Asker};
-use super::seek::{SeekPage, SeekWalk};
+use super::page_walk::{walk, Asker, Shown, Walked};
+use super::seek::SeekPage;
 use super::{window_fetch, windows};
 use crate::error::{fail, Kind};
 use crate::fetch::graphql::decode::{decode_data, CountData};
@@ -32,51 +29,18 @@ pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
 
 /// Pages through every run matching `filters`. Each page is read on a blocking thread; as
 /// soon as its head is decoded the next page is asked for, and its rows are made during
-/// that round trip.
+/// that round trip. A large layer is fetched after its first page in creation-time
+/// windows side by side.
 pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<Fetched> {
     let bar = ctx.progress.layer(layer);
-    let mut fetched = Fetched {
-        rows: Vec::new(),
-        ids: HashSet::new(),
-        run_count: 0,
-        newest_update: None,
-    };
     let asker = Asker::new(ctx, format!("layer {layer}"), filters, &bar);
-    let mut walk = SeekWalk::default();
-    let mut in_flight = Some(asker.send(1, &walk)?);
-    // The previous page's rows, made while this page was on its way, and which to keep.
-    let mut making: Option<PendingRows> = None;
-    for page in 1.. {
-        let Some(answer) = in_flight.take() else {
-            break;
-        };
-        let what = asker.what(page);
-        let (head, rows) = read_page(ctx, answer, &what, making.take(), &mut fetched.rows).await?;
-        if page == 1 {
-            fetched.run_count = head.run_count.unwrap_or(0);
-            bar.counting(fetched.run_count);
+    let split = |fetched: &Fetched, seek: &SeekPage, keep: &[bool]| split_of(ctx, fetched, seek, keep);
+    let fetched = match walk(ctx, &asker, &bar, Shown::Layer, split).await? {
+        Walked::Whole(fetched) => fetched,
+        Walked::Split(fetched, first, split) => {
+            window_fetch::fetch_rest(ctx, layer, filters, fetched, first, split, &bar).await?
         }
-        fetched.newest_update = fetched.newest_update.max(head.newest_update);
-        let (seek, keep) = take_page(head, &mut fetched.ids);
-        bar.received(fetched.ids.len() as u64);
-        // A large layer: the rest in creation-time windows side by side.
-        if let Some(split) = (page == 1)
-            .then(|| split_of(ctx, &fetched, &seek, &keep))
-            .flatten()
-        {
-            let first = PendingRows::new(what, rows, keep);
-            let fetched = window_fetch::fetch_rest(ctx, layer, filters, fetched, first, split, &bar).await?;
-            bar.finish();
-            return check_complete(layer, fetched);
-        }
-        if ask_next(&mut walk, &seek, &what)? {
-            in_flight = Some(asker.send(page + 1, &walk)?);
-        }
-        making = Some(PendingRows::new(what, rows, keep));
-    }
-    if let Some(pending) = making.take() {
-        fetched.rows.extend(pending.rows(ctx).await?);
-    }
+    };
     bar.finish();
     check_complete(layer, fetched)
 }

@@ -4,15 +4,12 @@
 //! once, as a single stream of pages would have brought them. Each window's runs are checked
 //! against its own `runCount`; the layer's against the layer's, by the caller.
 
-use std::collections::HashSet;
-
 use crate::fetch::progress::LayerBar;
 
 use super::cached_layer;
 use super::context::{describe_decode, not_found, FetchContext, Fetched};
 use super::in_flight::PendingRows;
-use super::page_walk::{ask_next, read_page, take_page, Asker};
-use super::seek::SeekWalk;
+use super::page_walk::{walk, Asker, Shown, Walked};
 use super::window_guesses::{guess_from_cache, guess_from_pace};
 use super::windows::{Planner, Split, Window, MAX_REFINE_ROUNDS};
 use crate::error::{fail, Kind};
@@ -215,44 +212,17 @@ async fn fetch_stream(
     stream: &Stream,
     bar: &LayerBar,
 ) -> anyhow::Result<StreamRuns> {
-    let asker = Asker::new(
-        ctx,
-        format!("layer {layer} {}", stream.label),
-        &stream.filters,
-        bar,
-    );
-    let mut runs = StreamRuns {
-        rows: Vec::new(),
-        newest_update: None,
+    let name = format!("layer {layer} {}", stream.label);
+    let asker = Asker::new(ctx, name, &stream.filters, bar);
+    let fetched = match walk(ctx, &asker, bar, Shown::Window, |_, _, _| None).await? {
+        Walked::Whole(fetched) => fetched,
+        Walked::Split(..) => unreachable!("a window is never split"),
     };
-    let mut ids = HashSet::new();
-    let mut run_count = 0;
-    let mut walk = SeekWalk::default();
-    let mut in_flight = Some(asker.send(1, &walk)?);
-    let mut making: Option<PendingRows> = None;
-    for page in 1.. {
-        let Some(answer) = in_flight.take() else {
-            break;
-        };
-        let what = asker.what(page);
-        let (head, rows) = read_page(ctx, answer, &what, making.take(), &mut runs.rows).await?;
-        if page == 1 {
-            run_count = head.run_count.unwrap_or(0);
-        }
-        runs.newest_update = runs.newest_update.max(head.newest_update);
-        let before = ids.len();
-        let (seek, keep) = take_page(head, &mut ids);
-        bar.add((ids.len() - before) as u64);
-        if ask_next(&mut walk, &seek, &what)? {
-            in_flight = Some(asker.send(page + 1, &walk)?);
-        }
-        making = Some(PendingRows::new(what, rows, keep));
-    }
-    if let Some(pending) = making.take() {
-        runs.rows.extend(pending.rows(ctx).await?);
-    }
-    check_stream_complete(layer, stream, ids.len() as u64, run_count)?;
-    Ok(runs)
+    check_stream_complete(layer, stream, fetched.ids.len() as u64, fetched.run_count)?;
+    Ok(StreamRuns {
+        rows: fetched.rows,
+        newest_update: fetched.newest_update,
+    })
 }
 
 /// Fails when fewer runs (`received`) came in a stream than the server counted.

@@ -146,13 +146,10 @@ pub struct RunConnection {
 #[derive(Debug, Deserialize)]
 pub struct RunEdge {
     pub node: RunNode,
-    pub cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PageInfo {
-    #[serde(rename = "endCursor")]
-    pub end_cursor: Option<String>,
     #[serde(rename = "hasNextPage")]
     pub has_next_page: bool,
 }

@@ -244,14 +244,67 @@ fn shown_k(text: &str) -> String {
 
 /// Reads a layer number from a run name, e.g. the 6 of `blocks.6.hook_resid_pre`.
 #[derive(Debug, Clone)]
-pub struct LayerRule(pub Regex);
+pub struct LayerRule {
+    regex: Regex,
+    /// For the TransformerLens patterns (`blocks\.(\d+)\.`, anchored with `^` or not),
+    /// whether anchored: read without the regex, once per row, as the regex reads it.
+    hook: Option<bool>,
+}
+
+/// The TransformerLens hook `blocks.N.` as a layer pattern, unanchored and anchored.
+const HOOK_PATTERNS: [&str; 2] = [r"blocks\.(\d+)\.", r"^blocks\.(\d+)\."];
 
 impl LayerRule {
+    pub fn new(regex: Regex) -> LayerRule {
+        let hook = HOOK_PATTERNS
+            .iter()
+            .position(|p| *p == regex.as_str())
+            .map(|at| at == 1);
+        LayerRule { regex, hook }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        self.regex.as_str()
+    }
+
     pub fn layer_of(&self, name: &str) -> Option<i64> {
-        let caps = self.0.captures(name)?;
+        if let Some(anchored) = self.hook {
+            if let Some(layer) = hook_layer(name, anchored) {
+                return layer;
+            }
+        }
+        let caps = self.regex.captures(name)?;
         let group = caps.name("layer").or_else(|| caps.get(1))?;
         group.as_str().parse().ok()
     }
+}
+
+/// `blocks\.(\d+)\.` read by hand: `Some(layer)` when the answer is sure from ASCII alone
+/// (the first `blocks.` followed by ASCII digits and a `.`, or none), `None` when a
+/// non-ASCII character follows a `blocks.` and only the regex can say (`\d` is Unicode).
+fn hook_layer(name: &str, anchored: bool) -> Option<Option<i64>> {
+    const HOOK: &str = "blocks.";
+    let bytes = name.as_bytes();
+    let mut from = 0;
+    // Names mostly start with the hook: no searcher is built for them.
+    let next = |from: usize| match from == 0 && bytes.starts_with(HOOK.as_bytes()) {
+        true => Some(0),
+        false => memchr::memmem::find(&bytes[from..], HOOK.as_bytes()).map(|found| from + found),
+    };
+    while let Some(at) = next(from) {
+        if anchored && at != 0 {
+            return Some(None);
+        }
+        let rest = &bytes[at + HOOK.len()..];
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        match rest.get(digits) {
+            Some(b'.') if digits > 0 => return Some(name[at + HOOK.len()..][..digits].parse().ok()),
+            Some(b) if !b.is_ascii() => return None,
+            _ => from = at + 1,
+        }
+    }
+    Some(None)
 }
 
 #[cfg(test)]
@@ -368,8 +421,38 @@ mod tests {
 
     #[test]
     fn layer_rule_reads_the_block_index() {
-        let rule = LayerRule(Regex::new(r"^blocks\.(\d+)\.").unwrap());
+        let rule = LayerRule::new(Regex::new(r"^blocks\.(\d+)\.").unwrap());
         assert_eq!(rule.layer_of("blocks.11.hook_resid_pre_1_topk_2_0"), Some(11));
         assert_eq!(rule.layer_of("resid_pre"), None);
+    }
+
+    /// The hand-read TransformerLens patterns give what their regexes give.
+    #[test]
+    fn the_hook_patterns_read_by_hand_agree_with_their_regexes() {
+        let names = [
+            "blocks.6.hook_resid_pre",
+            "x_blocks.7.y",
+            "blocks.12x.blocks.3.z",
+            "blocks..blocks.4.",
+            "blocks.99999999999999999999.x",
+            "blocks.\u{666}.x",
+            "blocks.6\u{666}.x",
+            "blocks.6",
+            "blockz.6.",
+            "blocks.+6.",
+            "",
+            "bl\u{e9}blocks.8.",
+        ];
+        for pattern in HOOK_PATTERNS {
+            let fast = LayerRule::new(Regex::new(pattern).unwrap());
+            assert!(fast.hook.is_some());
+            let slow = LayerRule {
+                regex: Regex::new(pattern).unwrap(),
+                hook: None,
+            };
+            for name in names {
+                assert_eq!(fast.layer_of(name), slow.layer_of(name), "{pattern} on {name:?}");
+            }
+        }
     }
 }

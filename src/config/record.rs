@@ -25,7 +25,7 @@ pub fn settings_record(settings: &Settings) -> serde_json::Value {
             "k": rules.columns.k,
         },
         "name_rule": format!("{:?}", rules.grammar),
-        "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.0.as_str().to_string()),
+        "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.as_str().to_string()),
         "strict": rules.strict,
     });
     // Several projects are listed; one keeps the manifest as it always was.

@@ -115,7 +115,7 @@ pub fn resolve_layer_rule(
         key: "layer_regex",
         profile_path,
     };
-    origin.compile(pattern).map(LayerRule).map(Some)
+    origin.compile(pattern).map(LayerRule::new).map(Some)
 }
 
 /// The layer rule when none is set: a TransformerLens hook name in the run's name
@@ -123,7 +123,7 @@ pub fn resolve_layer_rule(
 pub const DEFAULT_LAYER_REGEX: &str = r"blocks\.(\d+)\.";
 
 fn default_layer_rule() -> LayerRule {
-    LayerRule(regex::Regex::new(DEFAULT_LAYER_REGEX).expect("a valid regex"))
+    LayerRule::new(regex::Regex::new(DEFAULT_LAYER_REGEX).expect("a valid regex"))
 }
 
 /// The runs asked for: each flag overrides its profile key.

@@ -144,12 +144,19 @@ pub fn read_rows<R: Read>(
             stats.filtered_out += 1;
             continue;
         }
-        if let Some(reason) = object_in_metrics(reader, columns, rules) {
-            skip_object(&mut stats.skips, rules, reader, columns, (file, line), &reason)?;
-            continue;
-        }
         let here = Here { export, line };
-        match run_of(reader, columns, &here, rules)? {
+        // A metric that is a JSON object fails as a number: only then is it looked at.
+        let run = match run_of(reader, columns, &here, rules) {
+            Ok(run) => run,
+            Err(error) => match object_in_metrics(reader, columns, rules) {
+                Some(reason) => {
+                    skip_object(&mut stats.skips, rules, reader, columns, (file, line), &reason)?;
+                    continue;
+                }
+                None => return Err(error),
+            },
+        };
+        match run {
             Ok(run) => {
                 stats.records += 1;
                 sink.accept(&run)?;

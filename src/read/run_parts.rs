@@ -124,21 +124,28 @@ pub(super) fn layer_of(
         return Ok(column.or_else(|| rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name))));
     };
     let named = || rules.layer_rule.as_ref().and_then(|rule| rule.layer_of(name));
+    // Which said it, named only when it contradicts (not once per row).
     let said = match column {
-        Some(layer) => Some((layer, format!("its {} column", rules.columns.layer))),
-        None => named().map(|layer| {
-            let rule = rules.layer_rule.as_ref().map_or("", |rule| rule.0.as_str());
-            (layer, format!("its name (layer regex {rule})"))
-        }),
+        Some(layer) => Some((layer, true)),
+        None => named().map(|layer| (layer, false)),
     };
     match said {
-        Some((layer, by)) if layer != given => fail(
-            Kind::Input,
-            format!(
-                "{file}:{line}: run {} is in layer {layer} by {by}, but the export was given as layer {given}; give each layer its own export (--export {layer}=PATH), or leave LAYER= out to take the runs' own layers",
-                shown(name)
-            ),
-        ),
+        Some((layer, by_column)) if layer != given => {
+            let by = match by_column {
+                true => format!("its {} column", rules.columns.layer),
+                false => {
+                    let rule = rules.layer_rule.as_ref().map_or("", |rule| rule.as_str());
+                    format!("its name (layer regex {rule})")
+                }
+            };
+            fail(
+                Kind::Input,
+                format!(
+                    "{file}:{line}: run {} is in layer {layer} by {by}, but the export was given as layer {given}; give each layer its own export (--export {layer}=PATH), or leave LAYER= out to take the runs' own layers",
+                    shown(name)
+                ),
+            )
+        }
         _ => Ok(Some(given)),
     }
 }

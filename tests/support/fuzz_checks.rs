@@ -146,7 +146,7 @@ pub fn export_reader(data: &[u8]) {
         rules.grammar = NameGrammar::Pattern(regex::Regex::new(pattern).unwrap());
     }
     if knobs & 4 != 0 {
-        rules.layer_rule = Some(LayerRule(regex::Regex::new(r"^blocks\.(\d+)\.").unwrap()));
+        rules.layer_rule = Some(LayerRule::new(regex::Regex::new(r"^blocks\.(\d+)\.").unwrap()));
     }
     let given_layer = (knobs & 8 != 0).then_some(6);
     let file: Arc<str> = "fuzz.csv".into();
@@ -502,7 +502,7 @@ pub fn name_grammar(data: &[u8]) {
         Err(reason) if !rule.contains('\r') => assert_one_line("grammar", &reason),
         Err(_) => {}
     }
-    let layer = LayerRule(regex.clone()).layer_of(name);
+    let layer = LayerRule::new(regex.clone()).layer_of(name);
     let expected = regex
         .captures(name)
         .and_then(|caps| caps.name("layer").or_else(|| caps.get(1)))

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::closing_line::closing_line;
+use crate::closing_line::{closing_line, RunCounts};
 use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
 use crate::config::folders_apart;
 use crate::config::locate;
@@ -86,7 +86,10 @@ fn write_artifacts(
     mut staging: Staging,
     started: std::time::Instant,
 ) -> anyhow::Result<()> {
-    let runs = replayed.files.iter().map(|input| input.rows).sum();
+    let runs = RunCounts {
+        read: replayed.files.iter().map(|input| input.rows).sum(),
+        tabulated: table.groups.iter().map(|group| group.runs).sum(),
+    };
     stage_artifacts(&mut staging, table, replayed.runs_csv, settings.output.png)?;
     let record = crate::config::record::settings_record(settings);
     let profile = settings.profile_path.as_deref();
@@ -183,6 +186,7 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
         d_model: settings.table.d_model,
         tolerances: settings.table.tolerances.clone(),
         layers: settings.table.layers.clone(),
+        left_out: replayed.left_out.clone(),
         inputs: replayed.files.clone(),
         skips: replayed.skips.clone(),
         notes: Vec::new(),
@@ -252,7 +256,7 @@ fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
 /// `--strict` a group or layer left without a row is an error (exit 5); skipped runs
 /// already stopped the read there.
 fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()> {
-    let notes = DataNote::of(table, &settings.rules.columns.error, settings.table.layers_asked);
+    let notes = DataNote::of(table, &settings.rules.columns.error);
     table.notes = notes
         .iter()
         .map(|note| note.to_string().replace("\n  ", "; "))
@@ -260,12 +264,14 @@ fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()>
     for note in &notes {
         crate::style::warn(&note.to_string());
     }
-    match notes.first() {
-        Some(note) if settings.rules.strict && !table.is_empty() => {
-            fail(Kind::Empty, format!("--strict: {note}"))
-        }
-        _ => Ok(()),
+    if let Some(first) = notes.first().filter(|_| settings.rules.strict && !table.is_empty()) {
+        return fail(Kind::Empty, format!("--strict: {first}"));
     }
+    if let Some(left_out) = crate::model::notes::left_out(table).filter(|_| !table.is_empty()) {
+        crate::style::note(&left_out);
+        table.notes.push(left_out);
+    }
+    Ok(())
 }
 
 /// Why the table is empty, pointing at the first skipped run when there is one.
@@ -283,10 +289,18 @@ fn nothing_to_tabulate(settings: &Settings, replay: &Replay) -> String {
             "{file}:1: the export has a header but no runs; export the runs table again with its rows"
         );
     }
-    format!(
-        "nothing to tabulate: {rows} run(s) read, none in layers {:?} with a usable {}; check --layers and the exports",
+    let mut message = format!(
+        "nothing to tabulate: {rows} run(s) read, none in layers {} with a usable {}",
         settings.table.layers, settings.rules.columns.error
-    )
+    );
+    match replay.left_out.is_empty() {
+        true => message += "; check --layers and the exports",
+        false => {
+            let found = crate::model::layers::LayerSet::only(replay.left_out.keys().copied());
+            message += &format!("; the runs read are in layers {found}: check --layers (--layers all takes every layer)");
+        }
+    }
+    message
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.

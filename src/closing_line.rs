@@ -1,5 +1,7 @@
 //! The line a successful run ends with on stderr, as cargo ends with `Finished`:
-//! `wrote out/sae-sweeps/ (8 files, 2 changed) from 7,500 runs in 0.4 s`.
+//! `wrote out/sae-sweeps/ (8 files, 2 changed) from 7,500 runs in 0.4 s`, and when not
+//! every run read is in the table (other layers, skipped runs), how many are:
+//! `from 200 runs (69 in the table) in 0.1 s`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -7,9 +9,16 @@ use std::time::Duration;
 use crate::human;
 use crate::store::staging::Written;
 
-/// The closing line for artifacts `written` into `out_dir` from `runs` runs read, after
+/// How many runs were read, and how many of them are in the table's groups.
+#[derive(Debug, Clone, Copy)]
+pub struct RunCounts {
+    pub read: u64,
+    pub tabulated: u64,
+}
+
+/// The closing line for artifacts `written` into `out_dir` from the runs `counted`, after
 /// `elapsed`; "changed" counts the files whose bytes differ from those there before.
-pub fn closing_line(out_dir: &Path, written: &[Written], runs: u64, elapsed: Duration) -> String {
+pub fn closing_line(out_dir: &Path, written: &[Written], counted: RunCounts, elapsed: Duration) -> String {
     let mut folder = out_dir.display().to_string();
     if !folder.ends_with(std::path::MAIN_SEPARATOR) && !folder.ends_with('/') {
         folder.push(std::path::MAIN_SEPARATOR);
@@ -19,10 +28,13 @@ pub fn closing_line(out_dir: &Path, written: &[Written], runs: u64, elapsed: Dur
         1 => "1 file".to_string(),
         n => format!("{n} files"),
     };
-    let runs = match runs {
+    let mut runs = match counted.read {
         1 => "1 run".to_string(),
         n => format!("{} runs", human::thousands(n)),
     };
+    if counted.tabulated != counted.read {
+        runs += &format!(" ({} in the table)", human::thousands(counted.tabulated));
+    }
     format!(
         "wrote {folder} ({files}, {changed} changed) from {runs} in {}",
         human::duration(elapsed)
@@ -48,7 +60,10 @@ mod tests {
         let line = closing_line(
             Path::new("out/sae-sweeps"),
             &files,
-            7500,
+            RunCounts {
+                read: 7500,
+                tabulated: 7500,
+            },
             Duration::from_millis(412),
         );
         assert_eq!(
@@ -58,9 +73,22 @@ mod tests {
         let line = closing_line(
             Path::new("tables/"),
             &written(&[false]),
-            1,
+            RunCounts { read: 1, tabulated: 1 },
             Duration::from_secs(75),
         );
         assert_eq!(line, "wrote tables/ (1 file, 0 changed) from 1 run in 1 min 15 s");
+        let line = closing_line(
+            Path::new("out"),
+            &written(&[false]),
+            RunCounts {
+                read: 1200,
+                tabulated: 69,
+            },
+            Duration::from_secs(1),
+        );
+        assert_eq!(
+            line,
+            "wrote out/ (1 file, 0 changed) from 1,200 runs (69 in the table) in 1.0 s"
+        );
     }
 }

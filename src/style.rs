@@ -54,6 +54,11 @@ pub fn error(message: &str) -> String {
     error_line(message, stderr_colored())
 }
 
+/// Prints `note: {message}` on stderr: something the user chose, said so they know.
+pub fn note(message: &str) {
+    crate::terminal_lines::say(&format!("note: {message}"));
+}
+
 /// Prints `warning: {message}` on stderr.
 pub fn warn(message: &str) {
     crate::terminal_lines::say(&warning_line(message, stderr_colored()));

@@ -344,7 +344,7 @@ fn bad_cases() -> Vec<Bad> {
             &[("a.csv", &good)],
             &["--export", "6=a.csv", "--layers", "9"],
             EMPTY,
-            &["nothing to tabulate", "[9]"],
+            &["nothing to tabulate", "none in layers 9", "the runs read are in layers 6"],
         ),
         bad(
             "a layer-7 export given as layer 6, by the names",

@@ -444,9 +444,9 @@ corpus_cases! {
             &["wrong-type-bits.toml:2:", "invalid type: string \"seven\""],
         ),
     ),
-    wrong_type_layers_string => profile(
-        "wrong-type-layers-string.toml",
-        Fails(INPUT, &[":1:", "expected a sequence"]),
+    wrong_type_layers_bool => profile(
+        "wrong-type-layers-bool.toml",
+        Fails(INPUT, &[":1:", "expected a list of layers such as [6, 7, 8]"]),
     ),
     wrong_type_layers_float => profile(
         "wrong-type-layers-float.toml",
@@ -540,7 +540,7 @@ corpus_cases! {
         "name-index-extremes.toml",
         Fails(EMPTY, &["index 9223372036854775807"]),
     ),
-    layers_empty => profile("layers-empty.toml", Fails(EMPTY, &["none in layers []"])),
+    layers_empty => profile("layers-empty.toml", Fails(INPUT, &[":1:", "names no layer"])),
     layers_extreme => profile(
         "layers-extreme.toml",
         Table {

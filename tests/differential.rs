@@ -370,7 +370,8 @@ fn layer_anywhere_in_name(name: &str) -> Option<i64> {
 }
 
 fn oracle(case: &Case) -> Expected {
-    let wanted = case.layers.clone().unwrap_or_else(|| vec![6, 7, 8]);
+    // `--layers`, else the profile's 6-8, else every layer.
+    let wanted = (case.layers.clone()).or_else(|| case.sae_profile.then(|| vec![6, 7, 8]));
     let bits = case.bits.unwrap_or(DEFAULT_BITS);
     let default_dict = case.dict_size.unwrap_or(DEFAULT_DICT);
     let mut expected = Expected::default();
@@ -419,7 +420,7 @@ fn oracle(case: &Case) -> Expected {
                 expected.skipped += 1;
                 continue;
             }
-            if !wanted.contains(&layer) {
+            if wanted.as_ref().is_some_and(|wanted| !wanted.contains(&layer)) {
                 continue;
             }
             let own_dict = run.dict_cell.as_ref().and_then(|cell| cell.1).or_else(|| {

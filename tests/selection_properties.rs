@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use mdl_fetch::model::mdl::Code;
+use mdl_fetch::model::layers::LayerSet;
 use mdl_fetch::model::mdl::Pricing;
 use mdl_fetch::model::record::{RecordSink, RunRef};
 use mdl_fetch::model::select::Selector;
@@ -37,7 +38,7 @@ fn run_strategy() -> impl Strategy<Value = Run> {
 
 fn feed(runs: &[Run], pricing: Pricing, tolerances: &[f64]) -> Vec<mdl_fetch::model::select::GroupResult> {
     let file: Arc<str> = "gen.csv".into();
-    let mut selector = Selector::new(&[6, 7], tolerances, pricing);
+    let mut selector = Selector::new(&LayerSet::Only(vec![6, 7]), tolerances, pricing);
     for (line, run) in runs.iter().enumerate() {
         let name = format!("run{line}");
         selector
@@ -146,8 +147,8 @@ proptest! {
         let split = split.min(runs.len());
         let file: Arc<str> = "gen.csv".into();
         let mut parts = [
-            Selector::new(&[6, 7], &tolerances, pricing),
-            Selector::new(&[6, 7], &tolerances, pricing),
+            Selector::new(&LayerSet::Only(vec![6, 7]), &tolerances, pricing),
+            Selector::new(&LayerSet::Only(vec![6, 7]), &tolerances, pricing),
         ];
         for (line, run) in runs.iter().enumerate() {
             let name = format!("run{line}");

@@ -130,9 +130,10 @@ pub struct TableArgs {
     #[arg(short, long, value_name = "DIR", env = "MDL_FETCH_OUT")]
     pub out: Option<PathBuf>,
 
-    /// Layers that reach the table, comma-separated. Example: --layers 6,7,8
-    #[arg(long, value_name = "LIST", value_delimiter = ',', env = "MDL_FETCH_LAYERS")]
-    pub layers: Option<Vec<i64>>,
+    /// Layers that reach the table: numbers and ranges, or all [profile, else every layer
+    /// the runs are in]. Example: --layers 6,7,8, --layers 4-10, --layers "4-6, 9", --layers all
+    #[arg(long, value_name = "LIST", env = "MDL_FETCH_LAYERS", value_parser = crate::model::layers::LayerSet::parse)]
+    pub layers: Option<crate::model::layers::LayerSet>,
 
     /// B, bits per non-zero activation value [profile, else 7]. Example: --bits 8
     #[arg(long, value_name = "B", env = "MDL_FETCH_BITS", allow_negative_numbers = true)]

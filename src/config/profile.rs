@@ -16,7 +16,7 @@ pub struct Profile {
     /// W&B entity (user or team) that owns the project.
     pub entity: Option<String>,
     /// The layers that reach the table.
-    pub layers: Option<Vec<i64>>,
+    pub layers: Option<crate::model::layers::LayerSet>,
     /// B: bits per non-zero activation value.
     pub bits: Option<f64>,
     /// D: dictionary size used when a run does not say its own.

@@ -195,8 +195,7 @@ fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSet
     Ok(TableSettings {
         layers: (args.layers.clone())
             .or_else(|| profile.layers.clone())
-            .unwrap_or_else(|| DEFAULT_LAYERS.to_vec()),
-        layers_asked: args.layers.is_some() || profile.layers.is_some(),
+            .unwrap_or_default(),
         tolerances: args.tolerance.clone(),
         d_model: profile.d_model.unwrap_or(DEFAULT_D_MODEL),
         pricing: Pricing {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::config::export_spec::ExportSpec;
 use crate::config::grammar::{LayerRule, NameGrammar};
 use crate::config::projects::ProjectName;
+use crate::model::layers::LayerSet;
 use crate::model::mdl::Pricing;
 
 /// Defaults when neither profile, env nor flag says otherwise.
@@ -83,10 +84,8 @@ impl RunFilter {
 /// What reaches the table and how its runs are priced: what selection gets.
 #[derive(Debug, Clone)]
 pub struct TableSettings {
-    pub layers: Vec<i64>,
-    /// Whether `layers` was asked for (`--layers`, the profile), not the built-in default:
-    /// only then is a layer without runs worth a note.
-    pub layers_asked: bool,
+    /// `--layers`, else the profile's, else every layer the runs are in.
+    pub layers: LayerSet,
     /// ε values for the tolerance tables, in the order given.
     pub tolerances: Vec<f64>,
     pub d_model: u64,
@@ -218,7 +217,7 @@ impl Settings {
         FetchJob {
             fetch: &self.fetch,
             columns: &self.rules.columns,
-            layers: &self.table.layers,
+            layers: self.table.layers.listed().unwrap_or(&DEFAULT_LAYERS),
             projects: &self.projects,
             lock_wait: self.output.lock_wait,
             quiet: self.quiet,

@@ -124,7 +124,7 @@ impl Json {
                 fixed_dict_size: pricing.fixed_dict_size,
                 d_model: table.d_model,
                 dense_bits: table.dense_bits(),
-                layers: table.layers.clone(),
+                layers: table.layers_shown(),
                 tolerances: table.tolerances.clone(),
             },
             inputs: table
@@ -182,7 +182,8 @@ mod tests {
             pricing: Pricing::seed(),
             d_model: 768,
             tolerances: Vec::new(),
-            layers: vec![6],
+            layers: crate::model::layers::LayerSet::Only(vec![6]),
+            left_out: Default::default(),
             inputs: vec![InputFile::example()],
             skips: Skips {
                 count: 1,

@@ -16,6 +16,7 @@ pub fn table(runs: &[Run<'_>], tolerances: &[f64], d_model: u64) -> MdlTable {
     let mut layers: Vec<i64> = runs.iter().map(|run| run.0).collect();
     layers.sort_unstable();
     layers.dedup();
+    let layers = crate::model::layers::LayerSet::only(layers);
     let mut selector = Selector::new(&layers, tolerances, Pricing::seed());
     let file: Arc<str> = Arc::from("sample.csv");
     for (line, &(layer, activation, k, l0, error)) in runs.iter().enumerate() {
@@ -32,6 +33,7 @@ pub fn table(runs: &[Run<'_>], tolerances: &[f64], d_model: u64) -> MdlTable {
         d_model,
         tolerances: tolerances.to_vec(),
         layers,
+        left_out: Default::default(),
         inputs: Vec::new(),
         skips: Default::default(),
         notes: Vec::new(),

@@ -33,8 +33,8 @@ pub enum DataNote {
 
 impl DataNote {
     /// The notes for `table`, whose error values come from `error_column`: skips first,
-    /// then groups, then (when its layers were asked for) layers without runs.
-    pub fn of(table: &MdlTable, error_column: &str, layers_asked: bool) -> Vec<DataNote> {
+    /// then groups, then (when its layers are listed) listed layers without runs.
+    pub fn of(table: &MdlTable, error_column: &str) -> Vec<DataNote> {
         let mut notes = Vec::new();
         if !table.skips.is_empty() {
             notes.push(DataNote::Skipped(table.skips.clone()));
@@ -47,7 +47,7 @@ impl DataNote {
                 error_column: error_column.to_string(),
             });
         }
-        for &layer in table.layers.iter().filter(|_| layers_asked) {
+        for &layer in table.layers.listed().unwrap_or_default() {
             if !table.groups.iter().any(|group| group.layer == layer) {
                 notes.push(DataNote::LayerWithoutRuns { layer });
             }
@@ -115,4 +115,23 @@ impl fmt::Display for DataNote {
             }
         }
     }
+}
+
+/// The runs of layers the table's list leaves out, as one sentence naming them and the
+/// flag that would keep them (`None` when none was left out). Said even with `--quiet`:
+/// a table of some layers is a choice, but the reader should know it was one.
+pub fn left_out(table: &MdlTable) -> Option<String> {
+    if table.left_out.is_empty() {
+        return None;
+    }
+    let runs: u64 = table.left_out.values().sum();
+    let others = crate::model::layers::LayerSet::only(table.left_out.keys().copied());
+    let (runs, are) = match runs {
+        1 => ("1 run".to_string(), "is"),
+        n => (format!("{n} runs"), "are"),
+    };
+    Some(format!(
+        "{runs} of layers {others} {are} not in the table, which keeps layers {} (--layers all, or the profile's layers, takes them in)",
+        table.layers
+    ))
 }

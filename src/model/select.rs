@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::frontier::{Frontier, Priced};
+use crate::model::layers::LayerSet;
 use crate::model::mdl::{naive_bits_per_feature, Code, Pricing};
 use crate::model::record::{RecordSink, RunRef};
 
@@ -35,7 +36,9 @@ pub struct GroupResult {
 /// Streams runs into groups; output order is layer, then activation by code point.
 #[derive(Debug, Clone)]
 pub struct Selector {
-    layers: Vec<i64>,
+    layers: LayerSet,
+    /// Runs of layers outside `layers`, by layer.
+    left_out: BTreeMap<i64, u64>,
     tolerances: Vec<f64>,
     pricing: Pricing,
     /// The groups in the order first seen (a sweep has a handful per layer, so a scan
@@ -52,9 +55,10 @@ const SCAN_LIMIT: usize = 32;
 
 impl Selector {
     /// A selector that keeps only runs of `layers`.
-    pub fn new(layers: &[i64], tolerances: &[f64], pricing: Pricing) -> Selector {
+    pub fn new(layers: &LayerSet, tolerances: &[f64], pricing: Pricing) -> Selector {
         Selector {
-            layers: layers.to_vec(),
+            layers: layers.clone(),
+            left_out: BTreeMap::new(),
             tolerances: tolerances.to_vec(),
             pricing,
             groups: Vec::new(),
@@ -118,6 +122,9 @@ impl Selector {
 
     /// Folds in a selector that saw other inputs (e.g. another file read in parallel).
     pub fn merge(&mut self, other: Selector) {
+        for (layer, runs) in other.left_out {
+            *self.left_out.entry(layer).or_default() += runs;
+        }
         for (layer, activation, group) in other.groups {
             let at = self.group_at(layer, &activation);
             let slot = &mut self.groups[at].2;
@@ -133,6 +140,11 @@ impl Selector {
             }
             slot.frontier.merge(group.frontier);
         }
+    }
+
+    /// How many runs of each layer outside the selector's layers went past, by layer.
+    pub fn left_out(&self) -> &BTreeMap<i64, u64> {
+        &self.left_out
     }
 
     pub fn finish(mut self) -> Vec<GroupResult> {
@@ -186,7 +198,8 @@ fn beats(slot: &Option<Priced>, run: &RunRef<'_>, dl_bits: f64, by_error: bool) 
 
 impl RecordSink for Selector {
     fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
-        if !self.layers.contains(&run.layer) {
+        if !self.layers.contains(run.layer) {
+            *self.left_out.entry(run.layer).or_default() += 1;
             return Ok(());
         }
         let (dict_size, dl_bits) = self.price(run);
@@ -234,7 +247,7 @@ mod tests {
     #[test]
     fn many_groups_keep_their_own_runs() {
         let file: Arc<str> = "gen.csv".into();
-        let mut selector = Selector::new(&[6, 7, 8], &[], Pricing::seed());
+        let mut selector = Selector::new(&LayerSet::Only(vec![6, 7, 8]), &[], Pricing::seed());
         let mut expected: BTreeMap<(i64, String), (u64, f64)> = BTreeMap::new();
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         for line in 0..5000u64 {

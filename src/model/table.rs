@@ -70,7 +70,9 @@ pub struct MdlTable {
     /// The ε values of `--tolerance`, in the order given.
     pub tolerances: Vec<f64>,
     /// The layers that reach the table.
-    pub layers: Vec<i64>,
+    pub layers: crate::model::layers::LayerSet,
+    /// Runs read of layers the table leaves out, by layer.
+    pub left_out: std::collections::BTreeMap<i64, u64>,
     pub inputs: Vec<InputFile>,
     pub skips: Skips,
     /// What the rows do not show (`DataNote::of`), as one line each.
@@ -93,6 +95,18 @@ impl MdlTable {
     /// Bits to send the raw activations: d_model values at B bits each.
     pub fn dense_bits(&self) -> f64 {
         dense_bits(self.d_model, self.pricing.bits)
+    }
+
+    /// The layers asked for, or with every layer, those the table's groups are in.
+    pub fn layers_shown(&self) -> Vec<i64> {
+        match self.layers.listed() {
+            Some(layers) => layers.to_vec(),
+            None => {
+                let mut layers: Vec<i64> = self.groups.iter().map(|group| group.layer).collect();
+                layers.dedup();
+                layers
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {

@@ -28,6 +28,8 @@ use crate::read::runs_sink::{RunsSink, RunsWhole};
 pub struct Replay {
     /// Every (layer, activation) group of the table's layers.
     pub groups: Vec<GroupResult>,
+    /// Runs of layers the table leaves out, by layer.
+    pub left_out: std::collections::BTreeMap<i64, u64>,
     pub skips: Skips,
     /// The sink's whole (`runs.csv`, staged in the output folder) and its hex sha256 (none
     /// with `--no-runs-csv`).
@@ -210,6 +212,7 @@ impl Merge {
     fn finish(self) -> anyhow::Result<Replay> {
         let runs_csv = self.runs.map(|runs| runs.finish()).transpose()?;
         Ok(Replay {
+            left_out: self.selector.left_out().clone(),
             groups: self.selector.finish(),
             skips: self.skips,
             runs_csv,

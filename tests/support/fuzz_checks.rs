@@ -17,6 +17,7 @@ use mdl_fetch::config::profile::Profile;
 use mdl_fetch::config::settings::Settings;
 use mdl_fetch::emit::runs_csv::RunsCsv;
 use mdl_fetch::fetch::graphql::decode::{decode_data, quote_non_finite, RunsData, ViewerData};
+use mdl_fetch::model::layers::LayerSet;
 use mdl_fetch::model::mdl::Pricing;
 use mdl_fetch::model::record::{RecordSink, RunRef};
 use mdl_fetch::model::select::Selector;
@@ -158,7 +159,7 @@ pub fn export_reader(data: &[u8]) {
     };
 
     let mut whole = Collect::default();
-    let mut selector = Selector::new(&[6, 7, 8], &[0.0, 1e-3, f64::MAX], Pricing::seed());
+    let mut selector = Selector::new(&LayerSet::Only(vec![6, 7, 8]), &[0.0, 1e-3, f64::MAX], Pricing::seed());
     let mut runs_csv = RunsCsv::new(Vec::new()).unwrap();
     let result = {
         let mut tee = Tee(vec![&mut whole, &mut selector, &mut runs_csv]);
@@ -228,7 +229,8 @@ pub fn export_reader(data: &[u8]) {
         pricing: Pricing::seed(),
         d_model: 768,
         tolerances: vec![0.0, 1e-3, f64::MAX],
-        layers: vec![6, 7, 8],
+        layers: LayerSet::Only(vec![6, 7, 8]),
+        left_out: Default::default(),
         inputs: vec![InputFile {
             file: file.to_string(),
             layer: given_layer,
@@ -291,7 +293,7 @@ pub fn emitters(data: &[u8]) {
         fixed_dict_size: knobs[1] & 0x80 != 0,
     };
     let file: Arc<str> = "fuzz.csv".into();
-    let mut selector = Selector::new(&[6, 7, 8], &tolerances, pricing);
+    let mut selector = Selector::new(&LayerSet::Only(vec![6, 7, 8]), &tolerances, pricing);
     let activations = [
         "topk",
         "batchtopk",
@@ -321,7 +323,8 @@ pub fn emitters(data: &[u8]) {
         pricing,
         d_model,
         tolerances,
-        layers: vec![6, 7, 8],
+        layers: LayerSet::Only(vec![6, 7, 8]),
+        left_out: Default::default(),
         inputs: Vec::new(),
         skips: Default::default(),
         notes: Vec::new(),

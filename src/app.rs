@@ -187,6 +187,7 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
         tolerances: settings.table.tolerances.clone(),
         layers: settings.table.layers.clone(),
         left_out: replayed.left_out.clone(),
+        dict_size_like: replayed.dict_size_like.clone(),
         inputs: replayed.files.clone(),
         skips: replayed.skips.clone(),
         notes: Vec::new(),
@@ -256,7 +257,7 @@ fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
 /// `--strict` a group or layer left without a row is an error (exit 5); skipped runs
 /// already stopped the read there.
 fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()> {
-    let notes = DataNote::of(table, &settings.rules.columns.error);
+    let notes = DataNote::of(table, &settings.rules.columns);
     table.notes = notes
         .iter()
         .map(|note| note.to_string().replace("\n  ", "; "))
@@ -264,7 +265,10 @@ fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()>
     for note in &notes {
         crate::style::warn(&note.to_string());
     }
-    if let Some(first) = notes.first().filter(|_| settings.rules.strict && !table.is_empty()) {
+    if let Some(first) = notes
+        .first()
+        .filter(|_| settings.rules.strict && !table.is_empty())
+    {
         return fail(Kind::Empty, format!("--strict: {first}"));
     }
     if let Some(left_out) = crate::model::notes::left_out(table).filter(|_| !table.is_empty()) {
@@ -297,7 +301,9 @@ fn nothing_to_tabulate(settings: &Settings, replay: &Replay) -> String {
         true => message += "; check --layers and the exports",
         false => {
             let found = crate::model::layers::LayerSet::only(replay.left_out.keys().copied());
-            message += &format!("; the runs read are in layers {found}: check --layers (--layers all takes every layer)");
+            message += &format!(
+                "; the runs read are in layers {found}: check --layers (--layers all takes every layer)"
+            );
         }
     }
     message

@@ -73,7 +73,10 @@ mod tests {
         let line = closing_line(
             Path::new("tables/"),
             &written(&[false]),
-            RunCounts { read: 1, tabulated: 1 },
+            RunCounts {
+                read: 1,
+                tabulated: 1,
+            },
             Duration::from_secs(75),
         );
         assert_eq!(line, "wrote tables/ (1 file, 0 changed) from 1 run in 1 min 15 s");

@@ -28,6 +28,7 @@ mod offline_during_fetch;
 mod offline_fallback;
 mod online_fetch;
 mod output_formats;
+mod own_sweep;
 mod paths;
 #[cfg(unix)]
 mod permissions;

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use mdl_fetch::model::mdl::Code;
 use mdl_fetch::model::layers::LayerSet;
+use mdl_fetch::model::mdl::Code;
 use mdl_fetch::model::mdl::Pricing;
 use mdl_fetch::model::record::{RecordSink, RunRef};
 use mdl_fetch::model::select::Selector;

@@ -13,5 +13,6 @@ pub mod projects;
 pub mod record;
 pub mod resolve;
 pub mod resolve_runs;
+pub mod role_keys;
 pub mod settings;
 pub mod usage_error;

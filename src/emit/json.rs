@@ -12,7 +12,8 @@
 //! - `groups`: per (layer, activation): `layer`, `activation`, `runs`, `best` (the seed's row:
 //!   the smallest-error run, or null), `at_tolerance` (per ε: `tolerance` and `run` or null),
 //!   `frontier` (runs by error ascending)
-//! - a run: `name`, `k`, `l0`, `error`, `dict_size`, `dl_bits`, `file`, `line`, `run_id`,
+//! - a run: `name`, `k`, `l0`, `error`, `dict_size`, `dict_size_source` (`run` or
+//!   `default`), `dl_bits`, `file`, `line`, `run_id`,
 //!   `state` (both empty when the export has no ID or State column), `url`, `entity`,
 //!   `project` (null when unknown)
 //!
@@ -74,6 +75,9 @@ pub struct JsonRun {
     pub l0: Option<f64>,
     pub error: Option<f64>,
     pub dict_size: u64,
+    /// Where D came from: `run` (its config or name) or `default` (the profile's or
+    /// `--dict-size`, for a run that gives none, or for every run with `--fixed-dict-size`).
+    pub dict_size_source: String,
     pub dl_bits: Option<f64>,
     pub file: String,
     pub line: u64,
@@ -98,6 +102,10 @@ impl From<&Priced> for JsonRun {
             l0: finite(run.l0),
             error: finite(run.error),
             dict_size: priced.dict_size,
+            dict_size_source: match priced.priced_by_own_dict_size() {
+                true => "run".into(),
+                false => "default".into(),
+            },
             dl_bits: finite(priced.dl_bits),
             file: run.origin.file.to_string(),
             line: run.origin.line,
@@ -184,6 +192,7 @@ mod tests {
             tolerances: Vec::new(),
             layers: crate::model::layers::LayerSet::Only(vec![6]),
             left_out: Default::default(),
+            dict_size_like: None,
             inputs: vec![InputFile::example()],
             skips: Skips {
                 count: 1,

@@ -26,8 +26,17 @@ impl Emitter for Report {
         let dict = if pricing.fixed_dict_size {
             format!("D = {} for every run", pricing.dict_size)
         } else {
+            let rows = table.best_rows().count();
+            let by_default = (table.best_rows())
+                .filter(|(_, best)| !best.priced_by_own_dict_size())
+                .count();
+            let which = match (by_default, rows) {
+                (0, _) => "every row's run gives its own".to_string(),
+                (n, all) if n == all => "no row's run gives its own".to_string(),
+                (n, all) => format!("{n} of the {all} rows' runs give none"),
+            };
             format!(
-                "D = each run's dictionary size ({} when a run gives none)",
+                "D = each run's dictionary size ({} when a run gives none; {which})",
                 pricing.dict_size
             )
         };

@@ -34,6 +34,7 @@ pub fn table(runs: &[Run<'_>], tolerances: &[f64], d_model: u64) -> MdlTable {
         tolerances: tolerances.to_vec(),
         layers,
         left_out: Default::default(),
+        dict_size_like: None,
         inputs: Vec::new(),
         skips: Default::default(),
         notes: Vec::new(),

@@ -29,7 +29,12 @@ struct LayerRuns {
 
 /// Fetches `layer`, the `index`-th (only what changed since the cache, with
 /// `--incremental`), stages it, and hands the staged export to `ctx.staged`.
-pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> anyhow::Result<StagedLayer> {
+/// Also returns how many of its runs carry each cache key (`role_check::carriers`).
+pub async fn fetch_layer(
+    ctx: &FetchContext<'_>,
+    index: usize,
+    layer: i64,
+) -> anyhow::Result<(StagedLayer, Vec<u64>)> {
     let settings = ctx.job;
     let filters = layer_filter(&settings.columns.layer, &[layer], &settings.fetch.runs);
     let LayerRuns {
@@ -38,6 +43,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
         reused,
         watermark,
     } = layer_runs(ctx, layer, &filters).await?;
+    let carriers = super::role_check::carriers(&rows, ctx.layout);
     let file = cache::temp_file(ctx.cache_dir)?;
     let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
     // Off the async workers: sorting, writing and syncing a layer must not hold up the
@@ -51,7 +57,7 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
         ));
     }
     hand_over(ctx, index, layer, &file, &sha256)?;
-    Ok(StagedLayer {
+    let staged = StagedLayer {
         file,
         layer,
         filters,
@@ -60,7 +66,8 @@ pub async fn fetch_layer(ctx: &FetchContext<'_>, index: usize, layer: i64) -> an
         reused,
         watermark: watermark.map(timestamps::format),
         sha256,
-    })
+    };
+    Ok((staged, carriers))
 }
 
 /// Hands the staged export of `layer` to `ctx.staged`, under the name it will have.

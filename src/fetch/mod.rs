@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod layer;
 pub mod paging;
 pub mod progress;
+pub mod role_check;
 pub mod transport;
 
 use futures::{StreamExt, TryStreamExt};
@@ -157,14 +158,24 @@ async fn fetch_project(
         }),
         ..*base
     };
-    let layers = futures::stream::iter(settings.layers.iter().copied().enumerate())
+    let fetched = futures::stream::iter(settings.layers.iter().copied().enumerate())
         .map(|(index, layer)| fetch_layer(&context, first_index + index, layer))
         .buffered(settings.fetch.concurrency)
         .try_collect::<Vec<_>>()
         .await?;
-    if layers.iter().all(|layer| layer.runs == 0) {
+    let runs: u64 = fetched.iter().map(|(layer, _)| layer.runs).sum();
+    if runs == 0 {
         return diagnose::no_runs(&context).await;
     }
+    let mut carried = vec![0u64; fetched[0].1.len()];
+    for (_, counts) in &fetched {
+        carried
+            .iter_mut()
+            .zip(counts)
+            .for_each(|(sum, count)| *sum += count);
+    }
+    role_check::check(&context, &carried, runs).await?;
+    let layers = fetched.into_iter().map(|(layer, _)| layer).collect();
     Ok(StagedProject {
         name: project.name.clone(),
         entity,

@@ -14,6 +14,12 @@ pub struct Priced {
 }
 
 impl Priced {
+    /// Whether the D it was priced with is the run's own (its config or name), not the
+    /// default D.
+    pub fn priced_by_own_dict_size(&self) -> bool {
+        self.run.dict_size == Some(self.dict_size)
+    }
+
     /// True when `self` is at least as good on both axes and better on one.
     pub fn dominates(&self, other: &Priced) -> bool {
         let (e, d) = (self.run.error, self.dl_bits);

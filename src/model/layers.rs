@@ -176,7 +176,9 @@ mod tests {
             assert!(error.contains("4-10") && error.contains("all"), "{bad}: {error}");
         }
         assert!(LayerSet::parse("10-4").unwrap_err().contains("4-10"));
-        assert!(LayerSet::parse("0-99999999999").unwrap_err().contains("more than"));
+        assert!(LayerSet::parse("0-99999999999")
+            .unwrap_err()
+            .contains("more than"));
     }
 
     #[test]
@@ -198,7 +200,10 @@ mod tests {
         assert_eq!(read("layers = [8, 6, 7]").unwrap(), LayerSet::Only(vec![6, 7, 8]));
         assert_eq!(read("layers = \"4-6\"").unwrap(), LayerSet::Only(vec![4, 5, 6]));
         assert_eq!(read("layers = \"all\"").unwrap(), LayerSet::All);
-        assert!(read("layers = []").unwrap_err().to_string().contains("names no layer"));
+        assert!(read("layers = []")
+            .unwrap_err()
+            .to_string()
+            .contains("names no layer"));
         let wrong = read("layers = true").unwrap_err().to_string();
         assert!(wrong.contains("a list of layers such as [6, 7, 8]"), "{wrong}");
         let float = read("layers = [6.5]").unwrap_err().to_string();

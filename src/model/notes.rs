@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::config::settings::ColumnNames;
 use crate::model::table::MdlTable;
 
 /// One fact about the data that the table's rows do not show.
@@ -21,6 +22,20 @@ pub enum DataNote {
     },
     /// A layer the table asks for that no run is in: it has no rows at all.
     LayerWithoutRuns { layer: i64 },
+    /// Rows priced at the default D while the inputs have a column that looks like each
+    /// run's dictionary size, which no flag named.
+    UnnamedDictSize {
+        column: String,
+        dict_size: u64,
+        rows: usize,
+    },
+    /// A group whose runs all lack L0: its row's DL is not a number.
+    NoL0 {
+        layer: i64,
+        activation: String,
+        runs: u64,
+        l0_column: String,
+    },
     /// A row's run that the export says is not finished: its numbers may still change.
     Unfinished {
         layer: i64,
@@ -34,7 +49,8 @@ pub enum DataNote {
 impl DataNote {
     /// The notes for `table`, whose error values come from `error_column`: skips first,
     /// then groups, then (when its layers are listed) listed layers without runs.
-    pub fn of(table: &MdlTable, error_column: &str) -> Vec<DataNote> {
+    pub fn of(table: &MdlTable, columns: &ColumnNames) -> Vec<DataNote> {
+        let error_column = &columns.error;
         let mut notes = Vec::new();
         if !table.skips.is_empty() {
             notes.push(DataNote::Skipped(table.skips.clone()));
@@ -47,6 +63,17 @@ impl DataNote {
                 error_column: error_column.to_string(),
             });
         }
+        for group in table.groups.iter().filter(|group| group.best.is_some()) {
+            if group.no_l0 == group.runs {
+                notes.push(DataNote::NoL0 {
+                    layer: group.layer,
+                    activation: group.activation.clone(),
+                    runs: group.runs,
+                    l0_column: columns.l0.clone(),
+                });
+            }
+        }
+        notes.extend(unnamed_dict_size(table));
         for &layer in table.layers.listed().unwrap_or_default() {
             if !table.groups.iter().any(|group| group.layer == layer) {
                 notes.push(DataNote::LayerWithoutRuns { layer });
@@ -55,6 +82,20 @@ impl DataNote {
         notes.extend(unfinished_winners(table));
         notes
     }
+}
+
+/// The rows priced at the default D when the inputs have a column that looks like each
+/// run's own (and `--fixed-dict-size` does not ask for one D).
+fn unnamed_dict_size(table: &MdlTable) -> Option<DataNote> {
+    let column = table.dict_size_like.as_ref()?;
+    let rows = (table.best_rows())
+        .filter(|(_, best)| !best.priced_by_own_dict_size())
+        .count();
+    (rows > 0 && !table.pricing.fixed_dict_size).then(|| DataNote::UnnamedDictSize {
+        column: column.clone(),
+        dict_size: table.pricing.dict_size,
+        rows,
+    })
 }
 
 /// Every run a row shows (the best of a group, or the cheapest within an ε) that is not
@@ -92,6 +133,23 @@ impl fmt::Display for DataNote {
             } => write!(
                 f,
                 "layer {layer} activation {activation:?}: none of its {runs} run(s) has a usable {error_column}; the group is left out"
+            ),
+            DataNote::UnnamedDictSize {
+                column,
+                dict_size,
+                rows,
+            } => write!(
+                f,
+                "{rows} row(s) priced at the default D = {dict_size}, but the inputs have a {column:?} column, which looks like each run's dictionary size: pass --column dict_size={column} (or --fixed-dict-size to price every run at D = {dict_size})"
+            ),
+            DataNote::NoL0 {
+                layer,
+                activation,
+                runs,
+                l0_column,
+            } => write!(
+                f,
+                "layer {layer} activation {activation:?}: none of its {runs} run(s) has a {l0_column}, so its row's DL is not a number; check --column l0="
             ),
             DataNote::LayerWithoutRuns { layer } => write!(
                 f,

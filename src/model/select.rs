@@ -13,6 +13,8 @@ use crate::model::record::{RecordSink, RunRef};
 #[derive(Debug, Default, Clone)]
 struct Group {
     runs: u64,
+    /// Runs without an L0 (NaN): priced NaN.
+    no_l0: u64,
     best: Option<Priced>,
     at_tolerance: Vec<Option<Priced>>,
     frontier: Frontier,
@@ -25,6 +27,8 @@ pub struct GroupResult {
     pub activation: String,
     /// Runs of the group seen.
     pub runs: u64,
+    /// Runs of the group without an L0, whose DL is not a number.
+    pub no_l0: u64,
     /// The smallest-error run; `None` when no run has a usable error.
     pub best: Option<Priced>,
     /// Per tolerance (in the order given): the cheapest run with error <= ε.
@@ -129,6 +133,7 @@ impl Selector {
             let at = self.group_at(layer, &activation);
             let slot = &mut self.groups[at].2;
             slot.runs += group.runs;
+            slot.no_l0 += group.no_l0;
             if let Some(best) = group.best {
                 keep_if(&mut slot.best, best, smaller_error);
             }
@@ -158,6 +163,7 @@ impl Selector {
                 layer,
                 activation,
                 runs: group.runs,
+                no_l0: group.no_l0,
                 best: group.best,
                 at_tolerance: group.at_tolerance,
                 frontier: group.frontier.into_points(),
@@ -206,6 +212,9 @@ impl RecordSink for Selector {
         let at = self.group_at(run.layer, run.activation);
         let group = &mut self.groups[at].2;
         group.runs += 1;
+        if run.l0.is_nan() {
+            group.no_l0 += 1;
+        }
         if run.error.is_nan() {
             return Ok(());
         }

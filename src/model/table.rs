@@ -73,6 +73,9 @@ pub struct MdlTable {
     pub layers: crate::model::layers::LayerSet,
     /// Runs read of layers the table leaves out, by layer.
     pub left_out: std::collections::BTreeMap<i64, u64>,
+    /// A column of the inputs that looks like a dictionary size (`d_sae`), when the
+    /// dictionary-size column is not among them.
+    pub dict_size_like: Option<String>,
     pub inputs: Vec<InputFile>,
     pub skips: Skips,
     /// What the rows do not show (`DataNote::of`), as one line each.

@@ -31,6 +31,8 @@ pub struct ExportStats {
     pub filtered_out: u64,
     /// sha256 of the file's bytes, read as they were parsed.
     pub sha256: [u8; 32],
+    /// A column that looks like a dictionary size, when none is named (`d_sae`).
+    pub dict_size_like: Option<String>,
 }
 
 /// Opens an export for reading; the error names the file and what to check.
@@ -123,7 +125,10 @@ pub fn read_rows<R: Read>(
     let file = export.file;
     let Header { columns, width } = header;
     let width = *width;
-    let mut stats = ExportStats::default();
+    let mut stats = ExportStats {
+        dict_size_like: columns.dict_size_like.clone(),
+        ..ExportStats::default()
+    };
     while let Some(line) = next_row(reader, file)? {
         if reader.open_quote_line().is_some() {
             // The input ended inside a quoted field: the caller says what that means (a
@@ -131,7 +136,7 @@ pub fn read_rows<R: Read>(
             break;
         }
         stats.rows += 1;
-        if stats.rows % INTERRUPT_EVERY == 0 {
+        if stats.rows.is_multiple_of(INTERRUPT_EVERY) {
             crate::interrupt::check("nothing was written")?;
         }
         if reader.field_count() != width {
@@ -188,13 +193,11 @@ fn run_of<'r, R: Read>(
     let (activation, k) = parts_from_columns(reader, columns, file, line, rules)?;
     let parsed = match parse_name(name, activation, k.is_none(), rules) {
         Ok(parsed) => parsed,
-        Err(reason) => return Ok(Err((name, reason))),
+        Err(reason) => return Ok(Err((name, columns.no_k.clone().unwrap_or(reason)))),
     };
     let layer_field = columns.layer.map(|index| reader.field(index));
     let Some(layer) = layer_of(here.export.layer, layer_field, name, file, line, rules)? else {
-        let reason =
-            "no layer: pass --export LAYER=PATH, add a layer column, or set name.layer_regex in the profile";
-        return Ok(Err((name, reason.to_string())));
+        return Ok(Err((name, columns.no_layer.clone())));
     };
     let dict_size = match dict_size_of(reader, columns, rules, parsed.as_ref()) {
         Ok(dict_size) => dict_size,

@@ -30,6 +30,8 @@ pub struct Replay {
     pub groups: Vec<GroupResult>,
     /// Runs of layers the table leaves out, by layer.
     pub left_out: std::collections::BTreeMap<i64, u64>,
+    /// A column of the exports that looks like a dictionary size, when none is named.
+    pub dict_size_like: Option<String>,
     pub skips: Skips,
     /// The sink's whole (`runs.csv`, staged in the output folder) and its hex sha256 (none
     /// with `--no-runs-csv`).
@@ -136,6 +138,7 @@ fn runs_csv_by_size(choice: RunsCsvChoice, exports: &[ExportSpec]) -> bool {
 struct Merge {
     selector: Selector,
     skips: Skips,
+    dict_size_like: Option<String>,
     files: Vec<InputFile>,
     runs: Option<Box<dyn RunsWhole>>,
 }
@@ -146,6 +149,7 @@ impl Merge {
         Ok(Merge {
             selector: Selector::new(&table.layers, &table.tolerances, table.pricing),
             skips: Skips::default(),
+            dict_size_like: None,
             files: Vec::new(),
             runs: reader.runs.map(|sink| sink.whole()).transpose()?,
         })
@@ -183,6 +187,9 @@ impl Merge {
         // A file read whole digested itself; one in pieces has a digest of its own.
         stats.sha256 = digest.unwrap_or(stats.sha256);
         self.skips.merge(stats.skips.clone());
+        if self.dict_size_like.is_none() {
+            self.dict_size_like = stats.dict_size_like.clone();
+        }
         self.files.push(InputFile {
             file: spec.label(),
             layer: spec.layer,
@@ -206,6 +213,7 @@ impl Merge {
         stats.filtered_out += piece.stats.filtered_out;
         stats.skips.merge(piece.stats.skips);
         stats.sha256 = piece.stats.sha256;
+        stats.dict_size_like = stats.dict_size_like.take().or(piece.stats.dict_size_like);
         Ok(())
     }
 
@@ -213,6 +221,7 @@ impl Merge {
         let runs_csv = self.runs.map(|runs| runs.finish()).transpose()?;
         Ok(Replay {
             left_out: self.selector.left_out().clone(),
+            dict_size_like: self.dict_size_like,
             groups: self.selector.finish(),
             skips: self.skips,
             runs_csv,

@@ -108,6 +108,32 @@ pub(super) fn parts_from_columns<'r, R: Read>(
 /// The layer, in order: the one given with the file, the layer column, the name rule. A
 /// layer given with the file that the run's own column or name contradicts is an error:
 /// the wrong export given for a layer must not be tabulated as that layer.
+/// A layer cell: a whole number, or text the layer regex reads a layer from
+/// (`--column layer=hook_name` with `blocks.6.hook_resid_pre`); other text is refused.
+#[inline]
+fn layer_cell(bytes: &[u8], file: &str, line: u64, rules: &RecordRules) -> anyhow::Result<Option<i64>> {
+    let number = integer_field(bytes, file, line, &rules.columns.layer);
+    if number.is_ok() {
+        return number;
+    }
+    let from_text = (rules.layer_rule.as_ref())
+        .zip(std::str::from_utf8(bytes).ok())
+        .and_then(|(rule, text)| rule.layer_of(text));
+    match from_text {
+        Some(layer) => Ok(Some(layer)),
+        None => {
+            let rule = rules.layer_rule.as_ref().map_or("", |rule| rule.as_str());
+            number.map_err(|e| {
+                crate::error::Error::new(
+                    Kind::Input,
+                    format!("{e}, and the layer regex {rule} finds no layer in it; pass --layer-regex with a group around the layer's digits, e.g. --layer-regex 'blocks\\.(\\d+)\\.'"),
+                )
+                .into()
+            })
+        }
+    }
+}
+
 pub(super) fn layer_of(
     given: Option<i64>,
     layer_field: Option<&[u8]>,
@@ -117,7 +143,7 @@ pub(super) fn layer_of(
     rules: &RecordRules,
 ) -> anyhow::Result<Option<i64>> {
     let column = match layer_field {
-        Some(bytes) => integer_field(bytes, file, line, &rules.columns.layer)?,
+        Some(bytes) => layer_cell(bytes, file, line, rules)?,
         None => None,
     };
     let Some(given) = given else {

@@ -159,7 +159,11 @@ pub fn export_reader(data: &[u8]) {
     };
 
     let mut whole = Collect::default();
-    let mut selector = Selector::new(&LayerSet::Only(vec![6, 7, 8]), &[0.0, 1e-3, f64::MAX], Pricing::seed());
+    let mut selector = Selector::new(
+        &LayerSet::Only(vec![6, 7, 8]),
+        &[0.0, 1e-3, f64::MAX],
+        Pricing::seed(),
+    );
     let mut runs_csv = RunsCsv::new(Vec::new()).unwrap();
     let result = {
         let mut tee = Tee(vec![&mut whole, &mut selector, &mut runs_csv]);
@@ -231,6 +235,7 @@ pub fn export_reader(data: &[u8]) {
         tolerances: vec![0.0, 1e-3, f64::MAX],
         layers: LayerSet::Only(vec![6, 7, 8]),
         left_out: Default::default(),
+        dict_size_like: None,
         inputs: vec![InputFile {
             file: file.to_string(),
             layer: given_layer,
@@ -325,6 +330,7 @@ pub fn emitters(data: &[u8]) {
         tolerances,
         layers: LayerSet::Only(vec![6, 7, 8]),
         left_out: Default::default(),
+        dict_size_like: None,
         inputs: Vec::new(),
         skips: Default::default(),
         notes: Vec::new(),

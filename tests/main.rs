@@ -43,5 +43,6 @@ mod selection_properties;
 mod several_projects;
 mod sweep_layouts;
 mod terminal_progress;
+mod tolerance_outputs;
 mod windowed_fetch;
 mod write_failures;

@@ -16,7 +16,7 @@ use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
 use crate::runs_csv_sink::RunsCsvSink;
 use crate::store::cache::CacheSite;
-use crate::store::{check, lock, manifest, staging::Staging};
+use crate::store::{check, lock, manifest, out_folder, staging::Staging};
 use crate::{emit, interrupt, store, test_hooks};
 
 /// Runs one command line to completion.
@@ -155,13 +155,18 @@ fn say_settings(settings: &Settings) {
 }
 
 /// The output folder locked and staged into; under `--check` and `--out -`, no lock and a
-/// staging folder of its own, so that nothing in the output folder changes.
+/// staging folder of its own, so that nothing in the output folder changes. A folder that
+/// is a file, or cannot be written, is said to be so.
 fn lock_and_stage(settings: &Settings) -> anyhow::Result<(Option<lock::DirLock>, Staging)> {
     let output = &settings.output;
+    if output.mode != Mode::Print {
+        out_folder::refuse_file(&output.out_dir)?;
+    }
     if matches!(settings.output.mode, Mode::Check | Mode::Print) {
         return Ok((None, Staging::detached(&output.out_dir)?));
     }
-    let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?;
+    let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)
+        .map_err(|error| out_folder::explain_lock_failure(&output.out_dir, error))?;
     Ok((Some(lock), Staging::new(&output.out_dir)?))
 }
 

@@ -7,6 +7,7 @@ mod support;
 
 mod bad_input;
 mod beyond_notebook;
+mod consistent_errors;
 mod conventions;
 mod corpus;
 mod data_notes;

@@ -19,6 +19,7 @@ mod fake_wandb_selftest;
 mod fault_matrix;
 mod fixtures_generated;
 mod fuzz_regressions;
+mod help_and_man;
 mod incremental;
 mod interruption;
 mod load;

@@ -16,7 +16,7 @@ use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
 use crate::runs_csv_sink::RunsCsvSink;
 use crate::store::cache::CacheSite;
-use crate::store::{check, lock, manifest, staging::Staging};
+use crate::store::{check, lock, manifest, out_folder, staging::Staging};
 use crate::{emit, interrupt, store, test_hooks};
 
 /// Runs one command line to completion.
@@ -158,13 +158,18 @@ fn say_settings(settings: &Settings) {
 }
 
 /// The output folder locked and staged into; under `--check` and `--out -`, no lock and a
-/// staging folder of its own, so that nothing in the output folder changes.
+/// staging folder of its own, so that nothing in the output folder changes. A folder that
+/// is a file, or cannot be written, is said to be so.
 fn lock_and_stage(settings: &Settings) -> anyhow::Result<(Option<lock::DirLock>, Staging)> {
     let output = &settings.output;
+    if output.mode != Mode::Print {
+        out_folder::refuse_file(&output.out_dir)?;
+    }
     if matches!(settings.output.mode, Mode::Check | Mode::Print) {
         return Ok((None, Staging::detached(&output.out_dir)?));
     }
-    let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)?;
+    let lock = lock::lock_dir(&output.out_dir, output.lock_wait, settings.quiet)
+        .map_err(|error| out_folder::explain_lock_failure(&output.out_dir, error))?;
     Ok((Some(lock), Staging::new(&output.out_dir)?))
 }
 
@@ -194,15 +199,19 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
     }
 }
 
-/// Renders every table artifact into staging, with runs.csv and frontier.png (or their
-/// removal).
+/// Renders every table artifact the table gets into staging (removing those it does not),
+/// with runs.csv and frontier.png (or their removal).
 fn stage_artifacts(
     staging: &mut Staging,
     table: &MdlTable,
     runs_csv: Option<(tempfile::NamedTempFile, String)>,
     png: bool,
 ) -> anyhow::Result<()> {
-    let rendered = render_artifacts(table);
+    let (emitters, left_out) = emit::emitters_for(table);
+    let rendered = render_artifacts(table, emitters);
+    for name in left_out {
+        staging.retire(name);
+    }
     for (name, text, sha256) in &rendered {
         interrupt::check("the artifacts are unchanged")?;
         staging.add_digested_bytes(name, text.as_bytes(), sha256.clone())?;
@@ -232,12 +241,15 @@ fn stage_png(staging: &mut Staging, rendered: &[(&str, String, String)], png: bo
     staging.add_bytes(name, &bytes)
 }
 
-/// Every table artifact: its file name, its text and that text's sha256, in the order they
+/// The table artifacts of `emitters`: each one's file name, text and sha256, in the order they
 /// are written. Rendered a thread each: the large ones (the JSON table, the frontier's CSV
 /// and plot) take several milliseconds apiece at a million rows, and nothing else runs now.
-fn render_artifacts(table: &MdlTable) -> Vec<(&'static str, String, String)> {
+fn render_artifacts(
+    table: &MdlTable,
+    emitters: Vec<Box<dyn emit::Emitter>>,
+) -> Vec<(&'static str, String, String)> {
     std::thread::scope(|scope| {
-        let rendering: Vec<_> = (emit::table_emitters().into_iter())
+        let rendering: Vec<_> = (emitters.into_iter())
             .map(|emitter| {
                 scope.spawn(move || {
                     test_hooks::pause("MDL_FETCH_TEST_RENDER_PAUSE_MS");

@@ -128,7 +128,7 @@ fn bundled_exports(settings: &Settings) -> anyhow::Result<(Vec<ExportSpec>, mani
 }
 
 /// `--offline` found no cache of `project`, and may not (or cannot) replay bundled
-/// exports instead.
+/// exports instead: missing input (exit 3), however many projects were named.
 fn no_cache<T>(settings: &Settings, project: &ProjectName) -> anyhow::Result<T> {
     let root = settings.fetch.cache_root.display();
     let name = &project.name;
@@ -145,7 +145,7 @@ fn no_cache<T>(settings: &Settings, project: &ProjectName) -> anyhow::Result<T> 
         false => format!(", and {}", locate::not_found(&settings.profile_looked)),
     };
     fail(
-        Kind::Usage,
+        Kind::Input,
         format!("project {name:?} has no cache under {root} and no bundled exports{profile}; fetch once without --offline, or name exports with --export LAYER=PATH"),
     )
 }

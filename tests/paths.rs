@@ -140,7 +140,7 @@ fn a_needed_profile_that_is_nowhere_is_an_error_listing_every_place_looked() {
         .args(["--project", "nope", "--offline"])
         .output()
         .unwrap();
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    assert_eq!(code(&output), 3, "{}", stderr(&output));
     let said = stderr(&output);
     assert_eq!(said.lines().count(), 1, "{said}");
     let mut places = vec!["config/nope.toml".to_string()];

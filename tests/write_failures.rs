@@ -13,8 +13,9 @@ use std::process::{Command, Output};
 use fake_wandb::*;
 use support::*;
 
-/// Every file a run writes into the output folder, in the order they are staged.
-const ARTIFACTS: [&str; 9] = [
+/// Every file a run writes into the output folder (mdl-tolerance.csv with --tolerance), in
+/// the order they are staged.
+const ARTIFACTS: [&str; 10] = [
     "runs.csv",
     "mdl-table.md",
     "mdl-table.csv",
@@ -23,6 +24,7 @@ const ARTIFACTS: [&str; 9] = [
     "frontier.csv",
     "mdl-report.md",
     "frontier.svg",
+    "mdl-tolerance.csv",
     "manifest.json",
 ];
 

@@ -4,18 +4,39 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-const AFTER_HELP: &str = "\
-Examples:
-  mdl-fetch --project sae-sweeps                 fetch layers 6-8 from W&B, write out/sae-sweeps/
-  mdl-fetch --project sae-sweeps --offline       replay the cached (or bundled) exports, no network
-  mdl-fetch --export 6=a.csv --export 7=b.csv    replay exports downloaded from the W&B web page
-  mdl-fetch dl --l0 65 --bits 7 --dict-size 25000";
+/// The examples after the options in `--help`, and the man page's EXAMPLES, which keeps
+/// their lines as they are laid out here (each fits a man page 80 columns wide).
+pub const EXAMPLES: &str = "  mdl-fetch --project sae-sweeps
+      fetch layers 6-8 from W&B, write out/sae-sweeps/
+  mdl-fetch --project sae-sweeps --offline
+      replay the cached (or bundled) exports, no network
+  mdl-fetch --export 6=a.csv --export 7=b.csv
+      replay exports downloaded from the W&B web page
+  mdl-fetch --project sae-sweeps --offline --tolerance 2e-4 --format csv
+      the table, then MDL at tolerance 2e-4 (mdl-tolerance.csv)
+  mdl-fetch dl --l0 65 --bits 7 --dict-size 25000
+      one description length: 1404.63 bits";
+
+/// How a fetch finds its key and server: after the examples in `--help`, and the man
+/// page's AUTHENTICATION (laid out as here).
+pub const AUTHENTICATION: &str = "  A fetch needs a W&B API key (--offline and --export need none). It is
+  never a flag, which would land in the shell's history.
+  WANDB_API_KEY   the key; without it, the netrc file ($NETRC, else
+                  ~/.netrc) entry `machine HOST ... password KEY`,
+                  HOST being the base URL's host[:port]
+  WANDB_BASE_URL  a self-hosted server, e.g. https://wandb.example.org
+                  [default: the profile's wandb.base_url, else
+                  https://api.wandb.ai]
+  WANDB_ENTITY    the user or team, as --entity [default: the key's]";
 
 /// Turn W&B sweeps of sparse autoencoders into description-length (MDL) tables.
 ///
 /// Reads run summaries from the W&B API (or from CSV exports), keeps per layer and
 /// activation the run with the smallest reconstruction error, computes its description
-/// length DL = L0 * (B + log2 D) and writes mdl-table.md, mdl-table.csv and runs.csv.
+/// length DL = L0 * (B + log2 D) and writes 9 files to the output folder: mdl-table.md
+/// (also printed), mdl-table.csv, mdl-table.tex, mdl-table.json, mdl-report.md,
+/// frontier.csv, frontier.svg, runs.csv (not with --no-runs-csv) and manifest.json; with
+/// --tolerance also mdl-tolerance.csv, and with --png frontier.png.
 #[derive(Debug, Parser)]
 #[command(name = "mdl-fetch", version = crate::about::VERSION, about, long_about)]
 pub struct Cli {
@@ -50,7 +71,10 @@ impl Cli {
     /// The command as `--help`, the completions and the man page show it.
     pub fn command_with_help() -> clap::Command {
         use clap::CommandFactory;
-        let after = format!("{AFTER_HELP}\n\n{}", crate::error::exit_codes_help());
+        let after = format!(
+            "Examples:\n{EXAMPLES}\n\nAuthentication:\n{AUTHENTICATION}\n\n{}",
+            crate::error::exit_codes_help()
+        );
         Cli::command().after_help(after)
     }
 }

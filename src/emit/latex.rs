@@ -22,8 +22,10 @@ impl Emitter for Latex {
 
     fn render(&self, table: &MdlTable) -> String {
         let mut out = made_by(table);
-        out.push_str("\\begin{tabular}{rlrr}\n\\toprule\n");
-        let headers: Vec<String> = HEADERS.iter().map(|h| text(h)).collect();
+        let columns = "r".repeat(table.tolerances.len());
+        let _ = write!(out, "\\begin{{tabular}}{{rlrr{columns}}}\n\\toprule\n");
+        let mut headers: Vec<String> = HEADERS.iter().map(|h| text(h)).collect();
+        headers.extend(table.tolerances.iter().map(|eps| tolerance_header(*eps)));
         let _ = writeln!(out, "{} \\\\", headers.join(" & "));
         out.push_str("\\midrule\n");
         let mut previous_layer = None;
@@ -33,16 +35,44 @@ impl Emitter for Latex {
                 out.push_str("\\addlinespace\n");
             }
             previous_layer = Some(group.layer);
-            let cells = [
+            let mut cells = vec![
                 number(&group.layer.to_string()),
                 text(crate::pynum::strip(&group.activation)),
                 number(&general(best.run.error)),
                 number(&general(best.dl_bits)),
             ];
+            cells.extend((0..table.tolerances.len()).map(|index| {
+                match group.at_tolerance.get(index).and_then(Option::as_ref) {
+                    Some(within) => number(&general(within.dl_bits)),
+                    None => NO_RUN_WITHIN.to_string(),
+                }
+            }));
             let _ = writeln!(out, "{} \\\\", cells.join(" & "));
         }
         out.push_str("\\bottomrule\n\\end{tabular}\n");
         out
+    }
+}
+
+/// An ε column's cell when no run of the group is within ε: an en dash.
+const NO_RUN_WITHIN: &str = "--";
+
+/// An ε column's header, `MDL($\varepsilon=2\times10^{-4}$)`.
+fn tolerance_header(eps: f64) -> String {
+    format!("MDL($\\varepsilon={}$)", scientific(eps))
+}
+
+/// A number in math mode in scientific notation with the digits it was given
+/// (`2\times10^{-4}`, `10^{-2}`, `1.5\times10^{-5}`): a paper writes tolerances so.
+fn scientific(value: f64) -> String {
+    let printed = format!("{value:e}");
+    match printed.split_once('e') {
+        Some((mantissa, exponent)) if value != 0.0 => match mantissa {
+            "1" => format!("10^{{{exponent}}}"),
+            "-1" => format!("-10^{{{exponent}}}"),
+            _ => format!("{mantissa}\\times10^{{{exponent}}}"),
+        },
+        _ => number(&general(value)).trim_matches('$').to_string(),
     }
 }
 
@@ -70,6 +100,11 @@ fn made_by(table: &MdlTable) -> String {
         pricing.code
     );
     let _ = writeln!(out, "% B = {}, {dict}.", general(pricing.bits));
+    if !table.tolerances.is_empty() {
+        out.push_str(
+            "% MDL(eps): the smallest description length among runs with error <= eps; -- where none is.\n",
+        );
+    }
     let unfinished: Vec<String> = (table.best_rows())
         .filter(|(_, best)| best.run.unfinished())
         .map(|(group, best)| format!("layer {} {} ({})", group.layer, group.activation, best.run.state))
@@ -207,6 +242,55 @@ mod tests {
         ));
         assert!(tex.starts_with("% Made by mdl-fetch"), "{tex}");
         assert!(tex.ends_with("\\bottomrule\n\\end{tabular}\n"), "{tex}");
+    }
+
+    #[test]
+    fn each_tolerance_is_a_column_of_the_same_tabular() {
+        let runs = [
+            (6, "topk", 64, 40.0, 0.004),
+            (6, "topk", 256, 200.0, 0.002),
+            (7, "topafa", 0, 900.0, 0.003),
+        ];
+        let table = crate::emit::sample_table::table(&runs, &[2e-4, 0.005], 768);
+        let tex = Latex.render(&table);
+        let header = "layer & activation & tolerance & MDL(tolerance) & \
+                      MDL($\\varepsilon=2\\times10^{-4}$) & MDL($\\varepsilon=5\\times10^{-3}$) \\\\";
+        assert!(
+            tex.contains(&format!("\\begin{{tabular}}{{rlrrrr}}\n\\toprule\n{header}\n")),
+            "{tex}"
+        );
+        // No run is within 2e-4; within 5e-3, layer 6's cheapest is not its best (k = 64).
+        let bits = |group: usize| general(table.groups[group].best.as_ref().unwrap().dl_bits);
+        let within = |group: usize| {
+            let priced = table.groups[group].at_tolerance[1].as_ref().unwrap();
+            general(priced.dl_bits)
+        };
+        assert!(table.groups.iter().all(|group| group.at_tolerance[0].is_none()));
+        assert_eq!(table.groups[0].at_tolerance[1].as_ref().unwrap().run.k, 64);
+        let rows = [
+            format!("6 & topk & 0.002 & {} & -- & {} \\\\", bits(0), within(0)),
+            format!("7 & topafa & 0.003 & {} & -- & {} \\\\", bits(1), within(1)),
+        ];
+        for row in rows {
+            assert!(tex.lines().any(|line| line == row), "{row} in {tex}");
+        }
+        assert!(
+            tex.contains("% MDL(eps): the smallest description length"),
+            "{tex}"
+        );
+        let plain = Latex.render(&crate::emit::sample_table::table(&runs, &[], 768));
+        assert!(!plain.contains("MDL(eps)") && plain.contains("{rlrr}"), "{plain}");
+    }
+
+    #[test]
+    fn tolerances_are_set_in_scientific_notation() {
+        assert_eq!(scientific(2e-4), "2\\times10^{-4}");
+        assert_eq!(scientific(0.01), "10^{-2}");
+        assert_eq!(scientific(1.5e-5), "1.5\\times10^{-5}");
+        assert_eq!(scientific(3.0), "3\\times10^{0}");
+        assert_eq!(scientific(-1e-3), "-10^{-3}");
+        assert_eq!(scientific(0.0), "0");
+        assert_eq!(scientific(f64::INFINITY), "\\infty");
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod runs_csv;
 pub(crate) mod sample_table;
 pub mod stdout;
 pub mod tabulate_text;
+pub mod tolerance_csv;
 
 use crate::model::table::MdlTable;
 
@@ -27,6 +28,10 @@ pub trait Emitter: Send + Sync {
     fn file_name(&self) -> &'static str;
     /// The artifact's full text.
     fn render(&self, table: &MdlTable) -> String;
+    /// Whether `table` gets this artifact at all (`mdl-tolerance.csv` needs `--tolerance`).
+    fn made_for(&self, _table: &MdlTable) -> bool {
+        true
+    }
 }
 
 /// Every table artifact, in the order they are written.
@@ -39,5 +44,14 @@ pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
         Box::new(frontier_csv::FrontierCsv),
         Box::new(report::Report),
         Box::new(plot::FrontierPlot),
+        Box::new(tolerance_csv::ToleranceCsv),
     ]
+}
+
+/// The table artifacts `table` gets, and the names of those it does not: an earlier run's
+/// copy of one of these would show other numbers than the artifacts beside it, so it goes.
+pub fn emitters_for(table: &MdlTable) -> (Vec<Box<dyn Emitter>>, Vec<&'static str>) {
+    let (made, left_out): (Vec<_>, Vec<_>) =
+        (table_emitters().into_iter()).partition(|emitter| emitter.made_for(table));
+    (made, left_out.iter().map(|emitter| emitter.file_name()).collect())
 }

@@ -1,16 +1,17 @@
 //! What a table run prints on stdout: the table in the format `--format` names.
 
-use super::{csv_table, json, latex, markdown, report, Emitter};
+use super::{csv_table, json, latex, markdown, report, tolerance_csv, Emitter};
 use crate::model::table::MdlTable;
 
 /// The table's text on stdout; each is the artifact of the same name, byte for byte (`md`
-/// adds the `--tolerance` tables after the notebook's).
+/// adds the `--tolerance` tables after the notebook's, `csv` a blank line and
+/// `mdl-tolerance.csv`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// mdl-table.md, then one table per --tolerance.
     #[default]
     Md,
-    /// mdl-table.csv.
+    /// mdl-table.csv, then (with --tolerance) a blank line and mdl-tolerance.csv.
     Csv,
     /// mdl-table.json.
     Json,
@@ -22,9 +23,18 @@ pub enum Format {
 pub fn text(table: &MdlTable, format: Format) -> String {
     match format {
         Format::Md => markdown::Markdown.render(table) + &report::tolerance_sections(table),
-        Format::Csv => csv_table::CsvTable.render(table),
+        Format::Csv => csv_table::CsvTable.render(table) + &tolerance_rows(table),
         Format::Json => json::Json.render(table),
         Format::Latex => latex::Latex.render(table),
+    }
+}
+
+/// After `mdl-table.csv` on stdout: a blank line and `mdl-tolerance.csv`, when the table
+/// has ε rows.
+fn tolerance_rows(table: &MdlTable) -> String {
+    match tolerance_csv::ToleranceCsv.made_for(table) {
+        true => format!("\n{}", tolerance_csv::ToleranceCsv.render(table)),
+        false => String::new(),
     }
 }
 
@@ -40,11 +50,14 @@ mod tests {
         let md = text(&table, Format::Md);
         assert!(md.starts_with(&markdown) && md.len() > markdown.len(), "{md}");
         assert!(md.contains("## MDL at tolerance ε = 0.05"), "{md}");
-        assert_eq!(text(&table, Format::Csv), csv_table::CsvTable.render(&table));
+        let csv = csv_table::CsvTable.render(&table);
+        let tolerance = tolerance_csv::ToleranceCsv.render(&table);
+        assert_eq!(text(&table, Format::Csv), format!("{csv}\n{tolerance}"));
         assert_eq!(text(&table, Format::Json), json::Json.render(&table));
         assert_eq!(text(&table, Format::Latex), latex::Latex.render(&table));
         // Without --tolerance, md is the notebook's table alone.
         let plain = crate::emit::sample_table::table(&runs, &[], 768);
         assert_eq!(text(&plain, Format::Md), markdown::Markdown.render(&plain));
+        assert_eq!(text(&plain, Format::Csv), csv_table::CsvTable.render(&plain));
     }
 }

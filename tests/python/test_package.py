@@ -92,6 +92,109 @@ class Table(unittest.TestCase):
             mdl_fetch.table(project="sae-sweeps", artifact="plot")
 
 
+#: A sweep of one layer where runs lack metrics: "icy-pine-1" has no error, "icy-pine-2"
+#: no L0 (and is still topafa's best run), "1e3" no dictionary size; two runs are named
+#: like numbers.
+LACKING = """"Name","l0_norm","l2_loss","sae_type","top_k","d_sae"
+"nan","40","0.01","topk","64","12288"
+"1e3","200","0.002","topk","256",""
+"icy-pine-1","900","","topafa","","24576"
+"icy-pine-2","","0.003","topafa","","24576"
+"""
+
+#: The flags that read LACKING, with one ε every group has a run within and one none has.
+LACKING_FLAGS = dict(
+    column=["activation=sae_type", "k=top_k", "dict_size=d_sae"],
+    tolerance=[0.005, 1e-9],
+)
+
+
+class Dtypes(unittest.TestCase):
+    """Every artifact's numeric columns are numbers in both kinds of frame, NaN where a
+    value is missing, and names stay text."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = tempfile.TemporaryDirectory()
+        cls.export = Path(cls.folder.name) / "lacking.csv"
+        cls.export.write_text(LACKING)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.folder.cleanup()
+
+    def frames(self, artifact):
+        """The artifact of LACKING as a pandas and a polars frame."""
+        read = lambda frame: mdl_fetch.table(
+            exports={6: self.export}, artifact=artifact, frame=frame, **LACKING_FLAGS
+        )
+        return read("pandas"), read("polars")
+
+    def check(self, artifact, lacking):
+        """Each column has its documented dtype in both frames, the columns are the file's,
+        and each column in `lacking` has a missing value that `.max()` and `.mean()` pass over."""
+        import polars
+
+        pd, pl = self.frames(artifact)
+        columns = mdl_fetch.COLUMNS[artifact]
+        self.assertEqual(list(pd.columns), list(columns))
+        self.assertEqual(pl.columns, list(columns))
+        pandas_kinds = {"int": "int64", "float": "float64"}
+        polars_kinds = {"int": polars.Int64, "float": polars.Float64, "str": polars.String}
+        for name, kind in columns.items():
+            if kind in pandas_kinds:
+                self.assertEqual(str(pd[name].dtype), pandas_kinds[kind], f"{artifact} {name}")
+            else:
+                self.assertFalse(pd[name].dtype.kind in "iufc", f"{artifact} {name}: {pd[name].dtype}")
+            self.assertEqual(pl.schema[name], polars_kinds[kind], f"{artifact} {name}")
+        for name in lacking:
+            self.assertTrue(pd[name].isna().any(), f"{artifact} {name}: {pd[name].tolist()}")
+            self.assertTrue(pl[name].is_nan().any(), f"{artifact} {name}: {pl[name].to_list()}")
+            self.assertIsInstance(pd[name].max(), float)
+            self.assertIsInstance(pl[name].max(), float)
+            self.assertEqual(pd[name].mean(), pd[name].dropna().mean())
+            self.assertEqual(pl[name].is_nan().sum(), pd[name].isna().sum())
+        self.assertEqual(pd.shape, pl.shape)
+        return pd, pl
+
+    def test_table(self):
+        pd, _ = self.check("table", lacking=["l0", "MDL(tolerance)"])
+        self.assertEqual(sorted(pd["run"]), ["1e3", "icy-pine-2"])
+
+    def test_runs(self):
+        pd, pl = self.check("runs", lacking=["l0", "error", "dict_size"])
+        self.assertEqual(pd["name"].tolist(), ["nan", "1e3", "icy-pine-1", "icy-pine-2"])
+        self.assertEqual(pl["name"].to_list(), ["nan", "1e3", "icy-pine-1", "icy-pine-2"])
+        self.assertAlmostEqual(pd["error"].mean(), (0.01 + 0.002 + 0.003) / 3)
+        self.assertEqual(pd["error"].max(), 0.01)
+
+    def test_frontier(self):
+        pd, _ = self.check("frontier", lacking=[])
+        self.assertIn("nan", pd["run"].tolist())
+
+    def test_tolerance(self):
+        pd, pl = self.check("tolerance", lacking=["MDL(epsilon)", "error", "k", "l0", "dict_size"])
+        self.assertEqual(pd["epsilon"].tolist(), [0.005, 1e-9, 0.005, 1e-9])
+        within = pd[pd["MDL(epsilon)"].notna()]
+        self.assertEqual(within[["activation", "run", "k"]].values.tolist(), [["topk", "1e3", 256.0]])
+        self.assertEqual(pl["MDL(epsilon)"].is_nan().sum(), 3)
+
+    def test_the_bundled_tables_of_every_artifact_read_alike(self):
+        for artifact in ("table", "runs", "frontier", "tolerance"):
+            kwargs = dict(project="sae-sweeps", offline=True, cwd=ROOT, artifact=artifact, tolerance=3e-3)
+            pd = mdl_fetch.table(frame="pandas", **kwargs)
+            pl = mdl_fetch.table(frame="polars", **kwargs)
+            for name, kind in mdl_fetch.COLUMNS[artifact].items():
+                if kind != "str":
+                    same = [repr(value) for value in pl[name].to_list()]
+                    self.assertEqual(same, [repr(value) for value in pd[name].tolist()], f"{artifact} {name}")
+
+    def test_the_tolerance_artifact_needs_a_tolerance(self):
+        with self.assertRaises(ValueError) as caught:
+            mdl_fetch.table(project="sae-sweeps", offline=True, cwd=ROOT, artifact="tolerance")
+        self.assertIn("tolerance=", str(caught.exception))
+
+
 class Flags(unittest.TestCase):
     def test_keywords_become_flags(self):
         self.assertEqual(mdl_fetch._flag("dict_size", 24576), ["--dict-size", "24576"])

@@ -36,6 +36,7 @@ mod readme_layout;
 mod real_backend;
 mod real_backend_paging;
 mod run_filters;
+mod saelens_sweep;
 mod scheduled;
 mod secrets;
 mod seed_golden;

@@ -1,0 +1,85 @@
+//! The SAELens-style sweep a new user brings (random names, `hook_layer`, `architecture`,
+//! `d_sae` mixed, `k` for TopK only, `metrics/l0`, `losses/mse_loss`, runs crashed or
+//! still running): its committed export is exactly what the generator writes, and the
+//! table pandas computed from it (`scripts/saelens_expected.py`) is of its runs.
+
+use crate::support;
+
+use mdl_fetch::synth::saelens::{fixture, sweep, write_export, FIXTURE_SEED};
+use support::saelens::{export_path, fixture_text};
+use support::*;
+
+fn generated(runs: &[mdl_fetch::synth::saelens::SaelensRun]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write_export(runs, &mut bytes).unwrap();
+    bytes
+}
+
+#[test]
+fn the_committed_export_is_what_the_generator_writes() {
+    let committed = read(export_path());
+    assert!(
+        committed == generated(&fixture()),
+        "{} differs from the generator's output; regenerate with `cargo run --example gen_saelens_sweep`, then `python3 scripts/saelens_expected.py --write fixtures/saelens-sweep`",
+        export_path().display()
+    );
+    // Guards the comparison against a generator that ignores its seed.
+    assert_ne!(generated(&fixture()), generated(&sweep(FIXTURE_SEED + 1, 300)));
+}
+
+/// The expected table's rows: (layer, activation) → (run, D, L0, error, DL).
+type Rows = Vec<((String, String), (String, String, f64, f64, f64))>;
+
+/// The rows of a CSV table, read by its column names.
+fn rows_of(csv_text: &str, columns: [&str; 7]) -> Rows {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| {
+        header
+            .iter()
+            .position(|column| column == name)
+            .unwrap_or_else(|| panic!("no {name} in {header:?}"))
+    };
+    let index = columns.map(at);
+    let number = |text: &str| text.parse::<f64>().unwrap();
+    (reader.records())
+        .map(|record| {
+            let record = record.unwrap();
+            let cell = |i: usize| record[index[i]].to_string();
+            let key = (cell(0), cell(1));
+            (
+                key,
+                (
+                    cell(2),
+                    cell(3),
+                    number(&cell(4)),
+                    number(&cell(5)),
+                    number(&cell(6)),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn expected_rows() -> Rows {
+    let columns = ["layer", "activation", "run", "d_sae", "l0", "tolerance", "mdl"];
+    rows_of(&fixture_text("expected-table.csv"), columns)
+}
+
+#[test]
+fn the_expected_table_covers_every_layer_and_architecture_with_finished_runs() {
+    let rows = expected_rows();
+    assert_eq!(rows.len(), 7 * 3);
+    let runs = fixture();
+    for ((layer, activation), (name, d_sae, l0, _, _)) in &rows {
+        let run = runs.iter().find(|run| &run.name == name).unwrap();
+        assert_eq!(
+            (run.layer.to_string(), run.architecture),
+            (layer.clone(), activation.as_str())
+        );
+        assert_eq!((run.state, run.d_sae.to_string()), ("finished", d_sae.clone()));
+        assert_eq!(run.metrics.unwrap().l0, *l0);
+    }
+    // Both dictionary sizes are selected: a table priced at one D would be wrong.
+    assert!(rows.iter().any(|(_, row)| row.1 == "16384") && rows.iter().any(|(_, row)| row.1 == "24576"));
+}

@@ -1,7 +1,8 @@
 //! The SAELens-style sweep a new user brings (random names, `hook_layer`, `architecture`,
 //! `d_sae` mixed, `k` for TopK only, `metrics/l0`, `losses/mse_loss`, runs crashed or
 //! still running): its committed export is exactly what the generator writes, and the
-//! table pandas computed from it (`scripts/saelens_expected.py`) is of its runs.
+//! README's flags-only example gives, from it, the table pandas computed
+//! (`scripts/saelens_expected.py`).
 
 use crate::support;
 
@@ -66,6 +67,39 @@ fn expected_rows() -> Rows {
     rows_of(&fixture_text("expected-table.csv"), columns)
 }
 
+/// `out`'s table is pandas': the markdown byte for byte, and each row's run, D, L0, error
+/// and DL as the expected CSV has them.
+fn assert_pandas_table(out: &std::path::Path, printed: &str) {
+    let expected_md = fixture_text("expected-table.md");
+    assert_eq!(printed, expected_md);
+    assert_eq!(
+        String::from_utf8(read(out.join("mdl-table.md"))).unwrap(),
+        expected_md
+    );
+    let columns = [
+        "layer",
+        "activation",
+        "run",
+        "dict_size",
+        "l0",
+        "tolerance",
+        "MDL(tolerance)",
+    ];
+    let got = rows_of(
+        &String::from_utf8(read(out.join("mdl-table.csv"))).unwrap(),
+        columns,
+    );
+    let expected = expected_rows();
+    assert_eq!(got.len(), expected.len());
+    for ((key, got), (expected_key, expected)) in got.iter().zip(&expected) {
+        assert_eq!(key, expected_key);
+        assert_eq!((&got.0, &got.1), (&expected.0, &expected.1), "{key:?}");
+        for (a, b) in [(got.2, expected.2), (got.3, expected.3), (got.4, expected.4)] {
+            assert!((a - b).abs() <= 1e-12 * b.abs(), "{key:?}: {a} against {b}");
+        }
+    }
+}
+
 #[test]
 fn the_expected_table_covers_every_layer_and_architecture_with_finished_runs() {
     let rows = expected_rows();
@@ -82,4 +116,45 @@ fn the_expected_table_covers_every_layer_and_architecture_with_finished_runs() {
     }
     // Both dictionary sizes are selected: a table priced at one D would be wrong.
     assert!(rows.iter().any(|(_, row)| row.1 == "16384") && rows.iter().any(|(_, row)| row.1 == "24576"));
+}
+
+/// The arguments of the README's flags-only example on exports, as the README writes it.
+fn readme_export_example() -> Vec<String> {
+    let readme = String::from_utf8(read(root().join("README.md"))).unwrap();
+    let mut lines = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("mdl-fetch --export exports/*.csv"));
+    let mut command = String::new();
+    for line in lines.by_ref() {
+        let line = line.split(" #").next().unwrap_or(line).trim();
+        command.push_str(line.trim_end_matches('\\'));
+        command.push(' ');
+        if !line.ends_with('\\') {
+            break;
+        }
+    }
+    command.split_whitespace().skip(1).map(str::to_string).collect()
+}
+
+/// The README's example names every key the sweep needs, `d_sae` among them: without it
+/// each run would be priced at the default D, and the table would be wrong with exit 0.
+#[test]
+fn the_readmes_flags_only_example_gives_the_pandas_table() {
+    let example = readme_export_example();
+    assert!(example.contains(&"dict_size=d_sae".to_string()), "{example:?}");
+    let export = export_path().display().to_string();
+    let mut args: Vec<String> = (example.into_iter())
+        .map(|arg| {
+            if arg == "exports/*.csv" {
+                export.clone()
+            } else {
+                arg
+            }
+        })
+        .collect();
+    args.extend(["--layers", "4,5,6,7,8,9,10", "--out", "t"].map(str::to_string));
+    let work = Workdir::new();
+    let output = work.command().args(&args).output().unwrap();
+    ok(&output);
+    assert_pandas_table(&work.join("t"), &stdout(&output));
 }

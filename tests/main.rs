@@ -20,6 +20,7 @@ mod fixtures_generated;
 mod fuzz_regressions;
 mod incremental;
 mod interruption;
+mod keys_init;
 mod load;
 mod markdown_layout;
 mod no_runs_csv;

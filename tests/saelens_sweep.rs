@@ -1,13 +1,14 @@
 //! The SAELens-style sweep a new user brings (random names, `hook_layer`, `architecture`,
 //! `d_sae` mixed, `k` for TopK only, `metrics/l0`, `losses/mse_loss`, runs crashed or
-//! still running): its committed export is exactly what the generator writes, and the
-//! README's flags-only example gives, from it, the table pandas computed
-//! (`scripts/saelens_expected.py`).
+//! still running) gives the table pandas computed from its export
+//! (`scripts/saelens_expected.py`), through `keys` → `init` → a plain `mdl-fetch
+//! --project`, online against the fake W&B server serving the same runs, and from the
+//! export. The export is exactly what the generator writes.
 
 use crate::support;
 
 use mdl_fetch::synth::saelens::{fixture, sweep, write_export, FIXTURE_SEED};
-use support::saelens::{export_path, fixture_text};
+use support::saelens::{export_path, fixture_text, online, server, PROJECT};
 use support::*;
 
 fn generated(runs: &[mdl_fetch::synth::saelens::SaelensRun]) -> Vec<u8> {
@@ -116,6 +117,107 @@ fn the_expected_table_covers_every_layer_and_architecture_with_finished_runs() {
     }
     // Both dictionary sizes are selected: a table priced at one D would be wrong.
     assert!(rows.iter().any(|(_, row)| row.1 == "16384") && rows.iter().any(|(_, row)| row.1 == "24576"));
+}
+
+#[test]
+fn keys_init_and_a_plain_run_give_the_pandas_table_online() {
+    let server = server(&fixture());
+    let work = Workdir::new();
+    let keys = online(&work, &server)
+        .args(["keys", "--project", PROJECT, "--entity", "fake-entity"])
+        .output()
+        .unwrap();
+    ok(&keys);
+    let listed = stdout(&keys);
+    for flag in [
+        "--column layer=hook_layer",
+        "--column dict_size=d_sae",
+        "--column activation=architecture",
+        "--column k=k",
+        "--column l0=metrics/l0",
+        "--column error=losses/mse_loss",
+    ] {
+        assert!(listed.contains(flag), "{flag}: {listed}");
+    }
+    let init = online(&work, &server)
+        .args(["init", "--project", PROJECT, "--entity", "fake-entity"])
+        .output()
+        .unwrap();
+    ok(&init);
+    assert!(work.join("config/saelens-sweep.toml").is_file());
+    let plain = online(&work, &server)
+        .args(["--project", PROJECT])
+        .output()
+        .unwrap();
+    ok(&plain);
+    assert_pandas_table(&work.join("out/saelens-sweep"), &stdout(&plain));
+}
+
+#[test]
+fn init_on_the_export_and_a_run_on_it_give_the_pandas_table() {
+    let work = Workdir::new();
+    let export = export_path().display().to_string();
+    ok(&work.run(&["init", "--project", PROJECT, "--export", &export]));
+    let table = work.run(&["--project", PROJECT, "--export", &export]);
+    ok(&table);
+    assert_pandas_table(&work.join("out/saelens-sweep"), &stdout(&table));
+    // The profile named with --config gives the same table from any folder.
+    let elsewhere = Workdir::new();
+    let profile = work.join("config/saelens-sweep.toml").display().to_string();
+    let by_config = elsewhere.run(&["--config", &profile, "--export", &export, "--out", "t"]);
+    ok(&by_config);
+    assert_pandas_table(&elsewhere.join("t"), &stdout(&by_config));
+}
+
+#[test]
+fn the_profiles_init_writes_online_and_from_the_export_say_the_same() {
+    use mdl_fetch::config::profile::Profile;
+    let server = server(&fixture());
+    let work = Workdir::new();
+    let export = export_path().display().to_string();
+    ok(&(online(&work, &server)
+        .args(["init", "--project", PROJECT, "--entity", "fake-entity"])
+        .output()
+        .unwrap()));
+    ok(&work.run(&[
+        "init",
+        "--project",
+        PROJECT,
+        "--export",
+        &export,
+        "--to",
+        "offline.toml",
+    ]));
+    let fetched = Profile::load(&work.join("config/saelens-sweep.toml")).unwrap();
+    let exported = Profile::load(&work.join("offline.toml")).unwrap();
+    for profile in [&fetched, &exported] {
+        assert_eq!(profile.layers.as_deref(), Some(&[4, 5, 6, 7, 8, 9, 10][..]));
+        assert_eq!(
+            profile.wandb.states.as_deref(),
+            Some(&["finished".to_string()][..])
+        );
+        let columns = &profile.columns;
+        let keys = [
+            &columns.layer,
+            &columns.dict_size,
+            &columns.activation,
+            &columns.k,
+            &columns.l0,
+            &columns.error,
+        ];
+        let keys: Vec<Option<&str>> = keys.iter().map(|key| key.as_deref()).collect();
+        let expected = [
+            "hook_layer",
+            "d_sae",
+            "architecture",
+            "k",
+            "metrics/l0",
+            "losses/mse_loss",
+        ];
+        assert_eq!(keys, expected.map(Some));
+    }
+    assert_eq!(fetched.entity.as_deref(), Some("fake-entity"));
+    assert_eq!(exported.entity, None);
 }
 
 /// The arguments of the README's flags-only example on exports, as the README writes it.

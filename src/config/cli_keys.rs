@@ -9,14 +9,20 @@ pub const KEYS_AFTER_HELP: &str = "\
 Examples:
   mdl-fetch keys --project my-sweep --entity my-lab    the newest 1000 runs' keys, from W&B
   mdl-fetch keys --export wandb_export_*.csv           the columns of exports from the web page
-  mdl-fetch keys --project my-sweep --format json      the same, as JSON";
+  mdl-fetch keys --project my-sweep --format json      the same, as JSON
+
+Online, as for a fetch: the key from WANDB_API_KEY, else the netrc entry for the server's host;
+the server from WANDB_BASE_URL (default https://api.wandb.ai). No profile is read.";
 
 pub const INIT_AFTER_HELP: &str = "\
 Examples:
   mdl-fetch init --project my-sweep --entity my-lab    write config/my-sweep.toml from W&B's runs
   mdl-fetch init --project my-sweep --export a.csv     the same from an export
   mdl-fetch init --project my-sweep --column error=losses/mse_loss --force
-then: mdl-fetch --project my-sweep";
+then: mdl-fetch --project my-sweep
+
+Online, as for a fetch: the key from WANDB_API_KEY, else the netrc entry for the server's host;
+the server from WANDB_BASE_URL (default https://api.wandb.ai). No profile is read.";
 
 /// Where the runs whose keys are listed come from: a W&B project, or exports.
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! the types its values have, how many runs carry it, a few of its values, and the whole
 //! numbers and texts it holds (what a layer list or a layer regex is read from).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
@@ -88,6 +88,9 @@ fn is_non_finite(text: &str) -> bool {
 /// The most distinct values a key's census keeps (its samples, texts and whole numbers).
 const KEPT_VALUES: usize = 256;
 
+/// The most characters of a value kept (a histogram's JSON is thousands).
+const KEPT_CHARS: usize = 200;
+
 /// What the runs hold under one key.
 #[derive(Debug, Clone)]
 pub struct KeyStat {
@@ -96,8 +99,11 @@ pub struct KeyStat {
     pub kinds: BTreeSet<Kind>,
     /// Runs that carry the key (a null value counts; an empty export cell does not).
     pub runs: u64,
-    /// Distinct values as text, in the order first seen (at most `KEPT_VALUES`).
+    /// Distinct values as text, in the order first seen (at most `KEPT_VALUES`, each cut
+    /// to `KEPT_CHARS` characters).
     pub values: Vec<String>,
+    /// `values`, to tell a new one quickly.
+    seen: HashSet<String>,
     /// Whether more distinct values were seen than kept.
     pub more_values: bool,
     /// The whole-number values (`6`, `6.0`), at most `KEPT_VALUES`.
@@ -114,6 +120,7 @@ impl KeyStat {
             kinds: BTreeSet::new(),
             runs: 0,
             values: Vec::new(),
+            seen: HashSet::new(),
             more_values: false,
             whole: BTreeSet::new(),
             fractional: false,
@@ -160,12 +167,18 @@ impl KeyStat {
             Value::String(text) if is_non_finite(text) => self.fractional = true,
             _ => {}
         }
+        if self.more_values {
+            return;
+        }
         let text = sample_text(value);
-        if self.values.contains(&text) {
+        if self.seen.contains(&text) {
             return;
         }
         match self.values.len() < KEPT_VALUES {
-            true => self.values.push(text),
+            true => {
+                self.seen.insert(text.clone());
+                self.values.push(text);
+            }
             false => self.more_values = true,
         }
     }
@@ -179,9 +192,13 @@ impl KeyStat {
 
 /// A value as `keys` shows it: text quoted, numbers as written, objects and arrays as JSON.
 fn sample_text(value: &Value) -> String {
-    match value {
+    let text = match value {
         Value::String(text) if is_non_finite(text) => text.clone(),
         other => other.to_string(),
+    };
+    match text.char_indices().nth(KEPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
 }
 

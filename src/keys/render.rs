@@ -74,7 +74,11 @@ pub fn text(report: &Report<'_>) -> String {
 
 /// `entity/project: 300 runs read (the newest 300 of 1200); 250 finished, 50 crashed`.
 fn headline(source: &SourceInfo, census: &Census) -> String {
-    let mut line = format!("{}: {} runs read", source.what, census.runs);
+    let runs = match census.runs {
+        1 => "1 run".to_string(),
+        runs => format!("{runs} runs"),
+    };
+    let mut line = format!("{}: {runs} read", source.what);
     if let Some(count) = source.run_count {
         line.push_str(&format!(" (the newest {} of {count})", census.runs));
     }
@@ -196,6 +200,7 @@ pub fn missing(role: Role) -> String {
     let names = role.candidates().join(", ");
     match role {
         Role::Activation | Role::K => format!("none of {names} with {}: read from run names", role.wants()),
+        Role::Layer => format!("none of {names} with {}, nor text naming blocks.N.", role.wants()),
         _ => format!("none of {names} with {}", role.wants()),
     }
 }

@@ -23,6 +23,8 @@ use crate::{emit, interrupt, store, test_hooks};
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Dl(args)) => print_dl(&args),
+        Some(Command::Keys(args)) => crate::keys::command::keys(&args),
+        Some(Command::Init(args)) => crate::keys::command::init(&args),
         Some(Command::Completions { shell }) => {
             print_bytes(&crate::shell_docs::completions(shell), "the completions")
         }

@@ -17,6 +17,7 @@ pub mod fetch;
 pub mod human;
 pub mod inputs;
 pub mod interrupt;
+pub mod keys;
 pub mod model;
 pub mod pynum;
 pub mod read;

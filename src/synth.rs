@@ -1,4 +1,7 @@
-//! Synthetic SAE sweeps in the W&B export format, for fixtures, tests and benchmarks.
+//! Synthetic SAE sweeps in the W&B export format, for fixtures, tests and benchmarks: the
+//! seed's shape here, a SAELens-style sweep in `saelens`.
+
+pub mod saelens;
 
 use std::io::{self, Write};
 

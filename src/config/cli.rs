@@ -102,6 +102,12 @@ pub fn color_flag(args: &[std::ffi::OsString]) -> clap::ColorChoice {
 pub enum Command {
     /// Print the description length of one code: L0 * (B + log2 D) bits.
     Dl(DlArgs),
+    /// List a sweep's config and summary keys (type, runs, samples) and propose the --column
+    /// flags. Example: mdl-fetch keys --project my-sweep --entity my-lab
+    Keys(super::cli_keys::KeysArgs),
+    /// Write the proposed --column flags as a profile, config/<project>.toml. Example:
+    /// mdl-fetch init --project my-sweep --entity my-lab
+    Init(super::cli_keys::InitArgs),
     /// Print a shell completion script. Example: mdl-fetch completions bash > ~/.local/share/bash-completion/completions/mdl-fetch
     Completions {
         /// The shell: bash, zsh, fish, powershell or elvish.

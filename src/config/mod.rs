@@ -3,6 +3,7 @@
 
 pub mod base_url;
 pub mod cli;
+pub mod cli_keys;
 pub mod export_spec;
 pub mod filter_check;
 pub mod folders_apart;

@@ -14,7 +14,7 @@ pub enum Role {
 
 impl Role {
     /// The role's name in `--column ROLE=KEY` and a profile's `[columns]`.
-    pub fn flag_name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Role::Layer => "layer",
             Role::DictSize => "dict_size",
@@ -25,8 +25,8 @@ impl Role {
         }
     }
 
-    /// Keys sweeps log this role under (SAELens, dictionary_learning, sparsify, the seed),
-    /// compared without case and without a `metrics/`-style prefix.
+    /// Keys sweeps log this role under (SAELens, dictionary_learning, sparsify, the
+    /// seed), the likeliest first; compared without case, whole or by their last part.
     pub fn lookalikes(self) -> &'static [&'static str] {
         match self {
             // Text keys last: their layer is read by the layer regex (`blocks.6.`).
@@ -35,6 +35,8 @@ impl Role {
                 "hook_layer",
                 "layer_idx",
                 "layer_index",
+                "hook_point_layer",
+                "layer_num",
                 "hookpoint_layer",
                 "block",
                 "hook_name",
@@ -45,31 +47,38 @@ impl Role {
                 "dict_size",
                 "d_sae",
                 "n_features",
-                "num_features",
                 "dictionary_size",
                 "d_dict",
+                "num_features",
                 "n_latents",
                 "num_latents",
                 "dict_dim",
                 "d_hidden",
             ],
             Role::Activation => &[
+                "activation",
                 "architecture",
                 "sae_type",
-                "activation",
                 "activation_fn",
+                "act_fn",
                 "arch",
-                "model_type",
             ],
-            Role::K => &["k", "top_k", "topk", "activation_fn_kwargs.k", "num_active"],
-            Role::L0 => &["l0", "l0_norm", "mean_l0", "l0_loss"],
+            Role::K => &["k", "top_k", "topk"],
+            Role::L0 => &[
+                "l0",
+                "metrics/l0",
+                "l0_norm",
+                "mean_l0",
+                "sparsity/l0",
+                "l0_sparsity",
+            ],
             Role::Error => &[
-                "l2_loss",
+                "losses/mse_loss",
                 "mse_loss",
                 "mse",
+                "l2_loss",
                 "reconstruction_loss",
                 "recon_loss",
-                "fvu",
             ],
         }
     }

@@ -206,7 +206,7 @@ impl StagedProject {
 
 /// The client for the base URL with the key found for its host (which `-v` names), and
 /// that host's `host[:port]`.
-fn connect(settings: FetchJob<'_>) -> anyhow::Result<(GraphQlClient, String)> {
+pub fn connect(settings: FetchJob<'_>) -> anyhow::Result<(GraphQlClient, String)> {
     let base = parse_base_url(&settings.fetch.base_url)?;
     let machine = machine_of(&base);
     let (key, source) = discover_key(&machine)?;
@@ -221,7 +221,7 @@ fn connect(settings: FetchJob<'_>) -> anyhow::Result<(GraphQlClient, String)> {
 }
 
 /// The key's default entity (`viewer { entity }`).
-async fn viewer_entity(client: &GraphQlClient) -> anyhow::Result<String> {
+pub async fn viewer_entity(client: &GraphQlClient) -> anyhow::Result<String> {
     let body = client
         .post(query::VIEWER_QUERY, serde_json::json!({}), "the viewer query")
         .await?;

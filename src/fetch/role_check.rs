@@ -90,7 +90,7 @@ fn no_run_carries(ctx: &FetchContext<'_>, role: Role, key: &str, keys: &[String]
         _ => "config",
     };
     let place = format!("{}/{}", ctx.entity, ctx.project.project);
-    let flag = role.flag_name();
+    let flag = role.name();
     let lacks = format!(
         "none of the {runs} runs fetched from {place} has the {kind} key {key:?} (--column {flag}={key})"
     );

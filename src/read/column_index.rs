@@ -121,7 +121,7 @@ fn missing_column(file: &str, names: &[&str], wanted: &str, role: &str) -> Strin
         Role::Error,
     ]
     .into_iter()
-    .find(|r| r.flag_name() == role);
+    .find(|r| r.name() == role);
     let mut near = nearest(wanted, names, 3);
     if let Some(like) = as_role.and_then(|r| lookalike(r, names)) {
         if !near.contains(&like) {

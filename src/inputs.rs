@@ -98,7 +98,12 @@ fn replay_caches(settings: &Settings, dirs: &[std::path::PathBuf]) -> anyhow::Re
         let shown = dir.join(store::cache::MANIFEST).display().to_string();
         fetch::cache_check::check_replayable(settings.fetch_job(), &cache, &shown)?;
         caches.push(cache);
-        exports.extend(specs);
+        // A cache may hold more layers than the table asks for: only those asked are read.
+        let asked = |spec: &ExportSpec| {
+            spec.layer
+                .is_none_or(|layer| settings.table.layers.contains(layer))
+        };
+        exports.extend(specs.into_iter().filter(asked));
     }
     test_hooks::pause("MDL_FETCH_TEST_CACHE_READ_PAUSE_MS");
     Ok(Chosen {

@@ -63,7 +63,9 @@ fn export_text(runs: &[Run]) -> String {
 fn server(runs: &[Run]) -> FakeWandb {
     let mut dataset = Dataset::new();
     for (i, (name, id, state, layer, arch, d_sae, k, l0, mse)) in runs.iter().enumerate() {
-        let mut run = FakeRun::new(id, name, &format!("2025-05-01T09:{:02}:{:02}", i / 60, i % 60));
+        // An hour apart: a run updated long before the watermark is reused by --incremental.
+        let created = format!("2025-05-{:02}T{:02}:00:00", 1 + i / 24, i % 24);
+        let mut run = FakeRun::new(id, name, &created);
         run.state = state.to_string();
         let config = &mut run.config;
         config.insert("hook_layer".into(), serde_json::json!(layer));
@@ -306,4 +308,66 @@ fn online_a_mistyped_summary_key_is_an_error_and_the_cache_is_unchanged() {
         "{}",
         stderr(&unnamed)
     );
+}
+
+#[test]
+fn a_fetch_of_some_layers_keeps_the_others_in_the_cache() {
+    let runs = sweep();
+    let server = server(&runs);
+    let work = Workdir::new();
+    let fetch = |args: &[&str]| fetch_command(&work, &server).args(args).output().unwrap();
+    ok(&fetch(&flags(&[], &["--layers", "4-10"])));
+    let whole = table_rows(&work);
+    let manifest = || -> serde_json::Value {
+        let path = work.join("cache/fake-entity/fake-project/cache-manifest.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let first = manifest();
+    // A quick refresh of one layer, printed and not written.
+    let quick = fetch(&flags(
+        &["--out", "-q"],
+        &["--layers", "6", "--incremental", "--out", "-"],
+    ));
+    ok(&quick);
+    let after = manifest();
+    let layers: Vec<i64> = (after["layers"].as_array().unwrap().iter())
+        .map(|layer| layer["layer"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        layers,
+        (4..=10).collect::<Vec<_>>(),
+        "every layer is still cached"
+    );
+    for layer in after["layers"].as_array().unwrap() {
+        let fetched_at = &layer["fetched_at"];
+        match layer["layer"].as_i64() {
+            Some(6) => assert_eq!(fetched_at, &after["fetched_at"]),
+            _ => assert_eq!(fetched_at, &first["fetched_at"], "{layer}"),
+        }
+    }
+    // Offline, the cache stands for every layer, and for some of them.
+    ok(&work.run(&flags(
+        &[],
+        &["--project=fake-project", "--offline", "--layers", "4-10"],
+    )));
+    assert_eq!(table_rows(&work), whole);
+    ok(&work.run(&flags(
+        &[],
+        &["--project=fake-project", "--offline", "--layers", "5,9"],
+    )));
+    assert_eq!(table_rows(&work).len(), 6);
+    // The next incremental fetch of every layer reuses each one's cached runs.
+    let next = fetch(&flags(&["-q"], &["--layers", "4-10", "--incremental", "-v"]));
+    ok(&next);
+    let said = stderr(&next);
+    for layer in [4, 5, 7, 8, 9, 10] {
+        let line = (said.lines())
+            .find(|line| line.starts_with(&format!("layer {layer}: 5 runs (server counted 5; ")))
+            .unwrap_or_else(|| panic!("layer {layer}: {said}"));
+        assert!(
+            line.ends_with("reused from the cache)") && !line.contains("; 0 reused"),
+            "{line}"
+        );
+    }
+    assert_eq!(table_rows(&work), whole);
 }

@@ -203,7 +203,10 @@ pub struct FetchJob<'a> {
     pub fetch: &'a FetchSettings,
     /// The keys the cache's columns are asked for under.
     pub columns: &'a ColumnNames,
+    /// The layers fetched, one stream each.
     pub layers: &'a [i64],
+    /// The layers the table asks for (`all`, or a list), which a cache replayed must hold.
+    pub layer_set: &'a LayerSet,
     pub projects: &'a [ProjectName],
     /// How long to wait for the cache folder's lock.
     pub lock_wait: Duration,
@@ -218,6 +221,7 @@ impl Settings {
             fetch: &self.fetch,
             columns: &self.rules.columns,
             layers: self.table.layers.listed().unwrap_or(&DEFAULT_LAYERS),
+            layer_set: &self.table.layers,
             projects: &self.projects,
             lock_wait: self.output.lock_wait,
             quiet: self.quiet,

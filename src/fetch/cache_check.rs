@@ -15,7 +15,11 @@ pub fn check_replayable(settings: FetchJob<'_>, cache: &CacheManifest, shown: &s
         states: Vec::new(),
         ..runs.clone()
     };
-    for &layer in settings.layers {
+    let layers: Vec<i64> = match settings.layer_set.listed() {
+        Some(listed) => listed.to_vec(),
+        None => cache.layers.iter().map(|cached| cached.layer).collect(),
+    };
+    for layer in layers {
         let Some(cached) = cache.layers.iter().find(|cached| cached.layer == layer) else {
             let held: Vec<String> = cache.layers.iter().map(|l| l.layer.to_string()).collect();
             return fail(

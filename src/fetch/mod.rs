@@ -185,7 +185,8 @@ async fn fetch_project(
 }
 
 impl StagedProject {
-    /// Puts the project's layers in its cache and swaps in its manifest.
+    /// Puts the project's layers in its cache and swaps in its manifest; returns it with
+    /// the exports of the layers fetched (the others the cache keeps are not this table's).
     fn commit(
         self,
         machine: &str,
@@ -200,7 +201,10 @@ impl StagedProject {
             web: settings.fetch.web_url.clone(),
             layers: Vec::new(),
         };
-        cache::commit(&self.cache_dir, manifest, self.layers)
+        let fetched: Vec<i64> = self.layers.iter().map(|layer| layer.layer).collect();
+        let (manifest, mut specs) = cache::commit(&self.cache_dir, manifest, self.layers)?;
+        specs.retain(|spec| spec.layer.is_some_and(|layer| fetched.contains(&layer)));
+        Ok((manifest, specs))
     }
 }
 

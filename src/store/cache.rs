@@ -3,7 +3,9 @@
 //! A fetch writes each layer to a new file named by its content (`layer-6-<sha>.csv`),
 //! then atomically replaces `cache-manifest.json`, which names the current files, then
 //! removes files no manifest names, unless an `--offline` run is reading them (`readers`).
-//! A crash at any point leaves a complete, readable set.
+//! A crash at any point leaves a complete, readable set. A fetch of some layers replaces
+//! those and keeps the others the cache held (from the same host), each layer with the
+//! time it was fetched.
 
 use std::fs;
 use std::io::Write;
@@ -66,6 +68,10 @@ pub struct CachedLayer {
     #[serde(default)]
     pub watermark: Option<String>,
     pub sha256: String,
+    /// When the layer was fetched (RFC 3339, UTC); `None` from older versions, whose
+    /// layers were all fetched at the manifest's `fetched_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
 }
 
 /// The folder of one entity/project: `<root>/<entity>/<project>`; names must be plain.
@@ -202,13 +208,15 @@ pub fn temp_file(dir: &Path) -> anyhow::Result<NamedTempFile> {
         .map_err(|e| cache_error(dir, &e))
 }
 
-/// Puts the staged layers in place, swaps the manifest, drops what it no longer names.
+/// Puts the staged layers in place, swaps the manifest (keeping the layers of the previous
+/// one that were not fetched again, when it is of the same host), drops what it no longer
+/// names.
 pub fn commit(
     dir: &Path,
     mut manifest: CacheManifest,
     staged: Vec<StagedLayer>,
 ) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
-    manifest.layers.clear();
+    manifest.layers = kept_layers(dir, &manifest, &staged);
     for layer in &staged {
         let file = layer.file.as_file();
         file.sync_all().map_err(|e| cache_error(layer.file.path(), &e))?;
@@ -245,8 +253,10 @@ fn rename_into_place(
             reused: layer.reused,
             watermark: layer.watermark,
             sha256,
+            fetched_at: Some(manifest.fetched_at.clone()),
         });
     }
+    manifest.layers.sort_by_key(|layer| layer.layer);
     let mut temp = temp_file(dir)?;
     let text = serde_json::to_string_pretty(&manifest)? + "\n";
     temp.write_all(text.as_bytes())
@@ -257,6 +267,26 @@ fn rename_into_place(
     temp.persist(dir.join(MANIFEST))
         .map_err(|e| cache_error(&dir.join(MANIFEST), &e.error))?;
     Ok(())
+}
+
+/// The layers of the cache's current manifest that `staged` does not fetch again, each with
+/// the time it was fetched; none when there is no manifest, or it is of another host (a
+/// cache of one project on two servers is two caches, never one).
+fn kept_layers(dir: &Path, manifest: &CacheManifest, staged: &[StagedLayer]) -> Vec<CachedLayer> {
+    let Ok((previous, _)) = load(dir) else {
+        return Vec::new();
+    };
+    if previous.host != manifest.host {
+        return Vec::new();
+    }
+    (previous.layers.into_iter())
+        .filter(|cached| !staged.iter().any(|layer| layer.layer == cached.layer))
+        .filter(|cached| dir.join(&cached.file).is_file())
+        .map(|cached| CachedLayer {
+            fetched_at: cached.fetched_at.or_else(|| Some(previous.fetched_at.clone())),
+            ..cached
+        })
+        .collect()
 }
 
 /// Removes old layer files the manifest no longer names (best effort).

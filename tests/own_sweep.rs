@@ -371,3 +371,27 @@ fn a_fetch_of_some_layers_keeps_the_others_in_the_cache() {
     }
     assert_eq!(table_rows(&work), whole);
 }
+
+#[test]
+fn a_group_whose_runs_lack_l0_is_a_data_warning() {
+    let work = Workdir::new();
+    let mut text = String::new();
+    for line in export_text(&sweep()).lines() {
+        let mut fields: Vec<&str> = line.split("\",\"").collect();
+        if fields[3] == "5" && fields[5] == "jumprelu" {
+            fields[9] = "";
+        }
+        text.push_str(&fields.join("\",\""));
+        text.push('\n');
+    }
+    work.write("sweep.csv", text);
+    let output = work.run(&[&["--export", "sweep.csv"][..], &flags(&[], &[])].concat());
+    ok(&output);
+    let err = stderr(&output);
+    assert!(
+        err.contains("layer 5 activation \"jumprelu\": none of its 1 run(s) has a metrics/l0"),
+        "{err}"
+    );
+    let strict = work.run(&[&["--export", "sweep.csv", "--strict"][..], &flags(&[], &[])].concat());
+    assert_eq!(strict.status.code(), Some(5), "{}", stderr(&strict));
+}

@@ -395,3 +395,38 @@ fn a_group_whose_runs_lack_l0_is_a_data_warning() {
     let strict = work.run(&[&["--export", "sweep.csv", "--strict"][..], &flags(&[], &[])].concat());
     assert_eq!(strict.status.code(), Some(5), "{}", stderr(&strict));
 }
+
+#[test]
+fn no_column_named_gives_an_error_that_names_the_flags() {
+    let work = Workdir::new();
+    work.write("sweep.csv", export_text(&sweep()));
+    let bare = work.run(&["--export", "sweep.csv", "--out", "out"]);
+    assert_eq!(bare.status.code(), Some(3), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare).contains("pass --column l0=metrics/l0"),
+        "{}",
+        stderr(&bare)
+    );
+    assert!(!work.join("out").exists());
+    let server = server(&sweep());
+    let online = fetch_command(&work, &server)
+        .args(["--out", "out"])
+        .output()
+        .unwrap();
+    assert!(!online.status.success(), "{}", stderr(&online));
+    assert!(
+        stderr(&online).contains("pass --column layer=hook_layer"),
+        "{}",
+        stderr(&online)
+    );
+    let layer_named = (fetch_command(&work, &server).args(["--out", "out", "--column", "layer=hook_layer"]))
+        .output()
+        .unwrap();
+    assert_eq!(layer_named.status.code(), Some(3), "{}", stderr(&layer_named));
+    assert!(
+        stderr(&layer_named).contains("pass --column l0=metrics/l0"),
+        "{}",
+        stderr(&layer_named)
+    );
+    assert!(!work.join("out").exists());
+}

@@ -52,14 +52,18 @@ pub async fn no_runs<T>(ctx: &FetchContext<'_>) -> anyhow::Result<T> {
         return fail(Kind::Empty, message);
     }
     message += &format!("{asked}; if the layer is under another config key, name it with --column layer=KEY (columns.layer in the profile)");
-    if let Some(keys) = sample_keys(ctx).await? {
+    if let Some((keys, like)) = sample_keys(ctx).await? {
         message += &format!("; a run's config keys: {keys}");
+        if let Some(like) = like.filter(|like| like != key) {
+            message += &format!("; {like:?} looks like the layer: pass --column layer={like}");
+        }
     }
     fail(Kind::Empty, message)
 }
 
-/// The config keys of one run of the project, comma-separated (`None` if it has none).
-async fn sample_keys(ctx: &FetchContext<'_>) -> anyhow::Result<Option<String>> {
+/// The config keys of one run of the project, comma-separated, and the one that looks like
+/// a layer (`None` if it has none).
+async fn sample_keys(ctx: &FetchContext<'_>) -> anyhow::Result<Option<(String, Option<String>)>> {
     let variables = serde_json::json!({ "entity": ctx.entity, "project": ctx.project.project });
     let body = ctx.client.post(SAMPLE_QUERY, variables, "a sample run").await?;
     let body: Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -76,11 +80,13 @@ async fn sample_keys(ctx: &FetchContext<'_>) -> anyhow::Result<Option<String>> {
         .filter(|key| !INTERNAL_KEYS.contains(key))
         .collect();
     keys.sort_unstable();
+    let like =
+        crate::config::role_keys::lookalike(crate::config::role_keys::Role::Layer, &keys).map(str::to_string);
     let more = keys.len().saturating_sub(SHOWN_KEYS);
     keys.truncate(SHOWN_KEYS);
     let mut shown = keys.join(", ");
     if more > 0 {
         shown += &format!(" and {more} more");
     }
-    Ok((!keys.is_empty()).then_some(shown))
+    Ok((!keys.is_empty()).then_some((shown, like)))
 }

@@ -47,6 +47,7 @@ fn fetch(work: &Workdir, server: &FakeWandb, key: &str, extra: &[&str]) -> Outpu
     command
         .env("WANDB_BASE_URL", server.base_url())
         .env("WANDB_API_KEY", key)
+        .env("MDL_FETCH_LAYERS", "6-8")
         .env("MDL_FETCH_BACKOFF_BASE_MS", "20")
         .args([
             "--project",

@@ -430,3 +430,42 @@ fn no_column_named_gives_an_error_that_names_the_flags() {
     );
     assert!(!work.join("out").exists());
 }
+
+#[test]
+fn online_every_layer_is_fetched_in_one_stream_and_a_text_layer_key_read_by_the_regex() {
+    let runs = sweep();
+    let server = server(&runs);
+    let work = Workdir::new();
+    ok(&export_run(&work, &flags(&[], &[])));
+    let exported = table_rows(&work);
+    let fetch = |args: &[&str]| {
+        (fetch_command(&work, &server).env_remove("MDL_FETCH_LAYERS"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // No layers asked: every layer the runs are in, the table the export gives.
+    ok(&fetch(&flags(&[], &[])));
+    assert_eq!(table_rows(&work).len(), 21);
+    let same_columns = |rows: &[String]| -> Vec<String> {
+        rows.iter()
+            .map(|row| row.split(',').take(9).collect::<Vec<_>>().join(","))
+            .collect()
+    };
+    assert_eq!(same_columns(&table_rows(&work)), same_columns(&exported));
+    // The layer in a text key: the server cannot match it, the regex reads it here.
+    let hook_name = flags(&["--column=layer"], &["--column=layer=hook_name"]);
+    ok(&fetch(&hook_name));
+    assert_eq!(same_columns(&table_rows(&work)), same_columns(&exported));
+    ok(&fetch(&[&hook_name[..], &["--layers", "6-8"]].concat()));
+    let some: Vec<String> = (same_columns(&exported).into_iter())
+        .filter(|row| ["6,", "7,", "8,"].iter().any(|layer| row.starts_with(layer)))
+        .collect();
+    assert_eq!(same_columns(&table_rows(&work)), some);
+    // Replayed offline, the cache of every layer stands for any of them.
+    ok(&work.run(&flags(
+        &[],
+        &["--project=fake-project", "--offline", "--layers", "9"],
+    )));
+    assert_eq!(table_rows(&work).len(), 3);
+}

@@ -15,7 +15,6 @@ use crate::model::mdl::Pricing;
 pub const DEFAULT_BITS: f64 = 7.0;
 pub const DEFAULT_DICT_SIZE: u64 = 12288;
 pub const DEFAULT_D_MODEL: u64 = 768;
-pub const DEFAULT_LAYERS: [i64; 3] = [6, 7, 8];
 pub const DEFAULT_BASE_URL: &str = "https://api.wandb.ai";
 
 /// Which export columns hold the fields a record needs.
@@ -203,8 +202,10 @@ pub struct FetchJob<'a> {
     pub fetch: &'a FetchSettings,
     /// The keys the cache's columns are asked for under.
     pub columns: &'a ColumnNames,
-    /// The layers fetched, one stream each.
+    /// The layers fetched, one stream each (none when every layer is, in one stream).
     pub layers: &'a [i64],
+    /// How a layer cell that is text gives its layer (`blocks.6.hook_resid_pre`).
+    pub layer_rule: Option<&'a LayerRule>,
     /// The layers the table asks for (`all`, or a list), which a cache replayed must hold.
     pub layer_set: &'a LayerSet,
     pub projects: &'a [ProjectName],
@@ -220,7 +221,8 @@ impl Settings {
         FetchJob {
             fetch: &self.fetch,
             columns: &self.rules.columns,
-            layers: self.table.layers.listed().unwrap_or(&DEFAULT_LAYERS),
+            layers: self.table.layers.listed().unwrap_or_default(),
+            layer_rule: self.rules.layer_rule.as_ref(),
             layer_set: &self.table.layers,
             projects: &self.projects,
             lock_wait: self.output.lock_wait,

@@ -2,7 +2,7 @@
 //! was fetched with the filters this run would fetch with, or with every run state (the
 //! states are then applied to its State column), and holds every layer asked for.
 
-use super::graphql::query::layer_filter;
+use super::graphql::query::{any_layer_filter, layer_filter};
 use crate::config::settings::{FetchJob, RunFilter};
 use crate::error::{fail, Kind};
 use crate::store::cache::CacheManifest;
@@ -31,7 +31,14 @@ pub fn check_replayable(settings: FetchJob<'_>, cache: &CacheManifest, shown: &s
             );
         };
         let wanted = layer_filter(key, &[layer], runs);
-        if cached.filters != wanted && cached.filters != layer_filter(key, &[layer], &any_state) {
+        // A layer fetched in the stream of every layer has that stream's filter.
+        let stands = [
+            wanted.clone(),
+            layer_filter(key, &[layer], &any_state),
+            any_layer_filter(runs),
+            any_layer_filter(&any_state),
+        ];
+        if !stands.contains(&cached.filters) {
             return fail(
                 Kind::Input,
                 format!(

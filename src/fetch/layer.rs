@@ -20,11 +20,11 @@ use crate::store::cache::{self, StagedLayer};
 use crate::store::digest::DigestWriter;
 
 /// A layer's runs as cache rows, with what the cache manifest records of them.
-struct LayerRuns {
-    rows: Vec<Vec<String>>,
-    run_count: u64,
-    reused: u64,
-    watermark: Option<SystemTime>,
+pub(super) struct LayerRuns {
+    pub(super) rows: Vec<Vec<String>>,
+    pub(super) run_count: u64,
+    pub(super) reused: u64,
+    pub(super) watermark: Option<SystemTime>,
 }
 
 /// Fetches `layer`, the `index`-th (only what changed since the cache, with
@@ -37,12 +37,26 @@ pub async fn fetch_layer(
 ) -> anyhow::Result<(StagedLayer, Vec<u64>)> {
     let settings = ctx.job;
     let filters = layer_filter(&settings.columns.layer, &[layer], &settings.fetch.runs);
+    let runs = layer_runs(ctx, layer, &filters).await?;
+    stage_layer(ctx, index, layer, filters, runs).await
+}
+
+/// Stages `runs` as the cache export of `layer` (fetched with `filters`), the `index`-th
+/// export, and hands it to `ctx.staged`; also returns how many of its runs carry each key.
+pub(super) async fn stage_layer(
+    ctx: &FetchContext<'_>,
+    index: usize,
+    layer: i64,
+    filters: String,
+    runs: LayerRuns,
+) -> anyhow::Result<(StagedLayer, Vec<u64>)> {
+    let settings = ctx.job;
     let LayerRuns {
         rows,
         run_count,
         reused,
         watermark,
-    } = layer_runs(ctx, layer, &filters).await?;
+    } = runs;
     let carriers = super::role_check::carriers(&rows, ctx.layout);
     let file = cache::temp_file(ctx.cache_dir)?;
     let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();

@@ -2,6 +2,7 @@
 
 pub mod cache_check;
 pub mod diagnose;
+pub mod every_layer;
 pub mod graphql;
 pub mod layer;
 pub mod paging;
@@ -97,9 +98,10 @@ async fn fetch_all(
         staged: &hand_over,
         project: &Default::default(),
     };
-    let mut fetched = Vec::new();
-    for (position, project) in settings.projects.iter().enumerate() {
-        let first_index = position * settings.layers.len();
+    let mut fetched: Vec<StagedProject> = Vec::new();
+    for project in settings.projects {
+        // Each layer's export is numbered in the order the exports come back in.
+        let first_index = fetched.iter().map(|project| project.layers.len()).sum();
         fetched.push(fetch_project(&base, project, first_index, locks).await?);
     }
     drop(staged);
@@ -123,6 +125,9 @@ struct StagedProject {
     name: String,
     cache_dir: std::path::PathBuf,
     layers: Vec<cache::StagedLayer>,
+    /// Whether this fetch stands for every layer the project has (one stream): then the
+    /// cache keeps no layer it did not fetch, as those no longer have runs.
+    every_layer: bool,
 }
 
 /// Fetches and stages one project's layers, numbered from `first_index` among the exports,
@@ -158,11 +163,20 @@ async fn fetch_project(
         }),
         ..*base
     };
-    let fetched = futures::stream::iter(settings.layers.iter().copied().enumerate())
-        .map(|(index, layer)| fetch_layer(&context, first_index + index, layer))
-        .buffered(settings.fetch.concurrency)
-        .try_collect::<Vec<_>>()
-        .await?;
+    let one_stream = match settings.layer_set.listed() {
+        None => true,
+        Some(_) => every_layer::layer_key_holds_text(&context).await?,
+    };
+    let fetched = match one_stream {
+        true => every_layer::fetch_every_layer(&context, first_index).await?,
+        false => {
+            futures::stream::iter(settings.layers.iter().copied().enumerate())
+                .map(|(index, layer)| fetch_layer(&context, first_index + index, layer))
+                .buffered(settings.fetch.concurrency)
+                .try_collect::<Vec<_>>()
+                .await?
+        }
+    };
     let runs: u64 = fetched.iter().map(|(layer, _)| layer.runs).sum();
     if runs == 0 {
         return diagnose::no_runs(&context).await;
@@ -174,13 +188,14 @@ async fn fetch_project(
             .zip(counts)
             .for_each(|(sum, count)| *sum += count);
     }
-    role_check::check(&context, &carried, runs).await?;
+    role_check::check(&context, &carried, runs, one_stream).await?;
     let layers = fetched.into_iter().map(|(layer, _)| layer).collect();
     Ok(StagedProject {
         name: project.name.clone(),
         entity,
         cache_dir,
         layers,
+        every_layer: settings.layer_set.listed().is_none(),
     })
 }
 
@@ -202,7 +217,8 @@ impl StagedProject {
             layers: Vec::new(),
         };
         let fetched: Vec<i64> = self.layers.iter().map(|layer| layer.layer).collect();
-        let (manifest, mut specs) = cache::commit(&self.cache_dir, manifest, self.layers)?;
+        let keep_others = !self.every_layer;
+        let (manifest, mut specs) = cache::commit(&self.cache_dir, manifest, self.layers, keep_others)?;
         specs.retain(|spec| spec.layer.is_some_and(|layer| fetched.contains(&layer)));
         Ok((manifest, specs))
     }

@@ -55,7 +55,10 @@ impl Progress {
         // Styled before it is added, so that its first frame is already this one.
         let bar = ProgressBar::new_spinner()
             .with_style(style(ASKING))
-            .with_prefix(layer.to_string());
+            .with_prefix(match layer {
+                super::every_layer::EVERY_LAYER => "all".to_string(),
+                layer => layer.to_string(),
+            });
         let bar = self.bars.add(bar);
         if self.visible {
             bar.enable_steady_tick(TICK);

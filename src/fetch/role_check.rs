@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::graphql::columns::{CacheLayout, LAYER};
-use super::graphql::query::layer_filter;
+use super::graphql::query::{any_layer_filter, layer_filter};
 use super::paging::context::FetchContext;
 use crate::config::role_keys::{lookalike, nearest, quoted_list, Role};
 use crate::error::{fail, Kind};
@@ -40,7 +40,12 @@ struct SampleKeys {
 /// Fails (exit 3) when a role key no fetched run carries is one the table needs (L0,
 /// error, a named activation); warns when no run carries the dictionary size but the
 /// runs have a key that looks like one. `counts` sums `carriers` over the layers.
-pub async fn check(ctx: &FetchContext<'_>, counts: &[u64], runs: u64) -> anyhow::Result<()> {
+pub async fn check(
+    ctx: &FetchContext<'_>,
+    counts: &[u64],
+    runs: u64,
+    one_stream: bool,
+) -> anyhow::Result<()> {
     if runs == 0 {
         return Ok(());
     }
@@ -59,7 +64,7 @@ pub async fn check(ctx: &FetchContext<'_>, counts: &[u64], runs: u64) -> anyhow:
     if missing.is_none() && !dict_unnamed {
         return Ok(());
     }
-    let sample = sample_keys(ctx).await?;
+    let sample = sample_keys(ctx, one_stream).await?;
     if let Some((role, key, in_summary)) = missing {
         let keys = match in_summary {
             true => &sample.summary,
@@ -121,9 +126,12 @@ fn shown_keys(keys: &[&str]) -> String {
 
 /// The config and summary keys of one run of the asked layers (W&B's own `_wandb` and
 /// `_`-prefixed keys left out).
-async fn sample_keys(ctx: &FetchContext<'_>) -> anyhow::Result<SampleKeys> {
+async fn sample_keys(ctx: &FetchContext<'_>, one_stream: bool) -> anyhow::Result<SampleKeys> {
     let settings = ctx.job;
-    let filters = layer_filter(&settings.columns.layer, settings.layers, &settings.fetch.runs);
+    let filters = match one_stream {
+        true => any_layer_filter(&settings.fetch.runs),
+        false => layer_filter(&settings.columns.layer, settings.layers, &settings.fetch.runs),
+    };
     let variables = serde_json::json!({
         "entity": ctx.entity,
         "project": ctx.project.project,

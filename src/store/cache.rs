@@ -208,15 +208,19 @@ pub fn temp_file(dir: &Path) -> anyhow::Result<NamedTempFile> {
         .map_err(|e| cache_error(dir, &e))
 }
 
-/// Puts the staged layers in place, swaps the manifest (keeping the layers of the previous
-/// one that were not fetched again, when it is of the same host), drops what it no longer
-/// names.
+/// Puts the staged layers in place, swaps the manifest (with `keep_others`, keeping the
+/// layers of the previous one that were not fetched again, when it is of the same host),
+/// drops what it no longer names.
 pub fn commit(
     dir: &Path,
     mut manifest: CacheManifest,
     staged: Vec<StagedLayer>,
+    keep_others: bool,
 ) -> anyhow::Result<(CacheManifest, Vec<ExportSpec>)> {
-    manifest.layers = kept_layers(dir, &manifest, &staged);
+    manifest.layers = match keep_others {
+        true => kept_layers(dir, &manifest, &staged),
+        false => Vec::new(),
+    };
     for layer in &staged {
         let file = layer.file.as_file();
         file.sync_all().map_err(|e| cache_error(layer.file.path(), &e))?;
@@ -271,7 +275,9 @@ fn rename_into_place(
 
 /// The layers of the cache's current manifest that `staged` does not fetch again, each with
 /// the time it was fetched; none when there is no manifest, or it is of another host (a
-/// cache of one project on two servers is two caches, never one).
+/// cache of one project on two servers is two caches, never one). A layer whose columns
+/// differ from the new ones (other `--column` keys) is dropped: the next replay reads every
+/// layer with the same columns.
 fn kept_layers(dir: &Path, manifest: &CacheManifest, staged: &[StagedLayer]) -> Vec<CachedLayer> {
     let Ok((previous, _)) = load(dir) else {
         return Vec::new();
@@ -279,14 +285,24 @@ fn kept_layers(dir: &Path, manifest: &CacheManifest, staged: &[StagedLayer]) -> 
     if previous.host != manifest.host {
         return Vec::new();
     }
+    let header = staged.first().and_then(|layer| header_line(layer.file.path()));
     (previous.layers.into_iter())
         .filter(|cached| !staged.iter().any(|layer| layer.layer == cached.layer))
-        .filter(|cached| dir.join(&cached.file).is_file())
+        .filter(|cached| header.is_some() && header_line(&dir.join(&cached.file)) == header)
         .map(|cached| CachedLayer {
             fetched_at: cached.fetched_at.or_else(|| Some(previous.fetched_at.clone())),
             ..cached
         })
         .collect()
+}
+
+/// The first line of a cache export (its header); `None` when it cannot be read.
+fn header_line(path: &Path) -> Option<Vec<u8>> {
+    use std::io::BufRead;
+    let mut line = Vec::new();
+    let mut reader = std::io::BufReader::new(fs::File::open(path).ok()?);
+    reader.read_until(b'\n', &mut line).ok()?;
+    Some(line)
 }
 
 /// Removes old layer files the manifest no longer names (best effort).

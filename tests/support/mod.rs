@@ -154,12 +154,14 @@ impl Workdir {
 }
 
 /// The binary in `work` against the fake W&B server: its URL and key in the environment,
-/// `--project fake-project --entity fake-entity` (the fake's defaults) on the command line.
+/// `--project fake-project --entity fake-entity` (the fake's defaults) on the command line,
+/// and layers 6-8 of its sweeps (`MDL_FETCH_LAYERS`, which `--layers` overrides).
 pub fn fetch_command(work: &Workdir, server: &FakeWandb) -> Command {
     let mut command = work.command();
     command
         .env("WANDB_BASE_URL", server.base_url())
         .env("WANDB_API_KEY", server.api_key())
+        .env("MDL_FETCH_LAYERS", "6-8")
         .args(["--project", "fake-project", "--entity", "fake-entity"]);
     command
 }

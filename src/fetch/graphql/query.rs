@@ -98,10 +98,20 @@ pub fn layer_filter(layer_key: &str, layers: &[i64], runs: &RunFilter) -> String
     let spellings: Vec<serde_json::Value> = (layers.iter())
         .flat_map(|layer| [json!(layer), json!(layer.to_string())])
         .collect();
-    let mut clauses = Vec::new();
-    if server_filters_on(layer_key) {
-        clauses.push(json!({ format!("config.{layer_key}"): { "$in": spellings } }));
-    }
+    let layer_clause = (server_filters_on(layer_key))
+        .then(|| json!({ format!("config.{layer_key}"): { "$in": spellings } }));
+    runs_filter(layer_clause, runs)
+}
+
+/// The filter of every run `runs` asks for, whatever its layer: one stream of the whole
+/// project, whose layers are read here.
+pub fn any_layer_filter(runs: &RunFilter) -> String {
+    runs_filter(None, runs)
+}
+
+/// `layer_clause` (if any) ANDed with what `runs` asks for, in that order.
+fn runs_filter(layer_clause: Option<serde_json::Value>, runs: &RunFilter) -> String {
+    let mut clauses: Vec<serde_json::Value> = layer_clause.into_iter().collect();
     if !runs.states.is_empty() {
         clauses.push(json!({ "state": { "$in": runs.states } }));
     }

@@ -8,12 +8,13 @@ use super::page_walk::{walk, Asker, Shown, Walked};
 use super::seek::SeekPage;
 use super::{window_fetch, windows};
 use crate::error::{fail, Kind};
+use crate::fetch::every_layer::stream_name;
 use crate::fetch::graphql::decode::{decode_data, CountData};
 use crate::fetch::graphql::query::COUNT_QUERY;
 
 /// How many runs match `filters` right now.
 pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<u64> {
-    let what = format!("layer {layer} count");
+    let what = format!("{} count", stream_name(layer));
     let variables = serde_json::json!({
         "entity": ctx.entity,
         "project": ctx.project.project,
@@ -33,7 +34,7 @@ pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
 /// windows side by side.
 pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<Fetched> {
     let bar = ctx.progress.layer(layer);
-    let asker = Asker::new(ctx, format!("layer {layer}"), filters, &bar);
+    let asker = Asker::new(ctx, stream_name(layer), filters, &bar);
     let split = |fetched: &Fetched, seek: &SeekPage, keep: &[bool]| split_of(ctx, fetched, seek, keep);
     let fetched = match walk(ctx, &asker, &bar, Shown::Layer, split).await? {
         Walked::Whole(fetched) => fetched,
@@ -70,7 +71,8 @@ fn check_complete(layer: i64, fetched: Fetched) -> anyhow::Result<Fetched> {
         return fail(
             Kind::Incomplete,
             format!(
-                "layer {layer}: received {received} runs but the server counted {}; runs were lost in paging: fetch again",
+                "{}: received {received} runs but the server counted {}; runs were lost in paging: fetch again",
+                stream_name(layer),
                 fetched.run_count
             ),
         );

@@ -23,6 +23,7 @@ mod help_and_man;
 mod incremental;
 mod interruption;
 mod keys_init;
+mod latex_paper;
 mod load;
 mod markdown_layout;
 mod no_runs_csv;

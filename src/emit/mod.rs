@@ -6,6 +6,8 @@ pub mod github_table;
 pub mod identity;
 pub mod json;
 pub mod latex;
+mod latex_cells;
+pub mod latex_style;
 pub mod markdown;
 pub mod plot;
 mod plot_legend;
@@ -34,13 +36,22 @@ pub trait Emitter: Send + Sync {
     }
 }
 
+/// What the artifacts show beyond the table's numbers, from the settings: how the LaTeX
+/// table looks.
+#[derive(Debug, Clone, Default)]
+pub struct Presentation {
+    pub latex: latex_style::LatexStyle,
+}
+
 /// Every table artifact, in the order they are written.
-pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
+pub fn table_emitters(presentation: &Presentation) -> Vec<Box<dyn Emitter>> {
     vec![
         Box::new(markdown::Markdown),
         Box::new(csv_table::CsvTable),
         Box::new(json::Json),
-        Box::new(latex::Latex),
+        Box::new(latex::Latex {
+            style: presentation.latex.clone(),
+        }),
         Box::new(frontier_csv::FrontierCsv),
         Box::new(report::Report),
         Box::new(plot::FrontierPlot),
@@ -50,8 +61,11 @@ pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
 
 /// The table artifacts `table` gets, and the names of those it does not: an earlier run's
 /// copy of one of these would show other numbers than the artifacts beside it, so it goes.
-pub fn emitters_for(table: &MdlTable) -> (Vec<Box<dyn Emitter>>, Vec<&'static str>) {
+pub fn emitters_for(
+    table: &MdlTable,
+    presentation: &Presentation,
+) -> (Vec<Box<dyn Emitter>>, Vec<&'static str>) {
     let (made, left_out): (Vec<_>, Vec<_>) =
-        (table_emitters().into_iter()).partition(|emitter| emitter.made_for(table));
+        (table_emitters(presentation).into_iter()).partition(|emitter| emitter.made_for(table));
     (made, left_out.iter().map(|emitter| emitter.file_name()).collect())
 }

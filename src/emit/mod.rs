@@ -10,6 +10,7 @@ mod latex_cells;
 pub mod latex_style;
 pub mod markdown;
 pub mod plot;
+mod plot_axis;
 mod plot_legend;
 mod plot_style;
 pub mod png;

@@ -71,11 +71,44 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     match settings.output.mode {
         Mode::Print => print_stdout(&stdout_text(&settings, &table)),
         Mode::Check => {
-            stage_artifacts(&mut staging, &table, replayed.runs_csv, &settings.output)?;
+            let presentation = presentation(&settings, &provenance)?;
+            stage_artifacts(
+                &mut staging,
+                &table,
+                replayed.runs_csv,
+                &presentation,
+                settings.output.png,
+            )?;
             check::report(&settings.output.out_dir, &staging, settings.quiet)
         }
         Mode::Write => write_artifacts(&settings, &table, replayed, &provenance, staging, started),
     }
+}
+
+/// What the artifacts show beyond the table: the LaTeX style, and the provenance the HTML
+/// report shows (as the manifest records it: the settings and their digest, the profile's).
+fn presentation(
+    settings: &Settings,
+    provenance: &manifest::Provenance,
+) -> anyhow::Result<emit::Presentation> {
+    let record = crate::config::record::settings_record(settings);
+    let profile = match settings.profile_path.as_deref() {
+        Some(path) => {
+            let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy();
+            Some((name.into_owned(), crate::store::cache::sha256_of(path)?))
+        }
+        None => None,
+    };
+    let provenance = emit::html_report::Provenance {
+        source: provenance.in_words(),
+        settings_sha256: manifest::settings_sha256(&record),
+        settings: record,
+        profile,
+    };
+    Ok(emit::Presentation {
+        latex: settings.output.latex.clone(),
+        provenance,
+    })
 }
 
 /// Writes every artifact and the manifest, then (unless `--quiet`) prints the table and the
@@ -92,7 +125,14 @@ fn write_artifacts(
         read: replayed.files.iter().map(|input| input.rows).sum(),
         tabulated: table.groups.iter().map(|group| group.runs).sum(),
     };
-    stage_artifacts(&mut staging, table, replayed.runs_csv, &settings.output)?;
+    let presentation = presentation(settings, provenance)?;
+    stage_artifacts(
+        &mut staging,
+        table,
+        replayed.runs_csv,
+        &presentation,
+        settings.output.png,
+    )?;
     let record = crate::config::record::settings_record(settings);
     let profile = settings.profile_path.as_deref();
     let manifest = manifest::render(record, profile, table, provenance, &staging)?;
@@ -212,13 +252,10 @@ fn stage_artifacts(
     staging: &mut Staging,
     table: &MdlTable,
     runs_csv: Option<(tempfile::NamedTempFile, String)>,
-    output: &crate::config::settings::OutputSettings,
+    presentation: &emit::Presentation,
+    png: bool,
 ) -> anyhow::Result<()> {
-    let presentation = emit::Presentation {
-        latex: output.latex.clone(),
-    };
-    let png = output.png;
-    let (emitters, left_out) = emit::emitters_for(table, &presentation);
+    let (emitters, left_out) = emit::emitters_for(table, presentation);
     let rendered = render_artifacts(table, emitters);
     for name in left_out {
         staging.retire(name);

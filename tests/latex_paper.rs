@@ -73,6 +73,21 @@ fn seed_tables_match_their_golden_files() {
         let tex = seed_latex(&work, &paths, flags, profile);
         let golden = String::from_utf8(read(root().join("tests/golden").join(name))).unwrap();
         assert_eq!(tex, golden, "{name}");
+        // The manifest records the style asked for (and, asked none, no more than before).
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&read(work.join("tables/manifest.json"))).unwrap();
+        let latex = &manifest["settings"]["latex"];
+        match profile {
+            true => {
+                assert_eq!(
+                    (latex["digits"].as_u64(), latex["align"].as_str()),
+                    (Some(4), Some("siunitx"))
+                );
+                assert_eq!(latex["headers"]["dl"], "DL / bits", "the flag over the profile");
+                assert_eq!(latex["label"], "tab:mdl");
+            }
+            false => assert!(latex.is_null(), "{name}: {latex}"),
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod fault_matrix;
 mod fixtures_generated;
 mod fuzz_regressions;
 mod help_and_man;
+mod html_report;
 mod incremental;
 mod interruption;
 mod keys_init;

@@ -33,10 +33,10 @@ pub const AUTHENTICATION: &str = "  A fetch needs a W&B API key (--offline and -
 ///
 /// Reads run summaries from the W&B API (or from CSV exports), keeps per layer and
 /// activation the run with the smallest reconstruction error, computes its description
-/// length DL = L0 * (B + log2 D) and writes 9 files to the output folder: mdl-table.md
+/// length DL = L0 * (B + log2 D) and writes 10 files to the output folder: mdl-table.md
 /// (also printed), mdl-table.csv, mdl-table.tex, mdl-table.json, mdl-report.md,
-/// frontier.csv, frontier.svg, runs.csv (not with --no-runs-csv) and manifest.json; with
-/// --tolerance also mdl-tolerance.csv, and with --png frontier.png.
+/// mdl-report.html, frontier.csv, frontier.svg, runs.csv (not with --no-runs-csv) and
+/// manifest.json; with --tolerance also mdl-tolerance.csv, and with --png frontier.png.
 #[derive(Debug, Parser)]
 #[command(name = "mdl-fetch", version = crate::about::VERSION, about, long_about)]
 pub struct Cli {

@@ -3,6 +3,9 @@
 pub mod csv_table;
 pub mod frontier_csv;
 pub mod github_table;
+mod html_assets;
+pub mod html_report;
+mod html_tables;
 pub mod identity;
 pub mod json;
 pub mod latex;
@@ -38,10 +41,11 @@ pub trait Emitter: Send + Sync {
 }
 
 /// What the artifacts show beyond the table's numbers, from the settings: how the LaTeX
-/// table looks.
+/// table looks, and where the table came from (for the HTML report).
 #[derive(Debug, Clone, Default)]
 pub struct Presentation {
     pub latex: latex_style::LatexStyle,
+    pub provenance: html_report::Provenance,
 }
 
 /// Every table artifact, in the order they are written.
@@ -55,6 +59,9 @@ pub fn table_emitters(presentation: &Presentation) -> Vec<Box<dyn Emitter>> {
         }),
         Box::new(frontier_csv::FrontierCsv),
         Box::new(report::Report),
+        Box::new(html_report::HtmlReport {
+            provenance: presentation.provenance.clone(),
+        }),
         Box::new(plot::FrontierPlot),
         Box::new(tolerance_csv::ToleranceCsv),
     ]

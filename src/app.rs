@@ -69,13 +69,46 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let (_lock, mut staging) = lock_and_stage(&settings)?;
     let (table, replayed, provenance) = make_table(&settings, &site, &staging)?;
     match settings.output.mode {
-        Mode::Print => print_stdout(&emit::stdout::text(&table, settings.output.format)),
+        Mode::Print => print_stdout(&stdout_text(&settings, &table)),
         Mode::Check => {
-            stage_artifacts(&mut staging, &table, replayed.runs_csv, settings.output.png)?;
+            let presentation = presentation(&settings, &provenance)?;
+            stage_artifacts(
+                &mut staging,
+                &table,
+                replayed.runs_csv,
+                &presentation,
+                settings.output.png,
+            )?;
             check::report(&settings.output.out_dir, &staging, settings.quiet)
         }
         Mode::Write => write_artifacts(&settings, &table, replayed, &provenance, staging, started),
     }
+}
+
+/// What the artifacts show beyond the table: the LaTeX style, and the provenance the HTML
+/// report shows (as the manifest records it: the settings and their digest, the profile's).
+fn presentation(
+    settings: &Settings,
+    provenance: &manifest::Provenance,
+) -> anyhow::Result<emit::Presentation> {
+    let record = crate::config::record::settings_record(settings);
+    let profile = match settings.profile_path.as_deref() {
+        Some(path) => {
+            let name = path.file_name().unwrap_or(path.as_os_str()).to_string_lossy();
+            Some((name.into_owned(), crate::store::cache::sha256_of(path)?))
+        }
+        None => None,
+    };
+    let provenance = emit::html_report::Provenance {
+        source: provenance.in_words(),
+        settings_sha256: manifest::settings_sha256(&record),
+        settings: record,
+        profile,
+    };
+    Ok(emit::Presentation {
+        latex: settings.output.latex.clone(),
+        provenance,
+    })
 }
 
 /// Writes every artifact and the manifest, then (unless `--quiet`) prints the table and the
@@ -92,7 +125,14 @@ fn write_artifacts(
         read: replayed.files.iter().map(|input| input.rows).sum(),
         tabulated: table.groups.iter().map(|group| group.runs).sum(),
     };
-    stage_artifacts(&mut staging, table, replayed.runs_csv, settings.output.png)?;
+    let presentation = presentation(settings, provenance)?;
+    stage_artifacts(
+        &mut staging,
+        table,
+        replayed.runs_csv,
+        &presentation,
+        settings.output.png,
+    )?;
     let record = crate::config::record::settings_record(settings);
     let profile = settings.profile_path.as_deref();
     let manifest = manifest::render(record, profile, table, provenance, &staging)?;
@@ -102,7 +142,7 @@ fn write_artifacts(
     if settings.quiet {
         return Ok(());
     }
-    print_stdout(&emit::stdout::text(table, settings.output.format))?;
+    print_stdout(&stdout_text(settings, table))?;
     let out_dir = &settings.output.out_dir;
     eprintln!("{}", closing_line(out_dir, &written, runs, started.elapsed()));
     Ok(())
@@ -201,15 +241,21 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
     }
 }
 
+/// The table in the format `--format` asks for, as stdout shows it.
+fn stdout_text(settings: &Settings, table: &MdlTable) -> String {
+    emit::stdout::text(table, settings.output.format, &settings.output.latex)
+}
+
 /// Renders every table artifact the table gets into staging (removing those it does not),
 /// with runs.csv and frontier.png (or their removal).
 fn stage_artifacts(
     staging: &mut Staging,
     table: &MdlTable,
     runs_csv: Option<(tempfile::NamedTempFile, String)>,
+    presentation: &emit::Presentation,
     png: bool,
 ) -> anyhow::Result<()> {
-    let (emitters, left_out) = emit::emitters_for(table);
+    let (emitters, left_out) = emit::emitters_for(table, presentation);
     let rendered = render_artifacts(table, emitters);
     for name in left_out {
         staging.retire(name);

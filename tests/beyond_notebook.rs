@@ -170,7 +170,7 @@ fn the_plot_and_report_are_written_beside_the_tables() {
         "layer 6",
         "layer 7",
         "layer 8",
-        "description length",
+        "DL (bits, log scale)",
         "error (log scale)",
         "topafa",
         "dense baseline",

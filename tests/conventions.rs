@@ -145,6 +145,6 @@ fn verbose_names_the_profile_entity_base_url_and_cache_online_and_offline() {
         assert!(err.lines().any(|l| l == line), "{line:?} missing from:\n{err}");
     }
     let last = err.lines().last().unwrap_or_default();
-    assert!(last.starts_with("wrote out/fake-project/ (9 files, "), "{err}");
+    assert!(last.starts_with("wrote out/fake-project/ (10 files, "), "{err}");
     assert!(last.contains(" from 69 runs in "), "{err}");
 }

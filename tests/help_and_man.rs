@@ -17,7 +17,7 @@ fn help(work: &Workdir) -> String {
 
 /// The file names (`name.ext` of the artifacts' kinds) a text names.
 fn artifact_names(text: &str) -> BTreeSet<String> {
-    let name = regex::Regex::new(r"[a-z][a-z-]*\.(md|csv|tex|json|svg|png)\b").unwrap();
+    let name = regex::Regex::new(r"[a-z][a-z-]*\.(md|csv|tex|json|svg|png|html)\b").unwrap();
     name.find_iter(text).map(|m| m.as_str().to_string()).collect()
 }
 

@@ -29,7 +29,7 @@ fn flaky_server(latency: Duration) -> FakeWandb {
     })
 }
 
-const CLOSING: &str = "wrote out/fake-project/ (9 files, 9 changed) from 60 runs in ";
+const CLOSING: &str = "wrote out/fake-project/ (10 files, 10 changed) from 60 runs in ";
 
 #[test]
 fn a_terminal_sees_the_spinner_then_the_bar_a_retry_wait_and_the_closing_line() {
@@ -132,7 +132,7 @@ fn piped_stderr_gets_no_frames_only_the_closing_line() {
     let again = fetch_command(&work, &server).arg("--offline").output().unwrap();
     let line = stderr(&again);
     assert!(
-        line.starts_with("wrote out/fake-project/ (9 files, 2 changed) from 60 runs in "),
+        line.starts_with("wrote out/fake-project/ (10 files, 2 changed) from 60 runs in "),
         "{line}"
     );
     let quiet = fetch_command(&work, &server).arg("-q").output().unwrap();

@@ -15,7 +15,7 @@ use support::*;
 
 /// Every file a run writes into the output folder (mdl-tolerance.csv with --tolerance), in
 /// the order they are staged.
-const ARTIFACTS: [&str; 10] = [
+const ARTIFACTS: [&str; 11] = [
     "runs.csv",
     "mdl-table.md",
     "mdl-table.csv",
@@ -23,6 +23,7 @@ const ARTIFACTS: [&str; 10] = [
     "mdl-table.tex",
     "frontier.csv",
     "mdl-report.md",
+    "mdl-report.html",
     "frontier.svg",
     "mdl-tolerance.csv",
     "manifest.json",

@@ -33,10 +33,10 @@ pub const AUTHENTICATION: &str = "  A fetch needs a W&B API key (--offline and -
 ///
 /// Reads run summaries from the W&B API (or from CSV exports), keeps per layer and
 /// activation the run with the smallest reconstruction error, computes its description
-/// length DL = L0 * (B + log2 D) and writes 9 files to the output folder: mdl-table.md
+/// length DL = L0 * (B + log2 D) and writes 10 files to the output folder: mdl-table.md
 /// (also printed), mdl-table.csv, mdl-table.tex, mdl-table.json, mdl-report.md,
-/// frontier.csv, frontier.svg, runs.csv (not with --no-runs-csv) and manifest.json; with
-/// --tolerance also mdl-tolerance.csv, and with --png frontier.png.
+/// mdl-report.html, frontier.csv, frontier.svg, runs.csv (not with --no-runs-csv) and
+/// manifest.json; with --tolerance also mdl-tolerance.csv, and with --png frontier.png.
 #[derive(Debug, Parser)]
 #[command(name = "mdl-fetch", version = crate::about::VERSION, about, long_about)]
 pub struct Cli {
@@ -231,6 +231,9 @@ pub struct TableArgs {
     pub lock_wait: f64,
 
     #[command(flatten)]
+    pub latex: LatexArgs,
+
+    #[command(flatten)]
     pub runs: RunArgs,
 
     #[command(flatten)]
@@ -244,6 +247,37 @@ pub struct TableArgs {
     /// Say more on stderr: -v for retries and sources, -vv for every request.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// How mdl-table.tex looks; each overrides the profile's `[latex]` table.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "LaTeX table (mdl-table.tex)")]
+pub struct LatexArgs {
+    /// Rename a column's header, LaTeX as written; COLUMN is layer, activation, error, dl or
+    /// tolerance (where {eps} stands for each ε). Repeatable.
+    /// Example: --latex-header activation=Architecture --latex-header 'error=$\ell_2$ error'
+    #[arg(long, value_name = "COLUMN=TEXT")]
+    pub latex_header: Vec<String>,
+
+    /// Significant digits of the table's numbers, as Python's %g [profile, else 6, as in
+    /// mdl-table.md]. Example: --digits 4
+    #[arg(long, value_name = "N")]
+    pub digits: Option<u32>,
+
+    /// How number columns line up their decimal points: plain (r columns padded with
+    /// \phantom; booktabs only) or siunitx (S columns; needs \usepackage{siunitx}) [profile,
+    /// else plain].
+    #[arg(long, value_name = "HOW", value_enum)]
+    pub latex_align: Option<crate::emit::latex_style::Align>,
+
+    /// Caption of the table, LaTeX as written: mdl-table.tex becomes a table environment.
+    /// Example: --caption 'Description length per layer.'
+    #[arg(long, value_name = "TEXT")]
+    pub caption: Option<String>,
+
+    /// \label of the table (with --caption). Example: --label tab:mdl
+    #[arg(long, value_name = "KEY")]
+    pub label: Option<String>,
 }
 
 /// Which runs reach the table and how their names read; each overrides the profile.

@@ -13,6 +13,7 @@ pub mod profile;
 pub mod projects;
 pub mod record;
 pub mod resolve;
+pub mod resolve_latex;
 pub mod resolve_runs;
 pub mod role_keys;
 pub mod settings;

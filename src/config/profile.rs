@@ -35,6 +35,36 @@ pub struct Profile {
     /// Bundled exports replayed by `--offline` when the project has no cache yet.
     #[serde(default)]
     pub exports: Vec<ExportEntry>,
+    #[serde(default)]
+    pub latex: LatexProfile,
+}
+
+/// How `mdl-table.tex` looks (the flags of the same names override each key).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatexProfile {
+    /// Column headers, LaTeX as written (`--latex-header`).
+    #[serde(default)]
+    pub headers: LatexHeaders,
+    /// Significant digits of the numbers (`--digits`, default 6).
+    pub digits: Option<u32>,
+    /// `plain` or `siunitx` (`--latex-align`, default `plain`).
+    pub align: Option<crate::emit::latex_style::Align>,
+    /// The table's caption: with it, a `table` environment (`--caption`).
+    pub caption: Option<String>,
+    /// The table's `\label`, with a caption (`--label`).
+    pub label: Option<String>,
+}
+
+/// The headers of `mdl-table.tex`'s columns; `tolerance`'s `{eps}` stands for each ε.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatexHeaders {
+    pub layer: Option<String>,
+    pub activation: Option<String>,
+    pub error: Option<String>,
+    pub dl: Option<String>,
+    pub tolerance: Option<String>,
 }
 
 /// Which export columns (or W&B keys) hold what.

@@ -38,5 +38,31 @@ pub fn settings_record(settings: &Settings) -> serde_json::Value {
             .collect();
         json["projects"] = serde_json::json!(names);
     }
+    // The LaTeX style, when one is asked for; without, the manifest stays as it always was.
+    let latex = &settings.output.latex;
+    if *latex != crate::emit::latex_style::LatexStyle::default() {
+        json["latex"] = latex_record(latex);
+    }
     json
+}
+
+/// How mdl-table.tex looks, as the profile's `[latex]` table spells it.
+fn latex_record(latex: &crate::emit::latex_style::LatexStyle) -> serde_json::Value {
+    let headers = &latex.headers;
+    serde_json::json!({
+        "headers": {
+            "layer": headers.layer,
+            "activation": headers.activation,
+            "error": headers.error,
+            "dl": headers.dl,
+            "tolerance": headers.tolerance,
+        },
+        "digits": latex.digits,
+        "align": match latex.align {
+            crate::emit::latex_style::Align::Plain => "plain",
+            crate::emit::latex_style::Align::Siunitx => "siunitx",
+        },
+        "caption": latex.caption,
+        "label": latex.label,
+    })
 }

@@ -10,6 +10,7 @@ use crate::config::export_spec::ExportSpec;
 use crate::config::locate;
 use crate::config::profile::Profile;
 use crate::config::projects::{self, ProjectName};
+use crate::config::resolve_latex::resolve_latex;
 use crate::config::resolve_runs::{local_filter, resolve_grammar, resolve_layer_rule, run_filter};
 use crate::config::settings::*;
 use crate::error::{fail, Kind};
@@ -108,6 +109,7 @@ impl Settings {
             output: resolve_output(
                 args,
                 profile,
+                profile_path.as_deref(),
                 &root.join("out").join(projects::folder_name(&projects)),
             )?,
             projects,
@@ -208,8 +210,13 @@ fn resolve_table(args: &TableArgs, profile: &Profile) -> anyhow::Result<TableSet
 }
 
 /// Where artifacts go: `--out` (`-` for stdout only), the profile's `out_dir`, else
-/// `default_dir`.
-fn resolve_output(args: &TableArgs, profile: &Profile, default_dir: &Path) -> anyhow::Result<OutputSettings> {
+/// `default_dir`; and how they look.
+fn resolve_output(
+    args: &TableArgs,
+    profile: &Profile,
+    profile_path: Option<&Path>,
+    default_dir: &Path,
+) -> anyhow::Result<OutputSettings> {
     let to_stdout = args.out.as_deref() == Some(Path::new(STDOUT));
     if to_stdout && args.check {
         return fail(
@@ -234,6 +241,7 @@ fn resolve_output(args: &TableArgs, profile: &Profile, default_dir: &Path) -> an
         lock_wait: seconds(args.lock_wait, "--lock-wait")?,
         format: args.format,
         png: args.png,
+        latex: resolve_latex(&args.latex, &profile.latex, profile_path)?,
         mode: match (to_stdout, args.check) {
             (true, _) => Mode::Print,
             (false, true) => Mode::Check,

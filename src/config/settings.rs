@@ -172,6 +172,8 @@ pub struct OutputSettings {
     pub format: crate::emit::stdout::Format,
     /// Whether frontier.png is written beside frontier.svg (`--png`).
     pub png: bool,
+    /// How mdl-table.tex looks (`[latex]`, `--latex-header`, `--digits`, ...).
+    pub latex: crate::emit::latex_style::LatexStyle,
 }
 
 /// Everything the pipeline needs to know, resolved, by role.

@@ -1,19 +1,25 @@
-//! `mdl-table.tex`: the markdown table's rows and columns as a booktabs `tabular`, plain
-//! LaTeX (no siunitx), for `\input` inside a paper's `table` environment.
+//! `mdl-table.tex`: the markdown table's rows as a booktabs `tabular` for a paper: headers
+//! that say what they are (renamable), one precision for every number, decimal-aligned
+//! number columns (plain `r` or siunitx `S`), a column per `--tolerance`, and with a
+//! caption or label a `table` environment around it; without them, a bare `tabular` to
+//! `\input`.
 
 use std::fmt::Write;
 
+use super::latex_cells::{self, NO_NUMBER};
+use super::latex_style::{Align, LatexStyle};
 use super::Emitter;
 use crate::emit::pyfmt::general;
 use crate::model::mdl::Code;
 use crate::model::table::MdlTable;
 
-pub struct Latex;
+/// The LaTeX table, in the style the profile and flags ask for.
+#[derive(Debug, Clone, Default)]
+pub struct Latex {
+    pub style: LatexStyle,
+}
 
 pub const FILE_NAME: &str = "mdl-table.tex";
-
-/// The markdown table's headers, escaped (none needs it today; a future one might).
-const HEADERS: [&str; 4] = ["layer", "activation", "tolerance", "MDL(tolerance)"];
 
 impl Emitter for Latex {
     fn file_name(&self) -> &'static str {
@@ -21,63 +27,72 @@ impl Emitter for Latex {
     }
 
     fn render(&self, table: &MdlTable) -> String {
-        let mut out = made_by(table);
-        let columns = "r".repeat(table.tolerances.len());
-        let _ = write!(out, "\\begin{{tabular}}{{rlrr{columns}}}\n\\toprule\n");
-        let mut headers: Vec<String> = HEADERS.iter().map(|h| text(h)).collect();
-        headers.extend(table.tolerances.iter().map(|eps| tolerance_header(*eps)));
-        let _ = writeln!(out, "{} \\\\", headers.join(" & "));
-        out.push_str("\\midrule\n");
-        let mut previous_layer = None;
-        for (group, best) in table.best_rows() {
-            // A little room between layers, booktabs' way of grouping rows.
-            if previous_layer.is_some_and(|layer| layer != group.layer) {
-                out.push_str("\\addlinespace\n");
-            }
-            previous_layer = Some(group.layer);
-            let mut cells = vec![
-                number(&group.layer.to_string()),
-                text(crate::pynum::strip(&group.activation)),
-                number(&general(best.run.error)),
-                number(&general(best.dl_bits)),
-            ];
-            cells.extend((0..table.tolerances.len()).map(|index| {
-                match group.at_tolerance.get(index).and_then(Option::as_ref) {
-                    Some(within) => number(&general(within.dl_bits)),
-                    None => NO_RUN_WITHIN.to_string(),
-                }
-            }));
-            let _ = writeln!(out, "{} \\\\", cells.join(" & "));
+        let style = &self.style;
+        let mut out = made_by(table, style);
+        if !style.floats() {
+            out.push_str(&tabular(table, style));
+            return out;
         }
-        out.push_str("\\bottomrule\n\\end{tabular}\n");
+        // The caption under the table, where the standard classes space it.
+        out.push_str("\\begin{table}\n\\centering\n");
+        out.push_str(&tabular(table, style));
+        if let Some(caption) = &style.caption {
+            let _ = writeln!(out, "\\caption{{{caption}}}");
+        }
+        if let Some(label) = &style.label {
+            let _ = writeln!(out, "\\label{{{label}}}");
+        }
+        out.push_str("\\end{table}\n");
         out
     }
 }
 
-/// An ε column's cell when no run of the group is within ε: an en dash.
-const NO_RUN_WITHIN: &str = "--";
-
-/// An ε column's header, `MDL($\varepsilon=2\times10^{-4}$)`.
-fn tolerance_header(eps: f64) -> String {
-    format!("MDL($\\varepsilon={}$)", scientific(eps))
-}
-
-/// A number in math mode in scientific notation with the digits it was given
-/// (`2\times10^{-4}`, `10^{-2}`, `1.5\times10^{-5}`): a paper writes tolerances so.
-fn scientific(value: f64) -> String {
-    let printed = format!("{value:e}");
-    match printed.split_once('e') {
-        Some((mantissa, exponent)) if value != 0.0 => match mantissa {
-            "1" => format!("10^{{{exponent}}}"),
-            "-1" => format!("-10^{{{exponent}}}"),
-            _ => format!("{mantissa}\\times10^{{{exponent}}}"),
-        },
-        _ => number(&general(value)).trim_matches('$').to_string(),
+/// The `tabular`: a header row, then a row per group with a run, `\addlinespace` between
+/// layers.
+fn tabular(table: &MdlTable, style: &LatexStyle) -> String {
+    let rows: Vec<_> = table.best_rows().collect();
+    let mut columns = vec![
+        rows.iter().map(|(_, best)| Some(best.run.error)).collect(),
+        rows.iter().map(|(_, best)| Some(best.dl_bits)).collect(),
+    ];
+    columns.extend((0..table.tolerances.len()).map(|index| {
+        (rows.iter())
+            .map(|(group, _)| Some(group.at_tolerance.get(index)?.as_ref()?.dl_bits))
+            .collect::<Vec<Option<f64>>>()
+    }));
+    let (specs, cells): (Vec<String>, Vec<Vec<String>>) = (columns.iter())
+        .map(|values| latex_cells::column(values, style.digits, style.align))
+        .unzip();
+    let headers = &style.headers;
+    let mut titles = vec![headers.error.clone(), headers.dl.clone()];
+    titles.extend(table.tolerances.iter().map(|eps| headers.tolerance(*eps)));
+    if style.align == Align::Siunitx {
+        // siunitx reads an `S` column's cells as numbers unless braced.
+        titles = titles.into_iter().map(|title| format!("{{{title}}}")).collect();
     }
+    let mut out = format!("\\begin{{tabular}}{{rl{}}}\n\\toprule\n", specs.concat());
+    let mut header = vec![headers.layer.clone(), headers.activation.clone()];
+    header.extend(titles);
+    let _ = writeln!(out, "{} \\\\", header.join(" & "));
+    out.push_str("\\midrule\n");
+    for (index, (group, _)) in rows.iter().enumerate() {
+        // A little room between layers, booktabs' way of grouping rows.
+        if index > 0 && rows[index - 1].0.layer != group.layer {
+            out.push_str("\\addlinespace\n");
+        }
+        let mut row = vec![
+            group.layer.to_string(),
+            text(crate::pynum::strip(&group.activation)),
+        ];
+        row.extend(cells.iter().map(|column| column[index].clone()));
+        let _ = writeln!(out, "{} \\\\", row.join(" & "));
+    }
+    out.push_str("\\bottomrule\n\\end{tabular}\n");
+    out
 }
 
 /// The comment lines that say how the table was made, what its columns are, and what it needs.
-fn made_by(table: &MdlTable) -> String {
+fn made_by(table: &MdlTable, style: &LatexStyle) -> String {
     let pricing = &table.pricing;
     let formula = match pricing.code {
         Code::Naive => "L0 * (B + log2 D)",
@@ -91,20 +106,20 @@ fn made_by(table: &MdlTable) -> String {
         ),
     };
     let mut out = String::new();
-    out.push_str(
-        "% Made by mdl-fetch: per layer and activation, the run with the smallest error (tolerance)\n",
-    );
+    out.push_str("% Made by mdl-fetch: per layer and SAE activation, the run with the smallest error\n");
     let _ = writeln!(
         out,
-        "% and its description length MDL(tolerance) in bits, by the {} code {formula},",
+        "% and its description length DL in bits, by the {} code {formula},",
         pricing.code
     );
     let _ = writeln!(out, "% B = {}, {dict}.", general(pricing.bits));
     if !table.tolerances.is_empty() {
-        out.push_str(
-            "% MDL(eps): the smallest description length among runs with error <= eps; -- where none is.\n",
+        let _ = writeln!(
+            out,
+            "% DL at eps: the smallest description length among runs with error <= eps; {NO_NUMBER} where none is."
         );
     }
+    let _ = writeln!(out, "% Numbers to {} significant digits.", style.digits);
     let unfinished: Vec<String> = (table.best_rows())
         .filter(|(_, best)| best.run.unfinished())
         .map(|(group, best)| format!("layer {} {} ({})", group.layer, group.activation, best.run.state))
@@ -116,8 +131,17 @@ fn made_by(table: &MdlTable) -> String {
             comment(&unfinished.join("; "))
         );
     }
-    out.push_str(
-        "% Needs \\usepackage{booktabs}; use as \\input{mdl-table.tex} inside a table environment.\n",
+    let packages = match style.align {
+        Align::Plain => "\\usepackage{booktabs}",
+        Align::Siunitx => "\\usepackage{booktabs} and \\usepackage{siunitx}",
+    };
+    let placement = match style.floats() {
+        true => "where the table goes",
+        false => "inside a table environment",
+    };
+    let _ = writeln!(
+        out,
+        "% Needs {packages}; use as \\input{{{FILE_NAME}}} {placement}."
     );
     out
 }
@@ -160,31 +184,6 @@ pub fn text(raw: &str) -> String {
     out
 }
 
-/// A number as Python's `g` format prints it (`0.000165076`, `1.5e-05`, `-3`, `inf`), set
-/// as a paper would: exponents as `\times 10^{n}` and signs in math mode.
-pub fn number(printed: &str) -> String {
-    let (sign, digits) = match printed.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", printed),
-    };
-    let body = match digits {
-        "inf" => "\\infty".to_string(),
-        "nan" => return "NaN".to_string(),
-        _ => match digits.split_once('e') {
-            Some((mantissa, exponent)) => {
-                let exponent: i32 = exponent.parse().unwrap_or_default();
-                match mantissa {
-                    "1" => format!("10^{{{exponent}}}"),
-                    _ => format!("{mantissa} \\times 10^{{{exponent}}}"),
-                }
-            }
-            None if sign.is_empty() => return digits.to_string(),
-            None => digits.to_string(),
-        },
-    };
-    format!("${sign}{body}$")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,38 +209,45 @@ mod tests {
         assert_eq!(text("ε-sae"), "ε-sae");
     }
 
+    /// The rows of a rendered table: the lines between `\midrule` and `\bottomrule`.
+    fn body(tex: &str) -> Vec<&str> {
+        (tex.lines())
+            .skip_while(|l| *l != "\\midrule")
+            .skip(1)
+            .take_while(|l| *l != "\\bottomrule")
+            .collect()
+    }
+
     #[test]
-    fn the_rows_and_columns_are_the_markdown_tables() {
+    fn the_rows_are_the_markdown_tables_with_aligned_numbers() {
         let runs = [
             (6, "top_k", 64, 40.0, 0.01),
             (6, "50%&#", 0, 2000.0, 1e-5),
             (7, "top_k", 64, 60.0, 0.02),
         ];
         let table = crate::emit::sample_table::table(&runs, &[], 768);
-        let tex = Latex.render(&table);
-        let body: Vec<&str> = (tex.lines())
-            .skip_while(|l| *l != "\\midrule")
-            .skip(1)
-            .take_while(|l| *l != "\\bottomrule")
-            .collect();
+        let tex = Latex::default().render(&table);
+        let none = "\\phantom{${}\\times10^{-0}$}";
         let expected = [
-            "6 & 50\\%\\&\\# & $10^{-5}$ & 41169.9 \\\\",
-            "6 & top\\_k & 0.01 & 823.399 \\\\",
-            "\\addlinespace",
-            "7 & top\\_k & 0.02 & 1235.1 \\\\",
+            "6 & 50\\%\\&\\# & 1\\phantom{.00}${}\\times10^{-5}$ & 41169.9\\phantom{00} \\\\".to_string(),
+            format!("6 & top\\_k & 0.01{none} & 823.399 \\\\"),
+            "\\addlinespace".to_string(),
+            format!("7 & top\\_k & 0.02{none} & 1235.1\\phantom{{00}} \\\\"),
         ];
-        assert_eq!(body, expected, "{tex}");
+        assert_eq!(body(&tex), expected, "{tex}");
         let markdown = crate::emit::markdown::Markdown.render(&table);
         assert_eq!(
             markdown.lines().count() - 2,
             3,
             "the same three rows:\n{markdown}"
         );
-        assert!(tex.contains(
-            "\\begin{tabular}{rlrr}\n\\toprule\nlayer & activation & tolerance & MDL(tolerance) \\\\\n"
-        ));
+        assert!(tex.contains("\\begin{tabular}{rlrr}\n\\toprule\nLayer & SAE & MSE & DL (bits) \\\\\n"));
         assert!(tex.starts_with("% Made by mdl-fetch"), "{tex}");
         assert!(tex.ends_with("\\bottomrule\n\\end{tabular}\n"), "{tex}");
+        assert!(
+            !tex.contains("\\begin{table}"),
+            "no float without a caption: {tex}"
+        );
     }
 
     #[test]
@@ -252,57 +258,58 @@ mod tests {
             (7, "topafa", 0, 900.0, 0.003),
         ];
         let table = crate::emit::sample_table::table(&runs, &[2e-4, 0.005], 768);
-        let tex = Latex.render(&table);
-        let header = "layer & activation & tolerance & MDL(tolerance) & \
-                      MDL($\\varepsilon=2\\times10^{-4}$) & MDL($\\varepsilon=5\\times10^{-3}$) \\\\";
+        let tex = Latex::default().render(&table);
+        let header = "Layer & SAE & MSE & DL (bits) & \
+                      $\\mathrm{DL}_{\\varepsilon=2\\cdot10^{-4}}$ & $\\mathrm{DL}_{\\varepsilon=5\\cdot10^{-3}}$ \\\\";
         assert!(
             tex.contains(&format!("\\begin{{tabular}}{{rlrrrr}}\n\\toprule\n{header}\n")),
             "{tex}"
         );
         // No run is within 2e-4; within 5e-3, layer 6's cheapest is not its best (k = 64).
-        let bits = |group: usize| general(table.groups[group].best.as_ref().unwrap().dl_bits);
-        let within = |group: usize| {
-            let priced = table.groups[group].at_tolerance[1].as_ref().unwrap();
-            general(priced.dl_bits)
-        };
         assert!(table.groups.iter().all(|group| group.at_tolerance[0].is_none()));
         assert_eq!(table.groups[0].at_tolerance[1].as_ref().unwrap().run.k, 64);
-        let rows = [
-            format!("6 & topk & 0.002 & {} & -- & {} \\\\", bits(0), within(0)),
-            format!("7 & topafa & 0.003 & {} & -- & {} \\\\", bits(1), within(1)),
-        ];
-        for row in rows {
-            assert!(tex.lines().any(|line| line == row), "{row} in {tex}");
+        let dash = "\\multicolumn{1}{c}{--}";
+        let rows = body(&tex).into_iter().filter(|row| *row != "\\addlinespace");
+        for (row, layer) in rows.zip(["6 & topk & 0.002", "7 & topafa & 0.003"]) {
+            assert!(row.starts_with(layer), "{row}");
+            assert_eq!(row.matches(dash).count(), 1, "{row}");
         }
         assert!(
-            tex.contains("% MDL(eps): the smallest description length"),
+            tex.contains("% DL at eps: the smallest description length"),
             "{tex}"
         );
-        let plain = Latex.render(&crate::emit::sample_table::table(&runs, &[], 768));
-        assert!(!plain.contains("MDL(eps)") && plain.contains("{rlrr}"), "{plain}");
+        let plain = Latex::default().render(&crate::emit::sample_table::table(&runs, &[], 768));
+        assert!(
+            !plain.contains("DL at eps") && plain.contains("{rlrr}"),
+            "{plain}"
+        );
     }
 
     #[test]
-    fn tolerances_are_set_in_scientific_notation() {
-        assert_eq!(scientific(2e-4), "2\\times10^{-4}");
-        assert_eq!(scientific(0.01), "10^{-2}");
-        assert_eq!(scientific(1.5e-5), "1.5\\times10^{-5}");
-        assert_eq!(scientific(3.0), "3\\times10^{0}");
-        assert_eq!(scientific(-1e-3), "-10^{-3}");
-        assert_eq!(scientific(0.0), "0");
-        assert_eq!(scientific(f64::INFINITY), "\\infty");
-    }
-
-    #[test]
-    fn numbers_are_set_in_plain_latex() {
-        assert_eq!(number("21079"), "21079");
-        assert_eq!(number("0.000165076"), "0.000165076");
-        assert_eq!(number("1.5e-05"), "$1.5 \\times 10^{-5}$");
-        assert_eq!(number("1e+16"), "$10^{16}$");
-        assert_eq!(number("-3"), "$-3$");
-        assert_eq!(number("-2.5e-07"), "$-2.5 \\times 10^{-7}$");
-        assert_eq!(number("inf"), "$\\infty$");
-        assert_eq!(number("-inf"), "$-\\infty$");
-        assert_eq!(number("nan"), "NaN");
+    fn headers_digits_alignment_and_caption_follow_the_style() {
+        let runs = [(6, "topk", 64, 40.0, 0.004), (7, "topk", 64, 900.0, 0.0123)];
+        let table = crate::emit::sample_table::table(&runs, &[0.01], 768);
+        let mut style = LatexStyle {
+            digits: 3,
+            align: Align::Siunitx,
+            caption: Some("Description lengths of \\textbf{GPT-2} SAEs.".into()),
+            label: Some("tab:mdl".into()),
+            ..LatexStyle::default()
+        };
+        style.headers.set("dl", "Bits").unwrap();
+        style.headers.set("tolerance", "DL at {eps}").unwrap();
+        let tex = Latex { style }.render(&table);
+        assert!(tex.contains(
+            "\\begin{table}\n\\centering\n\\begin{tabular}{rlS[table-format=1.4]S[table-format=3.2e1]S[table-format=3.0]}\n"
+        ), "{tex}");
+        assert!(
+            tex.contains("Layer & SAE & {MSE} & {Bits} & {DL at 10^{-2}} \\\\"),
+            "{tex}"
+        );
+        assert!(tex.contains("7 & topk & 0.0123 & 1.85e4 & {--} \\\\"), "{tex}");
+        assert!(tex.ends_with(
+            "\\end{tabular}\n\\caption{Description lengths of \\textbf{GPT-2} SAEs.}\n\\label{tab:mdl}\n\\end{table}\n"
+        ), "{tex}");
+        assert!(tex.contains("\\usepackage{siunitx}") && tex.contains("3 significant digits"));
     }
 }

@@ -3,11 +3,17 @@
 pub mod csv_table;
 pub mod frontier_csv;
 pub mod github_table;
+mod html_assets;
+pub mod html_report;
+mod html_tables;
 pub mod identity;
 pub mod json;
 pub mod latex;
+mod latex_cells;
+pub mod latex_style;
 pub mod markdown;
 pub mod plot;
+mod plot_axis;
 mod plot_legend;
 mod plot_style;
 pub mod png;
@@ -34,15 +40,28 @@ pub trait Emitter: Send + Sync {
     }
 }
 
+/// What the artifacts show beyond the table's numbers, from the settings: how the LaTeX
+/// table looks, and where the table came from (for the HTML report).
+#[derive(Debug, Clone, Default)]
+pub struct Presentation {
+    pub latex: latex_style::LatexStyle,
+    pub provenance: html_report::Provenance,
+}
+
 /// Every table artifact, in the order they are written.
-pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
+pub fn table_emitters(presentation: &Presentation) -> Vec<Box<dyn Emitter>> {
     vec![
         Box::new(markdown::Markdown),
         Box::new(csv_table::CsvTable),
         Box::new(json::Json),
-        Box::new(latex::Latex),
+        Box::new(latex::Latex {
+            style: presentation.latex.clone(),
+        }),
         Box::new(frontier_csv::FrontierCsv),
         Box::new(report::Report),
+        Box::new(html_report::HtmlReport {
+            provenance: presentation.provenance.clone(),
+        }),
         Box::new(plot::FrontierPlot),
         Box::new(tolerance_csv::ToleranceCsv),
     ]
@@ -50,8 +69,11 @@ pub fn table_emitters() -> Vec<Box<dyn Emitter>> {
 
 /// The table artifacts `table` gets, and the names of those it does not: an earlier run's
 /// copy of one of these would show other numbers than the artifacts beside it, so it goes.
-pub fn emitters_for(table: &MdlTable) -> (Vec<Box<dyn Emitter>>, Vec<&'static str>) {
+pub fn emitters_for(
+    table: &MdlTable,
+    presentation: &Presentation,
+) -> (Vec<Box<dyn Emitter>>, Vec<&'static str>) {
     let (made, left_out): (Vec<_>, Vec<_>) =
-        (table_emitters().into_iter()).partition(|emitter| emitter.made_for(table));
+        (table_emitters(presentation).into_iter()).partition(|emitter| emitter.made_for(table));
     (made, left_out.iter().map(|emitter| emitter.file_name()).collect())
 }

@@ -1,10 +1,11 @@
 //! `frontier.svg`: per layer, DL against error on log axes, one series per activation (a
 //! colour and a marker each), the selected (smallest-error) runs ringed, the dense baseline
-//! and each `--tolerance` ε dashed; the y axis shared by all panels, one legend under them.
+//! and each `--tolerance` ε dashed. The panels stand in a grid, at most 3 a row, each row
+//! on one y range; one legend under them. Sized to be read at a paper's width.
 
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
+use super::plot_axis::{log10_of, ticks, LogAxis, Tick, Ticked};
 use super::plot_legend as legend;
 use super::plot_style::{self as style, SeriesStyle, AXIS_TITLE, CAPTION, TICK_LABEL};
 use super::Emitter;
@@ -16,9 +17,19 @@ pub struct FrontierPlot;
 
 pub const FILE_NAME: &str = "frontier.svg";
 
-const PANEL_WIDTH: u32 = 520;
-/// The panels' height; the legend's strip comes under them.
-const PANEL_HEIGHT: u32 = 460;
+/// The most panels in a row: three side by side still read at a paper's width.
+pub const COLUMNS: usize = 3;
+/// A panel's size in pixels; the legend's strip comes under the grid.
+pub const PANEL_WIDTH: u32 = 340;
+pub const PANEL_HEIGHT: u32 = 300;
+/// Pixels around a panel's chart, and its axes' label areas.
+const MARGIN: u32 = 8;
+const X_LABEL_AREA: u32 = 46;
+const Y_LABEL_AREA: u32 = 80;
+/// Pixels a panel's caption takes above its chart, about.
+const CAPTION_AREA: u32 = 28;
+/// The least room between two tick labels, in pixels.
+const TICK_GAP: f64 = 6.0;
 
 impl Emitter for FrontierPlot {
     fn file_name(&self) -> &'static str {
@@ -36,7 +47,32 @@ impl Emitter for FrontierPlot {
 
 type DrawResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
-/// The figure: the panels side by side, the legend under them, then the dashed lines
+/// How the panels stand: panels a row, rows, and the figure's width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Grid {
+    pub columns: usize,
+    pub rows: usize,
+    pub width: u32,
+}
+
+impl Grid {
+    /// The grid of `panels` panels, at least `least_width` wide (the legend's widest entry).
+    pub fn of(panels: usize, least_width: u32) -> Grid {
+        let columns = panels.clamp(1, COLUMNS);
+        Grid {
+            columns,
+            rows: panels.max(1).div_ceil(columns),
+            width: (PANEL_WIDTH * columns as u32).max(least_width),
+        }
+    }
+
+    /// The panels' height, all rows.
+    pub fn height(&self) -> u32 {
+        PANEL_HEIGHT * self.rows as u32
+    }
+}
+
+/// The figure: the panels in a grid, the legend under them, then the dashed lines
 /// (plotters draws no SVG dashes) added before the closing tag.
 fn draw(table: &MdlTable, svg: &mut String) -> DrawResult {
     let layers: Vec<i64> = {
@@ -54,33 +90,50 @@ fn draw(table: &MdlTable, svg: &mut String) -> DrawResult {
     };
     let dense = table.dense_bits();
     let entries = legend::entries(&series, &general(dense), !table.tolerances.is_empty());
-    let width = PANEL_WIDTH * layers.len().max(1) as u32;
-    let height = PANEL_HEIGHT + legend::height(&entries, width);
-    // One y axis for every panel, so that heights compare across layers.
-    let groups = || table.groups.iter();
-    let y_axis = LogAxis::over(groups().flat_map(plotted).map(|p| p.dl_bits).chain([dense]));
+    let grid = Grid::of(layers.len(), legend::least_width(&entries));
+    let height = grid.height() + legend::height(&entries, grid.width);
     let mut dashed = Vec::new();
     {
-        let root = SVGBackend::with_string(svg, (width, height)).into_drawing_area();
+        let root = SVGBackend::with_string(svg, (grid.width, height)).into_drawing_area();
         root.fill(&WHITE)?;
-        let (plots, legend_area) = root.split_vertically(PANEL_HEIGHT);
-        let panels = plots.split_evenly((1, layers.len().max(1)));
-        for (index, (panel, layer)) in panels.iter().zip(&layers).enumerate() {
-            let activations = Panel {
-                table,
-                layer: *layer,
-                series: &series,
-                y_axis: &y_axis,
-                first: index == 0,
-            };
-            dashed.extend(activations.draw(panel)?);
+        let (plots, legend_area) = root.split_vertically(grid.height());
+        let areas = plots.split_evenly((grid.rows, grid.columns));
+        for (row, row_layers) in layers.chunks(grid.columns).enumerate() {
+            let y_axis = row_axis(table, row_layers);
+            let y_pixels = (PANEL_HEIGHT - 2 * MARGIN - X_LABEL_AREA - CAPTION_AREA) as f64;
+            let tick_px = style::px(TICK_LABEL);
+            // A y label may stand above the plot's top, beside the caption.
+            let y_ticks = ticks(&y_axis, y_pixels, &|_| tick_px, TICK_GAP, tick_px);
+            for (column, layer) in row_layers.iter().enumerate() {
+                let panel = Panel {
+                    table,
+                    layer: *layer,
+                    series: &series,
+                    y_axis: &y_axis,
+                    y_ticks: &y_ticks,
+                    first: column == 0,
+                };
+                dashed.extend(panel.draw(&areas[row * grid.columns + column])?);
+            }
         }
-        dashed.extend(legend::draw(&legend_area, PANEL_HEIGHT as i32, &entries)?);
+        dashed.extend(legend::draw(&legend_area, grid.height() as i32, &entries)?);
         root.present()?;
     }
     let end = svg.rfind("</svg>").ok_or("plotters wrote no closing tag")?;
     svg.insert_str(end, &dashed.concat());
     Ok(())
+}
+
+/// The y axis a row of panels shares, so that heights compare across its layers: over
+/// their points and the dense baseline.
+fn row_axis(table: &MdlTable, layers: &[i64]) -> LogAxis {
+    let groups = (table.groups.iter()).filter(|group| layers.contains(&group.layer));
+    LogAxis::over(
+        groups
+            .flat_map(plotted)
+            .map(|p| p.dl_bits)
+            .chain([table.dense_bits()]),
+    )
 }
 
 /// The points a group puts on the plot: its frontier and its selected run.
@@ -100,65 +153,13 @@ fn xml_text(text: &str) -> String {
         .collect()
 }
 
-/// One log axis, drawn in log10 space on a linear scale: any positive finite value (from
-/// subnormals to `f64::MAX`) maps to -324..309, so the bounds and padding stay finite and
-/// plotters places its ticks on an ordinary linear range.
-#[derive(Debug, Clone, PartialEq)]
-struct LogAxis {
-    low: f64,
-    high: f64,
-}
-
-impl LogAxis {
-    /// The axis over the positive finite `values`, padded a little beyond the data.
-    fn over(values: impl Iterator<Item = f64>) -> LogAxis {
-        let (low, high) = values
-            .filter_map(log10_of)
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(v), hi.max(v))
-            });
-        let (low, high) = if low > high { (-6.0, 0.0) } else { (low, high) };
-        let pad = ((high - low) * 0.05).max(0.2);
-        LogAxis {
-            low: low - pad,
-            high: high + pad,
-        }
-    }
-}
-
-/// log10 of a positive finite value, else `None` (a log axis cannot place it).
-fn log10_of(value: f64) -> Option<f64> {
-    (value.is_finite() && value > 0.0).then(|| value.log10())
-}
-
-/// A tick label for a log10 position: `1e-3`, or the plain number for DLs below 10^7.
-fn power_label(position: f64, plain_below: f64) -> String {
-    let value = 10f64.powf(position);
-    if value < plain_below && value >= 1.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.0e}")
-    }
-}
-
-/// The label of a tick at a log10 position on an axis `span` decades long: over two
-/// decades or more only whole powers of ten are labelled (the ticks between them stay
-/// bare), so that no label reads `31623`; on a shorter axis every tick is.
-fn tick_label(position: f64, span: f64, plain_below: f64) -> String {
-    let whole = (position - position.round()).abs() < 1e-9;
-    match whole || span < 2.0 {
-        true => power_label(position, plain_below),
-        false => String::new(),
-    }
-}
-
 /// A point in log10 space, when both coordinates can be placed.
 fn log_point(error: f64, dl_bits: f64) -> Option<(f64, f64)> {
     Some((log10_of(error)?, log10_of(dl_bits)?))
 }
 
 type Area<'b> = DrawingArea<SVGBackend<'b>, plotters::coord::Shift>;
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticked, Ticked>>;
 
 /// One layer's panel and what it shares with the others.
 struct Panel<'t> {
@@ -166,8 +167,10 @@ struct Panel<'t> {
     layer: i64,
     /// Every activation of the table, by name, with its style.
     series: &'t [(String, SeriesStyle)],
+    /// The y axis and ticks its row shares.
     y_axis: &'t LogAxis,
-    /// The leftmost panel, which alone names the shared y axis.
+    y_ticks: &'t [Tick],
+    /// The leftmost panel of its row, which alone names the y axis.
     first: bool,
 }
 
@@ -207,29 +210,32 @@ impl Panel<'_> {
             .map_or(SeriesStyle::of(0), |(_, style)| *style)
     }
 
-    /// The panel's chart: caption, log10 axes with power-of-ten ticks, no grid lines.
+    /// The panel's chart: caption, log10 axes ticked at powers of ten or round numbers,
+    /// no grid lines.
     fn chart<'a, 'b>(&self, area: &'a Area<'b>, x_axis: &LogAxis) -> DrawResult<Chart<'a, 'b>> {
-        let y_axis = self.y_axis;
+        let (y_axis, y_ticks) = (self.y_axis, self.y_ticks);
+        let x_pixels = (area.dim_in_pixel().0 - 2 * MARGIN - Y_LABEL_AREA) as f64;
+        let tick_px = style::px(TICK_LABEL);
+        let width = |label: &str| label.chars().count() as f64 * tick_px * style::GLYPH_WIDTH;
+        // An x label may reach into the margin, not into the next panel.
+        let x_ticks = ticks(x_axis, x_pixels, &width, TICK_GAP, MARGIN as f64 - 2.0);
         let mut chart = ChartBuilder::on(area)
             .caption(format!("layer {}", self.layer), ("sans-serif", CAPTION))
-            .margin(12)
-            .x_label_area_size(52)
-            .y_label_area_size(76)
-            .build_cartesian_2d(x_axis.low..x_axis.high, y_axis.low..y_axis.high)?;
-        let (x_span, y_span) = (x_axis.high - x_axis.low, y_axis.high - y_axis.low);
-        let x_label = move |x: &f64| tick_label(*x, x_span, 0.0);
-        let y_label = move |y: &f64| tick_label(*y, y_span, 1e7);
+            .margin(MARGIN)
+            .x_label_area_size(X_LABEL_AREA)
+            .y_label_area_size(Y_LABEL_AREA)
+            .build_cartesian_2d(Ticked::new(x_axis, &x_ticks), Ticked::new(y_axis, y_ticks))?;
+        let x_label = |x: &f64| label_at(&x_ticks, *x);
+        let y_label = |y: &f64| label_at(y_ticks, *y);
         let mut mesh = chart.configure_mesh();
         mesh.x_desc("error (log scale)")
-            .x_labels(7)
-            .y_labels(7)
             .axis_desc_style(("sans-serif", AXIS_TITLE))
             .label_style(("sans-serif", TICK_LABEL))
             .x_label_formatter(&x_label)
             .y_label_formatter(&y_label)
             .light_line_style(WHITE.mix(0.0));
         if self.first {
-            mesh.y_desc("description length (bits, log scale)");
+            mesh.y_desc("DL (bits, log scale)");
         }
         mesh.draw()?;
         Ok(chart)
@@ -253,9 +259,10 @@ impl Panel<'_> {
     }
 
     /// A vertical line per `--tolerance` ε, labelled at its top (labels stacked so that
-    /// close values stay readable).
+    /// close values stay readable), on its left where the right has no room.
     fn tolerance_lines(&self, chart: &Chart<'_, '_>) -> Vec<String> {
         let y_axis = self.y_axis;
+        let right = chart.plotting_area().get_pixel_range().0.end;
         let mut out = Vec::new();
         for (index, eps) in self.table.tolerances.iter().enumerate() {
             let Some(x) = log10_of(*eps) else { continue };
@@ -269,11 +276,22 @@ impl Panel<'_> {
                 bottom,
                 style::TOLERANCE_DASH,
             ));
-            let label_at = (top.0 + 4, top.1 + 4 + 16 * index as i32);
-            out.push(style::eps_label(label_at, &format!("ε = {}", general(*eps))));
+            let label = format!("ε = {}", general(*eps));
+            let width = style::text_width(&label, style::EPS_LABEL_PX as f64);
+            let leftwards = top.0 + 4 + width.ceil() as i32 > right;
+            let x = if leftwards { top.0 - 4 } else { top.0 + 4 };
+            let y = top.1 + 4 + (style::EPS_LABEL_PX as i32 + 4) * index as i32;
+            out.push(style::eps_label((x, y), &label, leftwards));
         }
         out
     }
+}
+
+/// The label of the tick at `position`.
+fn label_at(ticks: &[Tick], position: f64) -> String {
+    (ticks.iter())
+        .find(|(at, _)| (at - position).abs() < 1e-9)
+        .map_or_else(String::new, |(_, label)| label.clone())
 }
 
 /// A group's frontier as points in log10 space, those a log axis can place.

@@ -4,7 +4,9 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plot_style::{dashed_line, SeriesStyle, BASELINE_DASH, LEGEND_TEXT, TOLERANCE_DASH};
+use super::plot_style::{
+    dashed_line, px, text_width, SeriesStyle, BASELINE_DASH, LEGEND_TEXT, TOLERANCE_DASH,
+};
 
 /// Pixels: a sample's width, the room between sample and text and between entries, a row.
 const SAMPLE: i32 = 36;
@@ -55,9 +57,14 @@ pub fn entries(series: &[(String, SeriesStyle)], dense_bits: &str, tolerances: b
 
 /// An entry's width in pixels, its text's estimated from the font size.
 fn width(entry: &Entry) -> i32 {
-    let px = LEGEND_TEXT / 1.24;
-    let text = (entry.text.chars().count() as f64 * px * 0.6).ceil() as i32;
+    let text = text_width(&entry.text, px(LEGEND_TEXT)).ceil() as i32;
     SAMPLE + TEXT_GAP + text + ENTRY_GAP
+}
+
+/// The narrowest figure the legend fits in: its widest entry, padded.
+pub fn least_width(entries: &[Entry]) -> u32 {
+    let widest = entries.iter().map(width).max().unwrap_or(0);
+    (widest - ENTRY_GAP + 2 * PADDING) as u32
 }
 
 /// The entries in rows no wider than `width`: each row's entries and its width.

@@ -15,13 +15,23 @@ pub const PALETTE: [RGBColor; 6] = [
 ];
 
 /// plotters writes a font size of `n` as `n / 1.24` px: these give the pixel sizes in
-/// their names, so that no text is smaller than 12 px.
-pub const CAPTION: f64 = 22.0; // 17.7 px
+/// their names (whole numbers: the mesh's labels drop a fraction), so that no text is
+/// smaller than 14 px (6.4 pt when a 3-panel row, 1020 px, is printed 6.5 in wide).
+pub const CAPTION: f64 = 20.0; // 16.1 px
 pub const AXIS_TITLE: f64 = 18.0; // 14.5 px
-pub const TICK_LABEL: f64 = 17.0; // 13.7 px
-pub const LEGEND_TEXT: f64 = 17.0; // 13.7 px
+pub const TICK_LABEL: f64 = 18.0; // 14.5 px
+pub const LEGEND_TEXT: f64 = 18.0; // 14.5 px
 /// The ε labels beside their lines, written in px directly.
-pub const EPS_LABEL_PX: u32 = 13;
+pub const EPS_LABEL_PX: u32 = 14;
+/// A glyph's width in ems, at most, for the digits and letters the labels hold: what text
+/// widths are estimated with (DejaVu Sans' digits, which frontier.png is drawn in, are
+/// 0.636 em wide; the browsers' sans-serif fonts' are narrower).
+pub const GLYPH_WIDTH: f64 = 0.64;
+
+/// A plotters font size in pixels.
+pub fn px(size: f64) -> f64 {
+    size / 1.24
+}
 
 /// The dense baseline's and the ε lines' grey, and their dash pattern (px on, px off).
 pub const DASH_GREY: &str = "#595959";
@@ -74,10 +84,17 @@ pub fn dashed_line(class: &str, from: (i32, i32), to: (i32, i32), dash: &str) ->
     )
 }
 
-/// A small grey label (`ε = 2e-4`) with its top-left corner at `at`, in pixels.
-pub fn eps_label(at: (i32, i32), text: &str) -> String {
+/// A small grey label (`ε = 2e-4`) with its top-left corner at `at`, in pixels, or its
+/// top-right corner when `leftwards`.
+pub fn eps_label(at: (i32, i32), text: &str, leftwards: bool) -> String {
+    let anchor = if leftwards { " text-anchor=\"end\"" } else { "" };
     format!(
-        "<text class=\"tolerance\" x=\"{}\" y=\"{}\" dy=\"0.76em\" font-family=\"sans-serif\" font-size=\"{EPS_LABEL_PX}\" fill=\"{DASH_GREY}\">{text}</text>\n",
+        "<text class=\"tolerance\" x=\"{}\" y=\"{}\" dy=\"0.76em\"{anchor} font-family=\"sans-serif\" font-size=\"{EPS_LABEL_PX}\" fill=\"{DASH_GREY}\">{text}</text>\n",
         at.0, at.1
     )
+}
+
+/// A label's width in pixels at `px`, estimated.
+pub fn text_width(text: &str, px: f64) -> f64 {
+    text.chars().count() as f64 * px * GLYPH_WIDTH
 }

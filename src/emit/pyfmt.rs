@@ -2,7 +2,13 @@
 
 /// `format(x, "g")`: 6 significant digits, scientific below 1e-4 or from 1e6, no trailing zeros.
 pub fn general(x: f64) -> String {
-    const PRECISION: i32 = 6;
+    general_digits(x, 6)
+}
+
+/// `format(x, ".{digits}g")`: `digits` significant digits (0 counts as 1, as in Python),
+/// scientific below 1e-4 or from 10^digits, no trailing zeros.
+pub fn general_digits(x: f64, digits: u32) -> String {
+    let precision = digits.clamp(1, 17) as i32;
     if let Some(special) = special(x) {
         return special;
     }
@@ -13,10 +19,10 @@ pub fn general(x: f64) -> String {
             "0".into()
         };
     }
-    let scientific = format!("{:.*e}", (PRECISION - 1) as usize, x);
+    let scientific = format!("{:.*e}", (precision - 1) as usize, x);
     let (mantissa, exponent) = split_exponent(&scientific);
-    if (-4..PRECISION).contains(&exponent) {
-        let decimals = (PRECISION - 1 - exponent) as usize;
+    if (-4..precision).contains(&exponent) {
+        let decimals = (precision - 1 - exponent) as usize;
         trim_zeros(&format!("{x:.decimals$}")).to_string()
     } else {
         format!("{}e{}", trim_zeros(mantissa), exponent_text(exponent))
@@ -214,6 +220,27 @@ mod tests {
         ];
         for (x, python) in cases {
             assert_eq!(general(x), python, "format({x}, 'g')");
+        }
+    }
+
+    #[test]
+    fn general_digits_matches_pythons_precision() {
+        // Python: format(x, ".{digits}g").
+        let cases = [
+            (0.0001650755002629012, 3, "0.000165"),
+            (21079.0, 3, "2.11e+04"),
+            (41937.49, 4, "4.194e+04"),
+            (41937.49, 2, "4.2e+04"),
+            (123456.0, 6, "123456"),
+            (1234567.0, 7, "1234567"),
+            (0.000123456, 1, "0.0001"),
+            (2.5, 0, "2"),
+            (99.96, 3, "100"),
+            (1e-5, 2, "1e-05"),
+            (0.1 + 0.2, 17, "0.30000000000000004"),
+        ];
+        for (x, digits, python) in cases {
+            assert_eq!(general_digits(x, digits), python, "format({x}, '.{digits}g')");
         }
     }
 

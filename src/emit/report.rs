@@ -93,7 +93,7 @@ const ALL_ABOVE_DENSE: &str = "Every row below costs more than that.";
 
 /// Whether every row of every table costs more than the dense baseline: then the tables
 /// leave out their `> dense` column and one sentence says so.
-fn all_above_dense(table: &MdlTable) -> bool {
+pub(super) fn all_above_dense(table: &MdlTable) -> bool {
     let dense = table.dense_bits();
     let best = table.best_rows().map(|(_, best)| best);
     let within = table.groups.iter().flat_map(|g| g.at_tolerance.iter().flatten());
@@ -116,7 +116,7 @@ fn sections(table: &MdlTable) -> String {
 
 /// The columns of both kinds of table: one name per quantity, with its unit; `> dense`
 /// only when some row is not above the baseline.
-fn headers(table: &MdlTable) -> Vec<&'static str> {
+pub(super) fn headers(table: &MdlTable) -> Vec<&'static str> {
     let mut headers = vec![
         "layer",
         "activation",

@@ -1,5 +1,6 @@
 //! What a table run prints on stdout: the table in the format `--format` names.
 
+use super::latex_style::LatexStyle;
 use super::{csv_table, json, latex, markdown, report, tolerance_csv, Emitter};
 use crate::model::table::MdlTable;
 
@@ -19,13 +20,13 @@ pub enum Format {
     Latex,
 }
 
-/// The text to print on stdout for `table` in `format`.
-pub fn text(table: &MdlTable, format: Format) -> String {
+/// The text to print on stdout for `table` in `format` (`latex`: in that style).
+pub fn text(table: &MdlTable, format: Format, latex: &LatexStyle) -> String {
     match format {
         Format::Md => markdown::Markdown.render(table) + &report::tolerance_sections(table),
         Format::Csv => csv_table::CsvTable.render(table) + &tolerance_rows(table),
         Format::Json => json::Json.render(table),
-        Format::Latex => latex::Latex.render(table),
+        Format::Latex => latex::Latex { style: latex.clone() }.render(table),
     }
 }
 
@@ -47,17 +48,34 @@ mod tests {
         let runs = [(6, "topk", 64, 40.0, 0.01), (7, "topafa", 0, 900.0, 0.003)];
         let table = crate::emit::sample_table::table(&runs, &[0.05], 768);
         let markdown = markdown::Markdown.render(&table);
-        let md = text(&table, Format::Md);
+        let md = text(&table, Format::Md, &LatexStyle::default());
         assert!(md.starts_with(&markdown) && md.len() > markdown.len(), "{md}");
         assert!(md.contains("## MDL at tolerance ε = 0.05"), "{md}");
         let csv = csv_table::CsvTable.render(&table);
         let tolerance = tolerance_csv::ToleranceCsv.render(&table);
-        assert_eq!(text(&table, Format::Csv), format!("{csv}\n{tolerance}"));
-        assert_eq!(text(&table, Format::Json), json::Json.render(&table));
-        assert_eq!(text(&table, Format::Latex), latex::Latex.render(&table));
+        assert_eq!(
+            text(&table, Format::Csv, &LatexStyle::default()),
+            format!("{csv}\n{tolerance}")
+        );
+        assert_eq!(
+            text(&table, Format::Json, &LatexStyle::default()),
+            json::Json.render(&table)
+        );
+        let style = LatexStyle {
+            digits: 3,
+            ..LatexStyle::default()
+        };
+        let tex = latex::Latex { style: style.clone() }.render(&table);
+        assert_eq!(text(&table, Format::Latex, &style), tex);
         // Without --tolerance, md is the notebook's table alone.
         let plain = crate::emit::sample_table::table(&runs, &[], 768);
-        assert_eq!(text(&plain, Format::Md), markdown::Markdown.render(&plain));
-        assert_eq!(text(&plain, Format::Csv), csv_table::CsvTable.render(&plain));
+        assert_eq!(
+            text(&plain, Format::Md, &LatexStyle::default()),
+            markdown::Markdown.render(&plain)
+        );
+        assert_eq!(
+            text(&plain, Format::Csv, &LatexStyle::default()),
+            csv_table::CsvTable.render(&plain)
+        );
     }
 }

@@ -72,6 +72,28 @@ impl Source {
     }
 }
 
+impl Provenance {
+    /// Where the inputs came from, in words, for a reader: the same for a fetch and for a
+    /// replay of the cache it wrote, since they read the same files.
+    pub fn in_words(&self) -> String {
+        match self {
+            Provenance::Exports => "exports named with --export".into(),
+            Provenance::Bundled => "the profile's bundled exports".into(),
+            Provenance::Cache(caches) | Provenance::Fetched(caches) => {
+                let projects: Vec<String> = (caches.iter())
+                    .map(|cache| format!("{}/{}", cache.entity, cache.project))
+                    .collect();
+                format!("the cache of W&B project {}", projects.join(", "))
+            }
+        }
+    }
+}
+
+/// The sha256 the manifest gives its settings: of their compact JSON text.
+pub fn settings_sha256(settings_json: &serde_json::Value) -> String {
+    sha256_hex(settings_json.to_string().as_bytes())
+}
+
 /// Each staged artifact with its sha256: the manifest's `outputs`.
 pub fn output_digests(staging: &Staging) -> anyhow::Result<Vec<FileDigest>> {
     staging
@@ -123,7 +145,7 @@ pub fn render(
     let document = Manifest {
         tool: crate::about::TOOL.into(),
         generated_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        settings_sha256: sha256_hex(settings_json.to_string().as_bytes()),
+        settings_sha256: settings_sha256(&settings_json),
         settings: settings_json,
         profile,
         source: Source::of(provenance),

@@ -248,7 +248,7 @@ pub fn export_reader(data: &[u8]) {
         skips: stats.skips,
         notes: vec!["a note about the data".into()],
     };
-    for emitter in mdl_fetch::emit::table_emitters() {
+    for emitter in mdl_fetch::emit::table_emitters(&Default::default()) {
         emitter.render(&table);
     }
 }
@@ -335,7 +335,7 @@ pub fn emitters(data: &[u8]) {
         skips: Default::default(),
         notes: Vec::new(),
     };
-    for emitter in mdl_fetch::emit::table_emitters() {
+    for emitter in mdl_fetch::emit::table_emitters(&Default::default()) {
         let text = emitter.render(&table);
         match emitter.file_name() {
             "mdl-table.json" => {

@@ -2,47 +2,6 @@
 
 use super::*;
 
-#[test]
-fn axes_stay_finite_for_any_positive_finite_value() {
-    let extremes = [5e-324, 1e-310, f64::MIN_POSITIVE, 1.0, 8e306, f64::MAX];
-    for &a in &extremes {
-        for &b in &extremes {
-            let axis = LogAxis::over([a, b].into_iter());
-            assert!(
-                axis.low.is_finite() && axis.high.is_finite(),
-                "{a:e} {b:e}: {axis:?}"
-            );
-            assert!(axis.high - axis.low > 0.39, "{a:e} {b:e}: {axis:?}");
-            assert!(axis.low >= -360.0 && axis.high <= 360.0, "{a:e} {b:e}: {axis:?}");
-        }
-    }
-}
-
-#[test]
-fn nothing_placeable_gives_a_default_axis() {
-    let axis = LogAxis::over([0.0, -1.0, f64::NAN, f64::INFINITY].into_iter());
-    assert!(
-        (axis.low + 6.3).abs() < 1e-9 && (axis.high - 0.3).abs() < 1e-9,
-        "{axis:?}"
-    );
-}
-
-#[test]
-fn tick_labels_are_powers_of_ten() {
-    assert_eq!(power_label(3.0, 1e7), "1000");
-    assert_eq!(power_label(-4.0, 0.0), "1e-4");
-    assert_eq!(power_label(300.0, 1e7), "1e300");
-    assert_eq!(power_label(-2.5, 0.0), "3e-3");
-}
-
-#[test]
-fn long_axes_label_whole_powers_only() {
-    assert_eq!(tick_label(4.0, 3.0, 1e7), "10000");
-    assert_eq!(tick_label(4.5, 3.0, 1e7), "");
-    assert_eq!(tick_label(-3.0 + 1e-12, 3.0, 0.0), "1e-3");
-    assert_eq!(tick_label(4.5, 1.5, 1e7), "31623");
-}
-
 /// A text element of the SVG: its attributes and its text.
 struct SvgText {
     attributes: String,
@@ -56,11 +15,58 @@ impl SvgText {
         Some(&self.attributes[start..end])
     }
 
-    /// Which panel (from 0) the text is in, by its x.
-    fn panel(&self) -> u32 {
-        let x: f64 = self.attribute("x").unwrap().parse().unwrap();
-        x as u32 / PANEL_WIDTH
+    fn number(&self, name: &str) -> f64 {
+        self.attribute(name).unwrap().parse().unwrap()
     }
+
+    /// Which panel (row, column) of `grid` the text is in, by its position.
+    fn panel(&self, grid: &Grid) -> (u32, u32) {
+        let column_width = grid.width / grid.columns as u32;
+        let (x, y) = (self.number("x") as u32, self.number("y") as u32);
+        (y / PANEL_HEIGHT, x / column_width)
+    }
+
+    /// The box the text covers, estimated from its position, anchor, baseline shift, font
+    /// size and length (a glyph 0.64 em wide, as DejaVu Sans' digits, the widest the
+    /// labels hold), and its rotation: left, top, right, bottom.
+    fn area(&self) -> [f64; 4] {
+        let size = self.number("font-size");
+        let width = self.text.chars().count() as f64 * size * 0.64;
+        let (x, y) = (self.number("x"), self.number("y"));
+        let left = match self.attribute("text-anchor") {
+            Some("middle") => x - width / 2.0,
+            Some("end") => x - width,
+            _ => x,
+        };
+        let baseline = match self.attribute("dy") {
+            Some("0.76em") => y + 0.76 * size,
+            Some("0.5ex") => y + 0.25 * size,
+            Some("-0.5ex") => y - 0.25 * size,
+            _ => y,
+        };
+        let [l, t, r, b] = [left, baseline - 0.76 * size, left + width, baseline + 0.24 * size];
+        match self.attribute("transform") {
+            // rotate(270, x, y): (px, py) goes to (x + (py - y), y - (px - x)).
+            Some(rotation) if rotation.starts_with("rotate(270") => {
+                [x + (t - y), y - (r - x), x + (b - y), y - (l - x)]
+            }
+            Some(other) => panic!("a transform the test cannot place: {other}"),
+            None => [l, t, r, b],
+        }
+    }
+}
+
+/// Unescaped text: `&lt;` is one character.
+fn unescape(text: &str) -> String {
+    [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&apos;", "'"),
+        ("&amp;", "&"),
+    ]
+    .iter()
+    .fold(text.to_string(), |text, (entity, c)| text.replace(entity, c))
 }
 
 fn texts(svg: &str) -> Vec<SvgText> {
@@ -68,7 +74,7 @@ fn texts(svg: &str) -> Vec<SvgText> {
     (pattern.captures_iter(svg))
         .map(|c| SvgText {
             attributes: c[1].to_string(),
-            text: c[2].trim().to_string(),
+            text: unescape(c[2].trim()),
         })
         .collect()
 }
@@ -85,24 +91,169 @@ fn three_layers() -> MdlTable {
             runs.push((layer, "batchtopk", k, l0, shifted));
         }
         runs.push((layer, "topafa", 0, 50.0 * scale, 0.003));
+        // An x axis ending just past 10⁻¹, whose label must not stick out of the figure.
+        runs.push((layer, "topafa", 0, 10.0 * scale, 0.075));
     }
     crate::emit::sample_table::table(&runs, &[2e-3, 1e-2], 768)
 }
 
-#[test]
-fn every_panel_shows_the_same_y_ticks() {
-    let svg = FrontierPlot.render(&three_layers());
-    let y_ticks = |panel: u32| -> Vec<String> {
-        (texts(&svg).into_iter())
-            .filter(|t| t.attribute("text-anchor") == Some("end") && t.panel() == panel)
-            .map(|t| t.text)
-            .filter(|text| !text.is_empty())
-            .collect()
+/// The figure's width and height.
+fn size(svg: &str) -> (u32, u32) {
+    let open = texts_tag(svg);
+    let number = |name: &str| -> u32 {
+        let start = open.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        open[start..].split('"').next().unwrap().parse().unwrap()
     };
-    let first = y_ticks(0);
+    (number("width"), number("height"))
+}
+
+fn texts_tag(svg: &str) -> &str {
+    let start = svg.find("<svg").unwrap();
+    &svg[start..start + svg[start..].find('>').unwrap()]
+}
+
+/// The y tick labels of each panel, by panel.
+fn y_ticks(svg: &str, grid: &Grid) -> std::collections::BTreeMap<(u32, u32), Vec<String>> {
+    let mut ticks: std::collections::BTreeMap<(u32, u32), Vec<String>> = Default::default();
+    for text in texts(svg)
+        .into_iter()
+        .filter(|t| t.attribute("text-anchor") == Some("end"))
+    {
+        if text.attribute("class").is_none() && !text.text.is_empty() {
+            ticks.entry(text.panel(grid)).or_default().push(text.text.clone());
+        }
+    }
+    ticks
+}
+
+#[test]
+fn every_panel_of_a_row_shows_the_same_y_ticks() {
+    let svg = FrontierPlot.render(&three_layers());
+    let grid = Grid::of(3, 0);
+    let ticks = y_ticks(&svg, &grid);
+    assert_eq!(ticks.len(), 3, "{ticks:?}");
+    let first = &ticks[&(0, 0)];
     assert!(first.len() >= 3, "{first:?}");
-    assert_eq!(y_ticks(1), first);
-    assert_eq!(y_ticks(2), first);
+    assert!(ticks.values().all(|panel| panel == first), "{ticks:?}");
+}
+
+/// `layers` layers of three activations each, every layer's DLs twice the one before, so
+/// that rows of panels have y ranges of their own.
+fn layers(layers: i64) -> MdlTable {
+    let mut runs = Vec::new();
+    for layer in 0..layers {
+        let scale = 2f64.powi(layer as i32);
+        for (k, error) in [(16, 0.02), (64, 0.005), (256, 0.001)] {
+            let l0 = k as f64 * scale;
+            runs.push((layer, "topk", k, l0, error));
+            runs.push((layer, "batchtopk", k, l0 * 1.1, error * 1.3));
+        }
+        runs.push((layer, "topafa", 0, 50.0 * scale, 0.003));
+        // An x axis ending just past 10⁻¹, whose label must not stick out of the figure.
+        runs.push((layer, "topafa", 0, 10.0 * scale, 0.075));
+    }
+    crate::emit::sample_table::table(&runs, &[2e-3, 1e-2], 768)
+}
+
+/// A page 6.5 in (468 pt) wide: what a paper's column gives a figure.
+const PAGE_POINTS: f64 = 468.0;
+
+#[test]
+fn panels_stand_at_most_three_a_row_and_read_at_a_papers_width() {
+    for count in [1, 3, 7, 12] {
+        let svg = FrontierPlot.render(&layers(count));
+        let rows = (count as u32).div_ceil(3);
+        let (width, height) = size(&svg);
+        let columns = count.min(3) as u32;
+        assert!(
+            width >= PANEL_WIDTH * columns && width <= 3 * PANEL_WIDTH,
+            "{count} layers: {width} px wide"
+        );
+        assert!(
+            (rows * PANEL_HEIGHT + 40..rows * PANEL_HEIGHT + 160).contains(&height),
+            "{count} layers: {height} px high for {rows} rows"
+        );
+        let captions = texts(&svg)
+            .into_iter()
+            .filter(|t| t.text.starts_with("layer "))
+            .count();
+        assert_eq!(captions, count as usize, "{count} layers");
+        let smallest = (texts(&svg).iter())
+            .map(|t| t.number("font-size"))
+            .fold(f64::INFINITY, f64::min);
+        let points = smallest * PAGE_POINTS / width as f64;
+        assert!(
+            points >= 6.0,
+            "{count} layers: {smallest} px text is {points:.1} pt at 6.5 in"
+        );
+    }
+}
+
+#[test]
+fn no_two_texts_overlap_and_all_are_inside_the_figure() {
+    for count in [1, 3, 7, 12] {
+        let svg = FrontierPlot.render(&layers(count));
+        let (width, height) = size(&svg);
+        let texts: Vec<SvgText> = texts(&svg).into_iter().filter(|t| !t.text.is_empty()).collect();
+        for text in &texts {
+            let [l, t, r, b] = text.area();
+            let inside = l >= 0.0 && t >= 0.0 && r <= width as f64 && b <= height as f64;
+            assert!(
+                inside,
+                "{count} layers: {:?} at {:?} leaves the figure",
+                text.text,
+                text.area()
+            );
+        }
+        for (i, a) in texts.iter().enumerate() {
+            for b in &texts[i + 1..] {
+                let ([al, at, ar, ab], [bl, bt, br, bb]) = (a.area(), b.area());
+                // Two pixels apart at least, so that no two texts touch.
+                let overlap = al < br + 2.0 && bl < ar + 2.0 && at < bb + 2.0 && bt < ab + 2.0;
+                assert!(
+                    !overlap,
+                    "{count} layers: {:?} {:?} overlaps {:?} {:?}",
+                    a.text,
+                    a.area(),
+                    b.text,
+                    b.area()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn each_row_has_its_own_y_range_and_round_ticks() {
+    let svg = FrontierPlot.render(&layers(7));
+    let grid = Grid::of(7, 0);
+    let ticks = y_ticks(&svg, &grid);
+    assert_eq!(ticks.len(), 7, "{ticks:?}");
+    for ((row, _), panel) in &ticks {
+        assert_eq!(panel, &ticks[&(*row, 0)], "row {row}: {ticks:?}");
+    }
+    assert_ne!(ticks[&(0, 0)], ticks[&(2, 0)], "rows 32x apart share no range");
+    let round =
+        regex::Regex::new(r"^(10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[1-9]×10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[1-9]0*|0\.0*[1-9])$").unwrap();
+    let ticks = |t: &&SvgText| t.attribute("class").is_none() && t.attribute("transform").is_none();
+    for text in texts(&svg).iter().filter(ticks) {
+        let tick = text.attribute("text-anchor") == Some("end")
+            || (text.attribute("dy") == Some("0.76em") && !text.text.starts_with("layer "));
+        if tick && !text.text.is_empty() {
+            assert!(round.is_match(&text.text), "tick label {:?}", text.text);
+        }
+    }
+}
+
+#[cfg(feature = "png")]
+#[test]
+fn a_grid_of_panels_rasterizes_at_twice_its_size() {
+    let svg = FrontierPlot.render(&layers(7));
+    let (width, height) = size(&svg);
+    let png = crate::emit::png::rasterize(&svg).unwrap();
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    assert_eq!(&png[12..16], b"IHDR");
+    assert_eq!((be(16), be(20)), (2 * width, 2 * height));
 }
 
 #[test]
@@ -142,13 +293,13 @@ fn one_legend_names_every_activation_once() {
 }
 
 #[test]
-fn no_text_is_smaller_than_12_px() {
+fn no_text_is_smaller_than_14_px() {
     let svg = FrontierPlot.render(&three_layers());
     let sizes: Vec<f64> = (texts(&svg).iter())
         .map(|t| t.attribute("font-size").unwrap().parse().unwrap())
         .collect();
     assert!(sizes.len() > 20, "{sizes:?}");
-    assert!(sizes.iter().all(|&px| px >= 12.0), "{sizes:?}");
+    assert!(sizes.iter().all(|&px| px >= 14.0), "{sizes:?}");
 }
 
 #[test]
@@ -156,9 +307,12 @@ fn coinciding_frontiers_keep_both_markers() {
     let svg = FrontierPlot.render(&three_layers());
     // batchtopk (first by name) is filled circles, topk (third) hollow triangles: both
     // are drawn in layer 7, where their points are the same.
+    let at = regex::Regex::new(r#"(?:cx="(\d+)" cy="(\d+)"|points="(\d+),(\d+))"#).unwrap();
     let panel_7 = |line: &&str| {
-        let x = regex::Regex::new(r#"(?:cx|points)="(\d+)"#).unwrap();
-        (x.captures(line)).is_some_and(|c| c[1].parse::<u32>().unwrap() / PANEL_WIDTH == 1)
+        let number = |c: &regex::Captures, i: usize| -> u32 {
+            c.get(i).or(c.get(i + 2)).unwrap().as_str().parse().unwrap()
+        };
+        (at.captures(line)).is_some_and(|c| number(&c, 1) / PANEL_WIDTH == 1 && number(&c, 2) < PANEL_HEIGHT)
     };
     let blue = format!("#{:02X}{:02X}{:02X}", PALETTE_0.0, PALETTE_0.1, PALETTE_0.2);
     let green = format!("#{:02X}{:02X}{:02X}", PALETTE_2.0, PALETTE_2.1, PALETTE_2.2);

@@ -100,6 +100,11 @@ pub struct InputSettings {
     /// Exports the profile bundles, replayed offline when no cache exists.
     pub bundled_exports: Vec<ExportSpec>,
     pub offline: bool,
+    /// Folders of W&B run folders (`--runs-dir`, the profile's `[[runs_dirs]]`).
+    pub runs_dirs: Vec<PathBuf>,
+    /// Run folders and nothing else: no export given and no project named, so neither the
+    /// API nor a cache is asked.
+    pub folders_only: bool,
     /// Threads reading exports (a large export is cut into this many pieces); 1 reads
     /// every file whole, in order, on this thread.
     pub jobs: usize,
@@ -120,6 +125,9 @@ pub struct FetchSettings {
     pub max_attempts: u32,
     pub deadline: Duration,
     pub config_keys: Vec<String>,
+    /// Extra summary keys kept as cache columns (`_timestamp` beside `--runs-dir`: when a
+    /// run's summary is from, to match it with a run folder's).
+    pub summary_keys: Vec<String>,
     pub cache_root: PathBuf,
     /// Whether the user named the entity or the cache folder (flag, env or profile): then
     /// `--offline` replays that cache or fails, never the profile's bundled exports.

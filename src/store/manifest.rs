@@ -22,6 +22,8 @@ pub enum Provenance {
     Cache(Vec<CacheManifest>),
     /// A fetch made by this run: each project's cache.
     Fetched(Vec<CacheManifest>),
+    /// Run folders (`--runs-dir`) alone.
+    RunFolders,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,6 +63,7 @@ impl Source {
         let (kind, caches): (_, &[CacheManifest]) = match provenance {
             Provenance::Exports => ("exports", &[]),
             Provenance::Bundled => ("bundled", &[]),
+            Provenance::RunFolders => ("run-folders", &[]),
             Provenance::Cache(caches) => ("cache", caches),
             Provenance::Fetched(caches) => ("fetch", caches),
         };

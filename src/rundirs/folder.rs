@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::config_yaml;
 use super::log_framing::Stop;
 use super::log_read::{read_log, LogFacts, Want};
-use crate::fetch::graphql::decode::{json_object_text, lookup};
+use crate::fetch::graphql::decode::{lookup, quote_non_finite};
 use crate::fetch::graphql::timestamps;
 
 /// A run as its folder gives it.
@@ -65,25 +65,15 @@ pub fn run_id(folder_name: &str) -> Option<&str> {
 pub fn read_folder(folder: &Path, shown: &str, id: &str, summary_keys: &[&str]) -> Read {
     let mut read = Read::default();
     let files = folder.join("files");
-    let config = read_file(&files.join("config.yaml"), shown, &mut read.problems).and_then(|text| {
-        parse_or_note(
-            config_yaml::parse(&text),
-            shown,
-            "files/config.yaml",
-            &mut read.problems,
-        )
-    });
+    let mut parsed = |name: &str, parse: fn(&str) -> Result<Map<String, Value>, String>| {
+        let file = format!("files/{name}");
+        read_file(&files.join(name), shown, &mut read.problems)
+            .and_then(|text| parse_or_note(parse(&text), shown, &file, &mut read.problems))
+    };
+    let config = parsed("config.yaml", config_yaml::parse);
+    let summary = parsed("wandb-summary.json", json_object);
+    let started = parsed("wandb-metadata.json", json_object).and_then(|metadata| start_time(&metadata));
     let summary_path = files.join("wandb-summary.json");
-    let summary = read_file(&summary_path, shown, &mut read.problems).and_then(|text| {
-        parse_or_note(
-            json_object_text(&text),
-            shown,
-            "files/wandb-summary.json",
-            &mut read.problems,
-        )
-    });
-    let started = read_file(&files.join("wandb-metadata.json"), shown, &mut read.problems)
-        .and_then(|text| start_time(&text));
     let lacks_keys =
         (summary.as_ref()).is_none_or(|summary| summary_keys.iter().any(|k| lookup(summary, k).is_none()));
     let want = match config.is_none() || lacks_keys {
@@ -210,17 +200,26 @@ fn parse_or_note<T>(
     parsed
         .map_err(|why| {
             problems.push(format!(
-                "{shown}/{file}: {why}; read from the run's .wandb log instead, where it has one"
+                "{shown}/{file}: {why}; what it says is read from the run's .wandb log instead, where it has one"
             ))
         })
         .ok()
 }
 
 /// `startedAt` of `wandb-metadata.json`, in W&B's format.
-fn start_time(text: &str) -> Option<String> {
-    let metadata = json_object_text(text).ok()?;
+fn start_time(metadata: &Map<String, Value>) -> Option<String> {
     let started = metadata.get("startedAt")?.as_str()?;
     timestamps::parse(started).map(timestamps::format)
+}
+
+/// A JSON file's object (bare `NaN` and `Infinity`, which the SDK writes, read as W&B's
+/// exports write them); `Err` says where it breaks.
+fn json_object(text: &str) -> Result<Map<String, Value>, String> {
+    match serde_json::from_str(&quote_non_finite(text)) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err("not a JSON object".into()),
+        Err(e) => Err(format!("not JSON ({e})")),
+    }
 }
 
 /// The log, read as `want` says; `None` when it is missing or unreadable (said in

@@ -61,7 +61,7 @@ pub fn read_log(path: &Path, want: Want) -> Result<LogFacts, String> {
     for record in Records::from_start(&head)? {
         let Ok(record) = record else { break };
         if let Some(Body::Run(run)) = decode(&record)?.body {
-            facts.run = Some(run);
+            facts.run = Some(*run);
             break;
         }
     }
@@ -105,7 +105,7 @@ fn scan(records: Records<'_>, facts: &mut LogFacts, whole: bool) -> Result<(), S
                     apply_config(&mut facts.config, run.config.as_ref());
                     apply_summary(&mut facts.summary, run.summary.as_ref());
                 }
-                facts.run.get_or_insert(run);
+                facts.run.get_or_insert(*run);
             }
             Some(Body::Exit(exit)) => facts.exit = Some(exit.exit_code),
             Some(Body::History(history)) if whole => {

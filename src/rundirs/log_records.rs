@@ -29,7 +29,7 @@ pub enum Body {
     Config(ConfigRecord),
     /// The run as `wandb.init` made it: id, name, tags, config, start time.
     #[prost(message, tag = "17")]
-    Run(RunRecord),
+    Run(Box<RunRecord>),
     /// How the run's process ended.
     #[prost(message, tag = "18")]
     Exit(RunExitRecord),

@@ -115,7 +115,7 @@ fn decide(places: HashMap<String, Vec<Place>>) -> Decided {
                 Reverse(place.order),
             )
         };
-        at.sort_by(|a, b| newest(b).cmp(&newest(a)));
+        at.sort_by_key(|place| Reverse(newest(place)));
         for loser in at.into_iter().skip(1) {
             match loser.at {
                 At::Folder { dir, index } => {

@@ -25,6 +25,9 @@ pub fn problems(problems: &[String], verbose: u8) {
     }
 }
 
+/// Whether a run's folder does not say something.
+type Unsaid = dyn Fn(&FolderRun) -> bool;
+
 /// The notes on what the folders' runs do not say, each once for all of them.
 pub fn unsaid(runs: &[&FolderRun], filter: &RunFilter) -> Vec<String> {
     let count = |unsaid: &dyn Fn(&FolderRun) -> bool| runs.iter().filter(|run| unsaid(run)).count();
@@ -43,7 +46,7 @@ pub fn unsaid(runs: &[&FolderRun], filter: &RunFilter) -> Vec<String> {
             filter.states.join(",")
         ));
     }
-    let asked: [(&str, bool, &dyn Fn(&FolderRun) -> bool); 3] = [
+    let asked: [(&str, bool, &Unsaid); 3] = [
         ("--tag", !filter.tags.is_empty(), &|run| run.tags.is_none()),
         ("--sweep", filter.sweep.is_some(), &|run| run.sweep.is_none()),
         ("--group", filter.group.is_some(), &|run| run.group.is_none()),

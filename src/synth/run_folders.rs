@@ -132,7 +132,7 @@ fn log_bytes(spec: &FolderSpec, start: i64, summary: &Map<String, Value>) -> Vec
         writer.push(&Record { num, body }.encode_to_vec());
     };
     push(None); // the header record, of a kind not read
-    push(Some(Body::Run(RunRecord {
+    push(Some(Body::Run(Box::new(RunRecord {
         run_id: spec.id.clone(),
         project: "sae-sweep".into(),
         config: Some(ConfigRecord {
@@ -147,7 +147,7 @@ fn log_bytes(spec: &FolderSpec, start: i64, summary: &Map<String, Value>) -> Vec
             nanos: 0,
         }),
         ..RunRecord::default()
-    })));
+    }))));
     for step in 0..=spec.steps {
         let drift = (spec.steps - step) as f64;
         let logged: Map<String, Value> = (summary.iter())

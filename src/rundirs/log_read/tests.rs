@@ -90,11 +90,11 @@ fn output_record(n: usize) -> Vec<u8> {
 /// A long log: a run record, `steps` history records padded to cross many blocks, an exit.
 fn long_log(steps: i64, exit: bool) -> Vec<u8> {
     let mut writer = Writer::default();
-    writer.push(&encoded(Body::Run(RunRecord {
+    writer.push(&encoded(Body::Run(Box::new(RunRecord {
         run_id: "abc123de".into(),
         display_name: "long".into(),
         ..RunRecord::default()
-    })));
+    }))));
     for step in 0..steps {
         writer.push(&history(step, 1.0 / (step + 1) as f64));
         writer.push(&output_record(900));

@@ -48,6 +48,7 @@ fn the_same_table_from_run_folders_an_export_and_the_fake_server() {
         "mdl-table.tex",
         "frontier.csv",
         "frontier.svg",
+        "mdl-report.md",
     ] {
         assert_eq!(
             artifact(&folders, name),

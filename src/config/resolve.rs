@@ -99,9 +99,7 @@ impl Settings {
         if !inputs.runs_dirs.is_empty() {
             refuse_server_filter(args, profile)?;
             inputs.folders_only = inputs.exports.is_empty() && !named_project;
-            fetch
-                .summary_keys
-                .push(crate::rundirs::merge::TIME_COLUMN.to_string());
+            fetch.summary_keys.push(SUMMARY_TIME_KEY.to_string());
         }
         let projects = projects::one_each(projects, fetch.entity.as_deref());
         if named_project && !inputs.exports.is_empty() {

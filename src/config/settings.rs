@@ -17,6 +17,9 @@ pub const DEFAULT_DICT_SIZE: u64 = 12288;
 pub const DEFAULT_D_MODEL: u64 = 768;
 pub const DEFAULT_LAYERS: [i64; 3] = [6, 7, 8];
 pub const DEFAULT_BASE_URL: &str = "https://api.wandb.ai";
+/// The summary key saying when a run last logged: how a run in a folder and the same run
+/// elsewhere are told apart by age (`--runs-dir`).
+pub const SUMMARY_TIME_KEY: &str = "_timestamp";
 
 /// Which export columns hold the fields a record needs.
 #[derive(Debug, Clone)]

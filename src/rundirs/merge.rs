@@ -19,7 +19,7 @@ use crate::config::export_spec::ExportSpec;
 use crate::read::column_index::ID_COLUMN;
 
 /// The summary-time column of exports and caches.
-pub const TIME_COLUMN: &str = "_timestamp";
+pub const TIME_COLUMN: &str = crate::config::settings::SUMMARY_TIME_KEY;
 
 /// What merging decided.
 #[derive(Debug, Default)]

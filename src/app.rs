@@ -161,6 +161,7 @@ fn make_table(
         exports,
         provenance,
         reading,
+        spooled: _spooled,
     } = choose_exports(settings, site, &replayer)?;
     let replayed = replayer.finish(&exports)?;
     // The cache files are read: a fetch may now remove those its manifest no longer names.
@@ -185,10 +186,11 @@ fn say_settings(settings: &Settings) {
     let base_url = crate::config::base_url::redact(&settings.fetch.base_url);
     match (fetches(settings), settings.inputs.exports.is_empty()) {
         (true, _) => eprintln!("base URL: {base_url}"),
+        _ if settings.inputs.folders_only => eprintln!("base URL: {base_url} (run folders: not asked)"),
         (false, true) => eprintln!("base URL: {base_url} (offline: not asked)"),
         (false, false) => eprintln!("base URL: {base_url} (--export: not asked)"),
     }
-    if !settings.inputs.exports.is_empty() {
+    if !uses_cache(settings) {
         return;
     }
     let root = settings.fetch.cache_root.display();
@@ -215,14 +217,16 @@ fn lock_and_stage(settings: &Settings) -> anyhow::Result<(Option<lock::DirLock>,
     Ok((Some(lock), Staging::new(&output.out_dir)?))
 }
 
-/// Whether the inputs come from the cache folder: a fetch, or `--offline` (no `--export`).
+/// Whether the inputs come from the cache folder: a fetch, or `--offline` (no `--export`,
+/// and not run folders alone).
 fn uses_cache(settings: &Settings) -> bool {
-    settings.inputs.exports.is_empty()
+    settings.inputs.exports.is_empty() && !settings.inputs.folders_only
 }
 
-/// Whether the inputs come from a fetch (no `--export`, not `--offline`).
+/// Whether the inputs come from a fetch (no `--export`, not `--offline`, not run folders
+/// alone).
 fn fetches(settings: &Settings) -> bool {
-    !settings.inputs.offline && settings.inputs.exports.is_empty()
+    !settings.inputs.offline && uses_cache(settings)
 }
 
 /// The finished table: the replay's groups priced under the settings.

@@ -1,6 +1,7 @@
 //! Which exports a run reads: the `--export` files; else a fetch into the cache; else,
 //! `--offline`, each project's cache (checked to hold what a fetch would) or the profile's
-//! bundled sample exports.
+//! bundled sample exports; and beside any of these (or alone), the run folders of
+//! `--runs-dir`, as one more export each (see `rundirs`).
 
 use crate::config::export_spec::ExportSpec;
 use crate::config::locate;
@@ -8,6 +9,7 @@ use crate::config::projects::ProjectName;
 use crate::config::settings::{Mode, Settings};
 use crate::error::{fail, Kind};
 use crate::read::replay::Replayer;
+use crate::read::spool::Spooled;
 use crate::store::cache::CacheSite;
 use crate::store::manifest;
 use crate::store::readers::{self, ReaderLock};
@@ -19,6 +21,9 @@ pub struct Chosen {
     pub exports: Vec<ExportSpec>,
     pub provenance: manifest::Provenance,
     pub reading: Vec<ReaderLock>,
+    /// Temp files exports point at (the run folders' exports, and copies of exports
+    /// without the runs a folder has newer), removed when this is dropped.
+    pub spooled: Spooled,
 }
 
 impl From<(Vec<ExportSpec>, manifest::Provenance)> for Chosen {
@@ -27,25 +32,43 @@ impl From<(Vec<ExportSpec>, manifest::Provenance)> for Chosen {
             exports,
             provenance,
             reading: Vec::new(),
+            spooled: Spooled::default(),
         }
     }
 }
 
 /// `--export` files; else offline the project's cache, or its bundled exports; else a fetch
-/// (whose layers `replayer` reads as soon as each is staged).
+/// (whose layers `replayer` reads as soon as each is staged); and the run folders after
+/// them.
 pub fn choose_exports(
     settings: &Settings,
     site: &CacheSite,
     replayer: &Replayer<'_>,
 ) -> anyhow::Result<Chosen> {
+    let mut chosen = choose_sources(settings, site, replayer)?;
+    if !settings.inputs.runs_dirs.is_empty() {
+        chosen.spooled = crate::rundirs::add_run_folders(settings, &mut chosen.exports)?;
+    }
+    Ok(chosen)
+}
+
+/// The inputs but the run folders.
+fn choose_sources(settings: &Settings, site: &CacheSite, replayer: &Replayer<'_>) -> anyhow::Result<Chosen> {
     use manifest::Provenance;
     let inputs = &settings.inputs;
     if !inputs.exports.is_empty() {
         return Ok((inputs.exports.clone(), Provenance::Exports).into());
     }
+    if inputs.folders_only {
+        return Ok((Vec::new(), Provenance::RunFolders).into());
+    }
     if !inputs.offline {
+        // Beside run folders, a layer is read only once they are matched with it.
+        let eager = inputs.runs_dirs.is_empty();
         let (cache, exports) = fetch::fetch(settings.fetch_job(), site, &|index, spec| {
-            replayer.read_now(index, spec)
+            if eager {
+                replayer.read_now(index, spec)
+            }
         })?;
         return Ok((exports, Provenance::Fetched(cache)).into());
     }
@@ -62,9 +85,22 @@ fn offline_exports(settings: &Settings) -> anyhow::Result<Chosen> {
         let entity = project.entity_or(settings.fetch.entity.as_deref());
         match store::cache::find(root, entity, &project.name)? {
             Some(dir) => dirs.push(dir),
+            // Beside run folders, a project with no cache is no error: the folders are read.
+            None if !settings.inputs.runs_dirs.is_empty() => {
+                if settings.verbose > 0 {
+                    eprintln!(
+                        "no cache of project {:?} under {}: only the run folders are read",
+                        project.name,
+                        root.display()
+                    );
+                }
+            }
             None if may_replay_bundled(settings) => return bundled_exports(settings).map(Chosen::from),
             None => return no_cache(settings, project),
         }
+    }
+    if dirs.is_empty() {
+        return Ok((Vec::new(), manifest::Provenance::RunFolders).into());
     }
     replay_caches(settings, &dirs)
 }
@@ -110,6 +146,7 @@ fn replay_caches(settings: &Settings, dirs: &[std::path::PathBuf]) -> anyhow::Re
         exports,
         provenance: manifest::Provenance::Cache(caches),
         reading,
+        spooled: Spooled::default(),
     })
 }
 

@@ -3,7 +3,8 @@
 //! The pipeline, top to bottom, one folder a layer: `config` resolves what to do; `fetch`
 //! brings runs from the W&B API into the cache as exports; `read` turns exports into run
 //! records; `model` selects and prices them (pure, no I/O); `emit` formats the table;
-//! `store` puts artifacts, cache and manifests on disk atomically. `app` is the script
+//! `store` puts artifacts, cache and manifests on disk atomically; `rundirs` turns the W&B
+//! SDK's local run folders into an export. `app` is the script
 //! that runs them in that order, `inputs` choosing the exports it reads; `error` lists
 //! the exit codes.
 
@@ -21,6 +22,7 @@ pub mod keys;
 pub mod model;
 pub mod pynum;
 pub mod read;
+pub mod rundirs;
 pub mod runs_csv_sink;
 pub mod shell_docs;
 pub mod store;

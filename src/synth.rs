@@ -1,6 +1,8 @@
 //! Synthetic SAE sweeps in the W&B export format, for fixtures, tests and benchmarks: the
-//! seed's shape here, a SAELens-style sweep in `saelens`.
+//! seed's shape here, a SAELens-style sweep in `saelens`, and the W&B SDK's run folders
+//! in `run_folders`.
 
+pub mod run_folders;
 pub mod saelens;
 
 use std::io::{self, Write};

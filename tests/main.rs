@@ -42,6 +42,8 @@ mod readme_layout;
 mod real_backend;
 mod real_backend_paging;
 mod run_filters;
+mod run_folder_faults;
+mod run_folders;
 mod saelens_sweep;
 mod scheduled;
 mod secrets;

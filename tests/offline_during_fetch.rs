@@ -158,6 +158,8 @@ fn check_creates_no_reader_lock_file_where_fetches_and_offline_runs_do() {
         "--entity",
         "fake-entity",
         "--offline",
+        "--layers",
+        "6-8",
         "-q",
     ];
     let check = work.command().args(offline).arg("--check").output().unwrap();

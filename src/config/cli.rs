@@ -12,6 +12,8 @@ pub const EXAMPLES: &str = "  mdl-fetch --project sae-sweeps
       replay the cached (or bundled) exports, no network
   mdl-fetch --export 6=a.csv --export 7=b.csv
       replay exports downloaded from the W&B web page
+  mdl-fetch --runs-dir wandb --column layer=hook_layer
+      tabulate the SDK's local run folders, before any wandb sync
   mdl-fetch --project sae-sweeps --offline --tolerance 2e-4 --format csv
       the table, then MDL at tolerance 2e-4 (mdl-tolerance.csv)
   mdl-fetch dl --l0 65 --bits 7 --dict-size 25000
@@ -153,6 +155,12 @@ pub struct TableArgs {
     /// exports, but only when no entity or cache folder was named.
     #[arg(long)]
     pub offline: bool,
+
+    /// Read the W&B SDK's run folders (run-*/ and offline-run-*/ at any depth, before any
+    /// `wandb sync`) under this folder, beside the exports, the fetch (when a project is
+    /// named) or the cache (--offline). Repeatable. Example: --runs-dir wandb
+    #[arg(long, value_name = "PATH")]
+    pub runs_dir: Vec<PathBuf>,
 
     /// Folder for the artifacts [default: out/<project> beside the config/ folder]. Example:
     /// --out tables/. `--out -` prints the table on stdout and writes no artifact (a fetch

@@ -37,6 +37,9 @@ pub struct Profile {
     pub exports: Vec<ExportEntry>,
     #[serde(default)]
     pub latex: LatexProfile,
+    /// Folders of W&B run folders read beside the other inputs (`--runs-dir` replaces them).
+    #[serde(default)]
+    pub runs_dirs: Vec<RunsDirEntry>,
 }
 
 /// How `mdl-table.tex` looks (the flags of the same names override each key).
@@ -151,6 +154,13 @@ pub struct ExportEntry {
     pub path: PathBuf,
 }
 
+/// One folder of run folders (`wandb/`), as `[[runs_dirs]]` with its `path`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunsDirEntry {
+    pub path: PathBuf,
+}
+
 impl Profile {
     /// Reads and validates a profile; its relative paths become relative to its folder.
     pub fn load(path: &Path) -> anyhow::Result<Profile> {
@@ -169,6 +179,7 @@ impl Profile {
         };
         let base = path.parent().unwrap_or(Path::new("."));
         let paths = (profile.exports.iter_mut().map(|entry| &mut entry.path))
+            .chain(profile.runs_dirs.iter_mut().map(|entry| &mut entry.path))
             .chain(profile.out_dir.as_mut())
             .chain(profile.wandb.cache_dir.as_mut());
         for path in paths {
@@ -200,7 +211,8 @@ mod tests {
     #[test]
     fn every_relative_path_is_anchored_at_the_profiles_folder() {
         let text = "out_dir = \"../tables\"\n[wandb]\ncache_dir = \"runs-cache\"\n\
-                    [[exports]]\npath = \"data/a.csv\"\n[[exports]]\npath = \"/abs/b.csv\"\n";
+                    [[exports]]\npath = \"data/a.csv\"\n[[exports]]\npath = \"/abs/b.csv\"\n\
+                    [[runs_dirs]]\npath = \"wandb\"\n";
         let profile = Profile::parse(text, Path::new("lab/config/p.toml")).unwrap();
         assert_eq!(profile.out_dir.unwrap(), Path::new("lab/config/../tables"));
         assert_eq!(
@@ -215,6 +227,7 @@ mod tests {
                 PathBuf::from("/abs/b.csv")
             ]
         );
+        assert_eq!(profile.runs_dirs[0].path, Path::new("lab/config/wandb"));
         // A profile named without a folder anchors at the working directory, as before.
         let here = Profile::parse("out_dir = \"t\"", Path::new("p.toml")).unwrap();
         assert_eq!(here.out_dir.unwrap(), Path::new("t"));

@@ -84,19 +84,25 @@ impl Settings {
         let named = projects::parse_all(&args.project)?;
         let fallback = (profile.project.clone())
             .or_else(|| profile_path.as_deref().and_then(file_stem))
-            .or_else(|| (!inputs.exports.is_empty()).then(|| "exports".to_string()));
+            .or_else(|| (!inputs.exports.is_empty()).then(|| "exports".to_string()))
+            .or_else(|| (!inputs.runs_dirs.is_empty()).then(|| RUN_FOLDERS_PROJECT.to_string()));
         let projects =
             match (named.is_empty(), fallback) {
                 (false, _) => named,
                 (true, Some(name)) => vec![ProjectName { entity: None, name }],
                 (true, None) => return fail(
                     Kind::Usage,
-                    "say what to tabulate: --project NAME (e.g. --project sae-sweeps) or --export LAYER=PATH",
+                    "say what to tabulate: --project NAME (e.g. --project sae-sweeps), --export LAYER=PATH or --runs-dir wandb",
                 ),
             };
-        let fetch = resolve_fetch(args, profile, env, root)?;
-        let projects = projects::one_each(projects, fetch.entity.as_deref());
+        let mut fetch = resolve_fetch(args, profile, env, root)?;
         let named_project = !args.project.is_empty() || profile.project.is_some();
+        if !inputs.runs_dirs.is_empty() {
+            refuse_server_filter(args, profile)?;
+            inputs.folders_only = inputs.exports.is_empty() && !named_project;
+            fetch.summary_keys.push(SUMMARY_TIME_KEY.to_string());
+        }
+        let projects = projects::one_each(projects, fetch.entity.as_deref());
         if named_project && !inputs.exports.is_empty() {
             name_exports_project(&mut inputs.exports, &fetch, &projects)?;
         }
@@ -140,10 +146,16 @@ fn resolve_inputs(args: &TableArgs, profile: &Profile, env: &Env) -> anyhow::Res
     if jobs == 0 {
         return fail(Kind::Usage, "--jobs 0: give at least 1");
     }
+    let runs_dirs = match args.runs_dir.is_empty() {
+        true => profile.runs_dirs.iter().map(|entry| entry.path.clone()).collect(),
+        false => args.runs_dir.clone(),
+    };
     Ok(InputSettings {
         exports,
         bundled_exports,
         offline: args.offline,
+        runs_dirs,
+        folders_only: false,
         jobs,
     })
 }
@@ -249,6 +261,24 @@ fn resolve_output(
         },
     })
 }
+
+/// `--filter` (or the profile's `wandb.filter`) beside `--runs-dir`: only the server can
+/// apply it, and run folders never reach the server.
+fn refuse_server_filter(args: &TableArgs, profile: &Profile) -> anyhow::Result<()> {
+    let origin = match (&args.runs.filter, &profile.wandb.filter) {
+        (Some(_), _) => "--filter",
+        (None, Some(_)) => "the profile's wandb.filter",
+        (None, None) => return Ok(()),
+    };
+    fail(
+        Kind::Usage,
+        format!("{origin} is applied by the W&B server, so run folders (--runs-dir) cannot be held to it; use --state, --tag, --sweep and --group, which they can"),
+    )
+}
+
+/// The project name of a table made from run folders alone (its default output folder is
+/// `out/run-folders/`).
+pub const RUN_FOLDERS_PROJECT: &str = "run-folders";
 
 /// `--out -`: the table on stdout, no artifact written.
 pub const STDOUT: &str = "-";
@@ -384,6 +414,7 @@ fn resolve_fetch(
             "--deadline",
         )?,
         config_keys: wandb.config_keys.clone().unwrap_or_default(),
+        summary_keys: Vec::new(),
         cache_root: flags
             .cache_dir
             .clone()

@@ -16,6 +16,9 @@ pub const DEFAULT_BITS: f64 = 7.0;
 pub const DEFAULT_DICT_SIZE: u64 = 12288;
 pub const DEFAULT_D_MODEL: u64 = 768;
 pub const DEFAULT_BASE_URL: &str = "https://api.wandb.ai";
+/// The summary key saying when a run last logged: how a run in a folder and the same run
+/// elsewhere are told apart by age (`--runs-dir`).
+pub const SUMMARY_TIME_KEY: &str = "_timestamp";
 
 /// Which export columns hold the fields a record needs.
 #[derive(Debug, Clone)]
@@ -99,6 +102,11 @@ pub struct InputSettings {
     /// Exports the profile bundles, replayed offline when no cache exists.
     pub bundled_exports: Vec<ExportSpec>,
     pub offline: bool,
+    /// Folders of W&B run folders (`--runs-dir`, the profile's `[[runs_dirs]]`).
+    pub runs_dirs: Vec<PathBuf>,
+    /// Run folders and nothing else: no export given and no project named, so neither the
+    /// API nor a cache is asked.
+    pub folders_only: bool,
     /// Threads reading exports (a large export is cut into this many pieces); 1 reads
     /// every file whole, in order, on this thread.
     pub jobs: usize,
@@ -119,6 +127,9 @@ pub struct FetchSettings {
     pub max_attempts: u32,
     pub deadline: Duration,
     pub config_keys: Vec<String>,
+    /// Extra summary keys kept as cache columns (`_timestamp` beside `--runs-dir`: when a
+    /// run's summary is from, to match it with a run folder's).
+    pub summary_keys: Vec<String>,
     pub cache_root: PathBuf,
     /// Whether the user named the entity or the cache folder (flag, env or profile): then
     /// `--offline` replays that cache or fails, never the profile's bundled exports.

@@ -81,7 +81,8 @@ async fn fetch_all(
     locks: &std::sync::Mutex<Vec<DirLock>>,
 ) -> anyhow::Result<(Vec<CacheManifest>, Vec<ExportSpec>)> {
     let (client, machine) = connect(settings)?;
-    let layout = CacheLayout::new(settings.columns, &settings.fetch.config_keys);
+    let layout = CacheLayout::new(settings.columns, &settings.fetch.config_keys)
+        .with_summary_keys(&settings.fetch.summary_keys);
     let hand_over = |index: usize, spec: ExportSpec, file: std::fs::File| {
         // The handler only stops when this fetch is dropped.
         let _ = staged.send((index, spec, file));

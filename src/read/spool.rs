@@ -29,6 +29,18 @@ pub struct Spooled {
     copies: Vec<NamedTempFile>,
 }
 
+impl Spooled {
+    /// Keeps `copy` (a temp file made elsewhere, such as the export of `--runs-dir`'s run
+    /// folders) until this is dropped, removed at a forced exit like the copies made here.
+    pub fn keep(&mut self, copy: NamedTempFile) {
+        SPOOLED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(copy.path().to_path_buf());
+        self.copies.push(copy);
+    }
+}
+
 impl Drop for Spooled {
     fn drop(&mut self) {
         let mut spooled = SPOOLED.lock().unwrap_or_else(|e| e.into_inner());
@@ -54,13 +66,9 @@ pub fn spool_streams(exports: &mut [ExportSpec]) -> anyhow::Result<Spooled> {
             true => copy_to_temp(std::io::stdin().lock(), &label)?,
             false => copy_to_temp(open_stream(&spec.path, &label)?, &label)?,
         };
-        SPOOLED
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(copy.path().to_path_buf());
         spec.path = copy.path().to_path_buf();
         spec.label = Some(label);
-        spooled.copies.push(copy);
+        spooled.keep(copy);
     }
     Ok(spooled)
 }

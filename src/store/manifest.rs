@@ -22,6 +22,8 @@ pub enum Provenance {
     Cache(Vec<CacheManifest>),
     /// A fetch made by this run: each project's cache.
     Fetched(Vec<CacheManifest>),
+    /// Run folders (`--runs-dir`) alone.
+    RunFolders,
 }
 
 #[derive(Debug, Serialize)]
@@ -61,6 +63,7 @@ impl Source {
         let (kind, caches): (_, &[CacheManifest]) = match provenance {
             Provenance::Exports => ("exports", &[]),
             Provenance::Bundled => ("bundled", &[]),
+            Provenance::RunFolders => ("run-folders", &[]),
             Provenance::Cache(caches) => ("cache", caches),
             Provenance::Fetched(caches) => ("fetch", caches),
         };
@@ -79,6 +82,7 @@ impl Provenance {
         match self {
             Provenance::Exports => "exports named with --export".into(),
             Provenance::Bundled => "the profile's bundled exports".into(),
+            Provenance::RunFolders => "W&B run folders named with --runs-dir".into(),
             Provenance::Cache(caches) | Provenance::Fetched(caches) => {
                 let projects: Vec<String> = (caches.iter())
                     .map(|cache| format!("{}/{}", cache.entity, cache.project))

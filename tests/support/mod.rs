@@ -4,6 +4,7 @@
 pub mod disk;
 pub mod fuzz_checks;
 pub mod pty;
+pub mod run_folders;
 pub mod saelens;
 
 use std::collections::BTreeMap;

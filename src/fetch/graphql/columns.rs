@@ -44,6 +44,16 @@ impl CacheLayout {
         }
     }
 
+    /// The layout with the extra summary keys `keys` (those it lacks) after its own.
+    pub fn with_summary_keys(mut self, keys: &[String]) -> CacheLayout {
+        for key in keys {
+            if !self.summary_keys.contains(key) {
+                self.summary_keys.push(key.clone());
+            }
+        }
+        self
+    }
+
     pub fn projection(&self) -> Projection {
         Projection {
             summary_keys: self.summary_keys.clone(),

@@ -16,7 +16,7 @@ use crate::config::settings::{RecordRules, TableSettings};
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::select::Selector;
 use crate::read::export::ExportStats;
-use crate::read::pieces::{digest_rest, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
+use crate::read::pieces::{digest_rest, plan, read_piece, DigestSoFar, Piece, PieceEnd, PIECE_MIN_BYTES};
 use crate::read::runs_sink::{RunsPart, RunsSink};
 
 /// How the exports are cut and read: `jobs` threads, and pieces of at least this size.
@@ -58,7 +58,7 @@ pub struct PieceResult {
     pub stats: ExportStats,
     pub selector: Selector,
     pub part: Option<NamedTempFile>,
-    pub so_far: Option<blake3::Hasher>,
+    pub so_far: Option<DigestSoFar>,
 }
 
 /// One task's result.
@@ -167,7 +167,7 @@ impl PieceReader<'_> {
 
 /// The digest a first piece kept. One that failed or ended inside quotes kept none; its own
 /// outcome is what gets reported, so this error is never shown.
-fn digest_so_far(spec: &ExportSpec, first: &anyhow::Result<Outcome>) -> anyhow::Result<blake3::Hasher> {
+fn digest_so_far(spec: &ExportSpec, first: &anyhow::Result<Outcome>) -> anyhow::Result<DigestSoFar> {
     match first {
         Ok(Outcome::Read(piece)) => piece.so_far.clone(),
         _ => None,
@@ -180,14 +180,14 @@ enum Job {
     /// A piece; a first piece of several sends its unfinished digest to `hand_on`.
     Read {
         piece: Piece,
-        hand_on: Mutex<Option<SyncSender<Option<blake3::Hasher>>>>,
+        hand_on: Mutex<Option<SyncSender<Option<DigestSoFar>>>>,
     },
     /// The digest of the export's first `len` bytes, going on from the first piece's
     /// (which ends at byte `from`) once it arrives.
     DigestRest {
         from: u64,
         len: u64,
-        first: Mutex<Receiver<Option<blake3::Hasher>>>,
+        first: Mutex<Receiver<Option<DigestSoFar>>>,
     },
 }
 

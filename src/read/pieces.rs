@@ -45,6 +45,9 @@ impl Piece {
     };
 }
 
+/// The digest of a file's first piece, unfinished (boxed: a BLAKE3 hasher holds 2 KB).
+pub type DigestSoFar = Box<blake3::Hasher>;
+
 /// How reading a piece ended.
 pub enum PieceEnd {
     /// Read to its end. `so_far` is, for a first piece that is not the whole file, the
@@ -52,7 +55,7 @@ pub enum PieceEnd {
     /// (`digest_rest`).
     Read {
         stats: Box<ExportStats>,
-        so_far: Option<blake3::Hasher>,
+        so_far: Option<DigestSoFar>,
     },
     /// The piece ended inside a quoted field: its end was no row end, so the pieces after it
     /// began mid-row. Read the file whole.
@@ -201,7 +204,7 @@ fn piece_end<R: Read>(
             .map_err(|e| crate::read::export::row_error(e, file_name))?;
         Ok(PieceEnd::Read {
             stats: Box::new(stats),
-            so_far,
+            so_far: so_far.map(Box::new),
         })
     }
 }
@@ -227,7 +230,7 @@ fn count_line_breaks(file: &File, len: u64) -> std::io::Result<u64> {
 /// `from`) on through byte `len` (the end of the last piece).
 pub fn digest_rest(
     spec: &ExportSpec,
-    mut so_far: blake3::Hasher,
+    mut so_far: DigestSoFar,
     from: u64,
     len: u64,
 ) -> anyhow::Result<[u8; 32]> {

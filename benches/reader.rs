@@ -3,7 +3,7 @@
 //! medians of 5 passes over the three files:
 //!
 //! - `csv floor`: the `csv` crate's `ByteRecord` reader alone;
-//! - `read`: mdl-fetch's export reader (fields, floats, names, the sha256 of the bytes) into
+//! - `read`: mdl-fetch's export reader (fields, floats, names, the BLAKE3 digest of the bytes) into
 //!   a sink that drops every run;
 //! - `read+select`: the same into the `Selector` (the table, ε-MDL and the frontier);
 //! - `read+select+runs.csv`: also formatting every run's runs.csv row (to `io::sink`).

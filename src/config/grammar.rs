@@ -66,10 +66,7 @@ fn parse_split<'a>(
     // The usual grammar counts from the end: cut the last parts once, not per part.
     let deepest = parts_from_end([Some(activation), Some(k), dict_size]);
     let tail = LastParts::of(name, separator, deepest);
-    let nth = |index: isize| match &tail {
-        Some(tail) if index < 0 => tail.get(index.unsigned_abs()),
-        _ => nth_part(name, separator, index),
-    };
+    let nth = |index: isize| part_at(tail.as_ref(), name, separator, index);
     let part =
         |index: isize, what: &str| nth(index).ok_or_else(|| too_few_parts(name, separator, index, what));
     let activation = part(activation, "activation")?;
@@ -82,6 +79,20 @@ fn parse_split<'a>(
         k,
         dict_size,
     })
+}
+
+/// The part at a Python-style index: from the parts cut from the end when they hold it.
+#[inline(always)]
+fn part_at<'a>(
+    tail: Option<&LastParts<'a>>,
+    name: &'a str,
+    separator: &str,
+    index: isize,
+) -> Option<&'a str> {
+    match tail {
+        Some(tail) if index < 0 => tail.get(index.unsigned_abs()),
+        _ => nth_part(name, separator, index),
+    }
 }
 
 /// How many parts from the end the indices reach; `usize::MAX` when one counts from the
@@ -136,9 +147,12 @@ struct LastParts<'a> {
 }
 
 impl<'a> LastParts<'a> {
-    const MAX: usize = 8;
+    // Four: the usual grammar needs three, and a larger array costs a copy per row.
+    const MAX: usize = 4;
 
     /// `None` when the separator is not one ASCII byte or more than `MAX` parts are needed.
+    /// (Inlined, so that the parts are cut in place rather than copied out, once per row.)
+    #[inline(always)]
     fn of(name: &'a str, separator: &str, needed: usize) -> Option<Self> {
         let [byte] = separator.as_bytes() else {
             return None;
@@ -170,6 +184,7 @@ impl<'a> LastParts<'a> {
     }
 
     /// The part `from_end` places from the end (1 is the last), as Python's `parts[-n]`.
+    #[inline(always)]
     fn get(&self, from_end: usize) -> Option<&'a str> {
         if from_end == 0 || from_end > self.count {
             return None;

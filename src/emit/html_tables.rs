@@ -93,7 +93,7 @@ fn shown(name: &str) -> String {
 pub fn inputs(inputs: &[InputFile]) -> Markup {
     html! {
         table.sortable id="inputs" {
-            thead { tr { @for header in ["file", "layer", "rows", "runs", "skipped", "filtered out", "sha256"] { th scope="col" { button type="button" { (header) } } } } }
+            thead { tr { @for header in ["file", "layer", "rows", "runs", "skipped", "filtered out", "blake3"] { th scope="col" { button type="button" { (header) } } } } }
             tbody {
                 @for input in inputs {
                     tr {
@@ -106,7 +106,7 @@ pub fn inputs(inputs: &[InputFile]) -> Markup {
                         td.number data-sort=(input.runs) { (input.runs) }
                         td.number data-sort=(input.skipped) { (input.skipped) }
                         td.number data-sort=(input.filtered_out) { (input.filtered_out) }
-                        td.digest { (input.sha256) }
+                        td.digest { (input.blake3) }
                     }
                 }
             }

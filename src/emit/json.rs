@@ -32,7 +32,7 @@ pub const SCHEMA: &str = "mdl-fetch/mdl-table/v1";
 pub struct JsonTable {
     pub schema: String,
     pub settings: JsonSettings,
-    /// Without their sha256, which the manifest keeps.
+    /// Without their digest, which the manifest keeps.
     pub inputs: Vec<InputFile>,
     pub skipped: Skips,
     #[serde(default)]
@@ -139,7 +139,7 @@ impl Json {
                 .inputs
                 .iter()
                 .map(|input| InputFile {
-                    sha256: String::new(),
+                    blake3: String::new(),
                     ..input.clone()
                 })
                 .collect(),

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::frontier_bounds::Bounds;
 use crate::model::record::RunRecord;
 
 /// A run and its price, as the frontier and the tolerance rules see it.
@@ -39,7 +40,8 @@ impl Priced {
 ///
 /// Most runs do not enter, so the check comes first and must be cheap: while the frontier
 /// has at most `INDEX_CAP` points, their (error, DL) pairs are also kept in a sorted vector,
-/// searched in a few cache lines instead of walking the map's nodes.
+/// searched in a few cache lines instead of walking the map's nodes, and a coarse bound
+/// (`Bounds`) turns most runs away before that search.
 #[derive(Debug, Clone)]
 pub struct Frontier {
     points: BTreeMap<ErrorKey, Priced>,
@@ -52,11 +54,13 @@ pub struct Frontier {
 /// error once more in `tops`. A search goes through `tops` (a few hundred bytes, which stay
 /// in the nearest cache) and then counts within one stride of `errors`: a binary search
 /// of `errors` alone spends most of its time waiting on one far cache line after another.
+/// Before any search, `bounds` turns away the runs surely dominated.
 #[derive(Debug, Clone, Default)]
 struct Index {
     errors: Vec<f64>,
     dls: Vec<f64>,
     tops: Vec<f64>,
+    bounds: Bounds,
 }
 
 /// Errors per entry of `Index::tops`.
@@ -81,6 +85,7 @@ impl Index {
         self.dls.splice(at..at + replaced, [dl]);
         self.tops.clear();
         self.tops.extend(self.errors.iter().step_by(STRIDE));
+        self.bounds.entered(&self.errors, &self.dls, at);
     }
 }
 
@@ -133,7 +138,11 @@ impl Frontier {
             return false;
         }
         if let Some(index) = &self.index {
-            let below = index.count_at_or_below(ErrorKey::new(error).0);
+            let key = ErrorKey::new(error).0;
+            if index.bounds.surely_dominated(key, dl_bits) {
+                return false;
+            }
+            let below = index.count_at_or_below(key);
             let Some(at) = below.checked_sub(1) else {
                 return true;
             };

@@ -2,6 +2,7 @@
 //! group's runs, the Pareto frontier, and the finished table the emitters format.
 
 pub mod frontier;
+pub mod frontier_bounds;
 pub mod layers;
 pub mod mdl;
 pub mod notes;

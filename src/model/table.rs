@@ -15,10 +15,11 @@ pub struct InputFile {
     pub file: String,
     /// The layer given with it, if any.
     pub layer: Option<i64>,
-    /// Hex sha256 of the bytes read; empty when not kept, and then not written (the
-    /// manifest has it, `mdl-table.json` leaves it to the manifest).
+    /// Hex BLAKE3 digest of the bytes read (`b3sum` prints the same); empty when not kept,
+    /// and then not written (the manifest has it, `mdl-table.json` leaves it to the
+    /// manifest).
     #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub sha256: String,
+    pub blake3: String,
     pub rows: u64,
     pub runs: u64,
     pub skipped: u64,
@@ -31,7 +32,7 @@ fn is_zero(count: &u64) -> bool {
     *count == 0
 }
 
-/// Lower-case hex of some bytes: how a digest is written (`InputFile::sha256`, the
+/// Lower-case hex of some bytes: how a digest is written (`InputFile::blake3`, the
 /// manifest's outputs).
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -54,7 +55,7 @@ impl InputFile {
             runs: 2,
             skipped: 1,
             filtered_out: 0,
-            sha256: "ab12".into(),
+            blake3: "ab12".into(),
         }
     }
 }

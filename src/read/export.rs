@@ -29,8 +29,8 @@ pub struct ExportStats {
     pub skips: Skips,
     /// Rows left out by `--state`, `--tag`, `--sweep` or `--group`.
     pub filtered_out: u64,
-    /// sha256 of the file's bytes, read as they were parsed.
-    pub sha256: [u8; 32],
+    /// BLAKE3 digest of the file's bytes, taken as they were parsed.
+    pub blake3: [u8; 32],
     /// A column that looks like a dictionary size, when none is named (`d_sae`).
     pub dict_size_like: Option<String>,
 }
@@ -85,7 +85,7 @@ pub fn finish_file<R: Read>(
         );
     }
     let digest = reader.finish_digest().map_err(|e| row_error(e, file))?;
-    stats.sha256 = digest.unwrap_or_default();
+    stats.blake3 = digest.unwrap_or_default();
     Ok(stats)
 }
 

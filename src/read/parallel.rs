@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Mutex, OnceLock};
 
-use sha2::Sha256;
 use tempfile::NamedTempFile;
 
 use crate::config::export_spec::ExportSpec;
@@ -17,7 +16,7 @@ use crate::config::settings::{RecordRules, TableSettings};
 use crate::model::record::{RecordSink, RunRef};
 use crate::model::select::Selector;
 use crate::read::export::ExportStats;
-use crate::read::pieces::{digest_rest, plan, read_piece, Piece, PieceEnd, PIECE_MIN_BYTES};
+use crate::read::pieces::{digest_rest, plan, read_piece, DigestSoFar, Piece, PieceEnd, PIECE_MIN_BYTES};
 use crate::read::runs_sink::{RunsPart, RunsSink};
 
 /// How the exports are cut and read: `jobs` threads, and pieces of at least this size.
@@ -59,7 +58,7 @@ pub struct PieceResult {
     pub stats: ExportStats,
     pub selector: Selector,
     pub part: Option<NamedTempFile>,
-    pub so_far: Option<Sha256>,
+    pub so_far: Option<DigestSoFar>,
 }
 
 /// One task's result.
@@ -67,7 +66,7 @@ pub enum Outcome {
     Read(Box<PieceResult>),
     /// The piece ended inside quotes: the export must be read whole.
     InsideQuotes,
-    /// The sha256 of an export read in pieces.
+    /// The BLAKE3 digest of an export read in pieces.
     Digest([u8; 32]),
 }
 
@@ -168,7 +167,7 @@ impl PieceReader<'_> {
 
 /// The digest a first piece kept. One that failed or ended inside quotes kept none; its own
 /// outcome is what gets reported, so this error is never shown.
-fn digest_so_far(spec: &ExportSpec, first: &anyhow::Result<Outcome>) -> anyhow::Result<Sha256> {
+fn digest_so_far(spec: &ExportSpec, first: &anyhow::Result<Outcome>) -> anyhow::Result<DigestSoFar> {
     match first {
         Ok(Outcome::Read(piece)) => piece.so_far.clone(),
         _ => None,
@@ -181,14 +180,14 @@ enum Job {
     /// A piece; a first piece of several sends its unfinished digest to `hand_on`.
     Read {
         piece: Piece,
-        hand_on: Mutex<Option<SyncSender<Option<Sha256>>>>,
+        hand_on: Mutex<Option<SyncSender<Option<DigestSoFar>>>>,
     },
-    /// The sha256 of the export's first `len` bytes, going on from the first piece's
+    /// The digest of the export's first `len` bytes, going on from the first piece's
     /// (which ends at byte `from`) once it arrives.
     DigestRest {
         from: u64,
         len: u64,
-        first: Mutex<Receiver<Option<Sha256>>>,
+        first: Mutex<Receiver<Option<DigestSoFar>>>,
     },
 }
 

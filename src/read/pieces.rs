@@ -1,5 +1,5 @@
 //! Large exports cut into pieces that threads read at once, with the rows' lines, the
-//! file's sha256 and every message exactly as one reader going through the file gives them.
+//! file's digest and every message exactly as one reader going through the file gives them.
 //!
 //! A piece starts just after a line break near an even cut of the file. That line break
 //! may lie inside a quoted field (a name with a line break in it): then the piece before
@@ -12,8 +12,6 @@
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
-
-use sha2::{Digest, Sha256};
 
 use crate::config::export_spec::ExportSpec;
 use crate::config::settings::RecordRules;
@@ -47,14 +45,17 @@ impl Piece {
     };
 }
 
+/// The digest of a file's first piece, unfinished (boxed: a BLAKE3 hasher holds 2 KB).
+pub type DigestSoFar = Box<blake3::Hasher>;
+
 /// How reading a piece ended.
 pub enum PieceEnd {
     /// Read to its end. `so_far` is, for a first piece that is not the whole file, the
-    /// sha256 of its bytes, unfinished, which the bytes of the pieces after it go on from
+    /// BLAKE3 digest of its bytes, unfinished, which the bytes of the pieces after it go on from
     /// (`digest_rest`).
     Read {
         stats: Box<ExportStats>,
-        so_far: Option<Sha256>,
+        so_far: Option<DigestSoFar>,
     },
     /// The piece ended inside a quoted field: its end was no row end, so the pieces after it
     /// began mid-row. Read the file whole.
@@ -203,7 +204,7 @@ fn piece_end<R: Read>(
             .map_err(|e| crate::read::export::row_error(e, file_name))?;
         Ok(PieceEnd::Read {
             stats: Box::new(stats),
-            so_far,
+            so_far: so_far.map(Box::new),
         })
     }
 }
@@ -225,14 +226,19 @@ fn count_line_breaks(file: &File, len: u64) -> std::io::Result<u64> {
     }
 }
 
-/// The sha256 of an export read in pieces, from `so_far` (the first piece's, up to `from`)
-/// on through byte `len` (the end of the last piece).
-pub fn digest_rest(spec: &ExportSpec, mut so_far: Sha256, from: u64, len: u64) -> anyhow::Result<[u8; 32]> {
+/// The BLAKE3 digest of an export read in pieces, from `so_far` (the first piece's, up to
+/// `from`) on through byte `len` (the end of the last piece).
+pub fn digest_rest(
+    spec: &ExportSpec,
+    mut so_far: DigestSoFar,
+    from: u64,
+    len: u64,
+) -> anyhow::Result<[u8; 32]> {
     let read_error = |e: std::io::Error| -> anyhow::Error {
         Error::new(Kind::Input, format!("{}: cannot read: {e}", spec.label())).into()
     };
     let mut file = open_export(spec)?;
     file.seek(SeekFrom::Start(from)).map_err(read_error)?;
-    std::io::copy(&mut file.take(len.saturating_sub(from)), &mut so_far).map_err(read_error)?;
-    Ok(so_far.finalize().into())
+    (so_far.update_reader(file.take(len.saturating_sub(from)))).map_err(read_error)?;
+    Ok(*so_far.finalize().as_bytes())
 }

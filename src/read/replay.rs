@@ -170,7 +170,7 @@ impl Merge {
         for outcome in outcomes {
             match outcome? {
                 Outcome::Read(piece) => read.push(*piece),
-                Outcome::Digest(sha256) => digest = Some(sha256),
+                Outcome::Digest(blake3) => digest = Some(blake3),
                 Outcome::InsideQuotes => {
                     read = match reader.read(spec, index, Piece::WHOLE)? {
                         Outcome::Read(piece) => vec![*piece],
@@ -185,7 +185,7 @@ impl Merge {
             self.piece(piece, &mut stats)?;
         }
         // A file read whole digested itself; one in pieces has a digest of its own.
-        stats.sha256 = digest.unwrap_or(stats.sha256);
+        stats.blake3 = digest.unwrap_or(stats.blake3);
         self.skips.merge(stats.skips.clone());
         if self.dict_size_like.is_none() {
             self.dict_size_like = stats.dict_size_like.clone();
@@ -197,7 +197,7 @@ impl Merge {
             runs: stats.records,
             skipped: stats.skips.count,
             filtered_out: stats.filtered_out,
-            sha256: hex(&stats.sha256),
+            blake3: hex(&stats.blake3),
         });
         Ok(stats)
     }
@@ -212,7 +212,7 @@ impl Merge {
         stats.records += piece.stats.records;
         stats.filtered_out += piece.stats.filtered_out;
         stats.skips.merge(piece.stats.skips);
-        stats.sha256 = piece.stats.sha256;
+        stats.blake3 = piece.stats.blake3;
         stats.dict_size_like = stats.dict_size_like.take().or(piece.stats.dict_size_like);
         Ok(())
     }

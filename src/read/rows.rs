@@ -7,11 +7,9 @@
 //! quoted field (`csv` silently closes it, which would take a truncated export for a whole
 //! one), and it refuses a row longer than `MAX_ROW_BYTES` or wider than `MAX_ROW_FIELDS`,
 //! so that a file with no row end cannot grow memory without bound. It can also digest the
-//! bytes as it reads them, so the manifest's sha256 costs no second read.
+//! bytes as it reads them (BLAKE3), so the manifest's digest of the input costs no second read.
 
 use std::io::Read;
-
-use sha2::{Digest, Sha256};
 
 use super::plain_row;
 
@@ -67,7 +65,7 @@ pub struct RowReader<R> {
     open_quote: Option<u64>,
     /// Whether the start of the input (where a byte-order mark may be) is still ahead.
     at_start: bool,
-    digest: Option<Sha256>,
+    digest: Option<blake3::Hasher>,
 }
 
 impl<R: Read> RowReader<R> {
@@ -99,7 +97,7 @@ impl<R: Read> RowReader<R> {
     /// Reads rows from the middle of a file, where a row starts: `first_line` is the line
     /// there, and `digest` (when given) has digested the bytes before it. A byte-order mark
     /// is data here, as it is anywhere but at the start of a file.
-    pub fn continuing(input: R, first_line: u64, digest: Option<Sha256>) -> Self {
+    pub fn continuing(input: R, first_line: u64, digest: Option<blake3::Hasher>) -> Self {
         let mut reader = Self::new(input);
         reader.at_start = false;
         // `csv_core` skips a mark at the start of the first input it is given: give it an
@@ -116,9 +114,9 @@ impl<R: Read> RowReader<R> {
         self.read_total - (self.filled - self.pos) as u64
     }
 
-    /// Also computes the sha256 of every byte read (see `finish_digest`).
+    /// Also computes the BLAKE3 digest of every byte read (see `finish_digest`).
     pub fn with_digest(mut self) -> Self {
-        self.digest = Some(Sha256::new());
+        self.digest = Some(blake3::Hasher::new());
         self
     }
 
@@ -352,16 +350,16 @@ impl<R: Read> RowReader<R> {
         quoted.then_some(opened_at)
     }
 
-    /// The sha256 of every byte read, when asked for with `with_digest`; reads to the end
-    /// of the input first, so the digest covers the whole file.
+    /// The BLAKE3 digest of every byte read, when asked for with `with_digest`; reads to the
+    /// end of the input first, so the digest covers the whole file.
     pub fn finish_digest(&mut self) -> Result<Option<[u8; 32]>, RowError> {
-        Ok(self.digest_state()?.map(|digest| digest.finalize().into()))
+        Ok(self.digest_state()?.map(|digest| *digest.finalize().as_bytes()))
     }
 
     /// The digest of every byte of the input, not yet finished (more bytes may follow it,
     /// from beyond this input); reads to the end of the input first. `None` without
     /// `with_digest`.
-    pub fn digest_state(&mut self) -> Result<Option<Sha256>, RowError> {
+    pub fn digest_state(&mut self) -> Result<Option<blake3::Hasher>, RowError> {
         if self.digest.is_none() {
             return Ok(None);
         }

@@ -1,5 +1,6 @@
-//! `manifest.json`: where every number came from: tool, settings, inputs and outputs with
-//! their sha256, the API source, skipped runs, and the time. Never the key.
+//! `manifest.json`: where every number came from: tool, settings, inputs with their BLAKE3
+//! digest, outputs with their sha256, the API source, skipped runs, and the time. Never the
+//! key.
 
 use serde::Serialize;
 
@@ -35,7 +36,8 @@ pub struct Manifest<'a> {
     pub settings_sha256: String,
     pub profile: Option<FileDigest>,
     pub source: Source,
-    /// The inputs that were read, with the digests taken as they were read.
+    /// The inputs that were read, with the BLAKE3 digests taken as they were read (fast
+    /// enough to cost little beside the reading; `b3sum` checks them).
     pub inputs: &'a [InputFile],
     pub outputs: Vec<FileDigest>,
     pub skipped: &'a Skips,
@@ -188,7 +190,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&inputs[..]).unwrap(),
-            r#"[{"file":"layer-6.csv","layer":null,"sha256":"ab12","rows":3,"runs":2,"skipped":1}]"#
+            r#"[{"file":"layer-6.csv","layer":null,"blake3":"ab12","rows":3,"runs":2,"skipped":1}]"#
         );
         assert_eq!(
             serde_json::to_string(&skips).unwrap(),

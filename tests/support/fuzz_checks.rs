@@ -243,7 +243,7 @@ pub fn export_reader(data: &[u8]) {
             runs: stats.records,
             skipped: stats.skips.count,
             filtered_out: stats.filtered_out,
-            sha256: String::new(),
+            blake3: String::new(),
         }],
         skips: stats.skips,
         notes: vec!["a note about the data".into()],

@@ -67,7 +67,8 @@ fn watchdog() {
     let _no_more_commits = COMMIT_GATE.write().unwrap_or_else(|e| e.into_inner());
     run_cleanups();
     let line = crate::style::error(&format!(
-        "interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
+        "interrupted by {}; stopped before the run finished: no artifact or cache file is half-written",
+        signal_name(signal)
     ));
     exit_with(128 + signal, Some(&line));
 }
@@ -129,9 +130,19 @@ pub fn check(what_is_safe: &str) -> anyhow::Result<()> {
     match pending() {
         Some(signal) => fail(
             Kind::Interrupted(signal),
-            format!("interrupted by signal {signal}; {what_is_safe}"),
+            format!("interrupted by {}; {what_is_safe}", signal_name(signal)),
         ),
         None => Ok(()),
+    }
+}
+
+/// How messages name `signal`: `SIGINT` (Ctrl-C) and `SIGTERM` (a scheduler's stop) as
+/// `kill -l` spells them, any other by its number.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        signal_hook::consts::SIGINT => "SIGINT".into(),
+        signal_hook::consts::SIGTERM => "SIGTERM".into(),
+        other => format!("signal {other}"),
     }
 }
 

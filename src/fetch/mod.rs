@@ -64,7 +64,7 @@ pub fn fetch(
         runtime.block_on(async {
             tokio::select! {
                 result = fetch_all(settings, site, sender, handed, &locks) => result,
-                signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
+                signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by {}; the cache and artifacts are unchanged", crate::interrupt::signal_name(signal))),
             }
         })
     })

@@ -100,7 +100,8 @@ pub fn color_flag(args: &[std::ffi::OsString]) -> clap::ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the description length of one code: L0 * (B + log2 D) bits.
+    /// Print one description length: L0 * (B + log2 D) bits, or with --code binomial
+    /// L0 * B + log2 C(D, L0). Example: mdl-fetch dl --l0 65 --dict-size 25000
     Dl(DlArgs),
     /// List a sweep's config and summary keys (type, runs, samples) and propose the --column
     /// flags. Example: mdl-fetch keys --project my-sweep --entity my-lab
@@ -122,12 +123,15 @@ pub struct DlArgs {
     /// L0: active features per activation vector, e.g. 65.
     #[arg(long)]
     pub l0: f64,
-    /// B: bits per non-zero value, e.g. 7.
-    #[arg(long)]
+    /// B: bits per non-zero value, as a profile's `bits`. Example: --bits 8
+    #[arg(long, value_name = "B", default_value_t = crate::config::settings::DEFAULT_BITS, allow_negative_numbers = true)]
     pub bits: f64,
     /// D: dictionary size, e.g. 25000.
     #[arg(long)]
     pub dict_size: u64,
+    /// The code: naive = L0*(B+log2 D) (the seed's), binomial = L0*B + log2 C(D,L0).
+    #[arg(long, value_name = "CODE", default_value = "naive")]
+    pub code: crate::model::mdl::Code,
 }
 
 #[derive(Debug, Args)]
@@ -154,7 +158,8 @@ pub struct TableArgs {
     #[arg(long)]
     pub offline: bool,
 
-    /// Folder for the artifacts [default: out/<project> beside the config/ folder]. Example:
+    /// Folder for the artifacts [default: out/<project> beside the config/ folder; out/exports
+    /// for --export files without a --project or profile]. Example:
     /// --out tables/. `--out -` prints the table on stdout and writes no artifact (a fetch
     /// still updates the cache).
     #[arg(short, long, value_name = "DIR", env = "MDL_FETCH_OUT")]

@@ -36,6 +36,7 @@ mod paths;
 #[cfg(unix)]
 mod permissions;
 mod pieces;
+mod quiet_diffs;
 mod readme_layout;
 mod real_backend;
 mod real_backend_paging;

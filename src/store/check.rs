@@ -1,4 +1,5 @@
-//! `--check`: compare freshly computed artifacts with those on disk and say which differ.
+//! `--check`: compare freshly computed artifacts with those on disk and say which differ,
+//! each by its rows (CSV) or lines changed.
 
 use std::path::Path;
 
@@ -13,9 +14,7 @@ pub fn report(out_dir: &Path, staging: &Staging, quiet: bool) -> anyhow::Result<
         match comparison {
             Comparison::Same => {}
             Comparison::Missing => stale.push(format!("{name}: missing")),
-            Comparison::Differs { lines_changed } => {
-                stale.push(format!("{name}: differs ({lines_changed} lines changed)"))
-            }
+            Comparison::Differs(changes) => stale.push(format!("{name}: differs ({changes})")),
             Comparison::Retired => stale.push(format!("{name}: left by an earlier run, would be removed")),
         }
     }

@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Dl(args)) => print_dl(&args),
         Some(Command::Keys(args)) => crate::keys::command::keys(&args),
         Some(Command::Init(args)) => crate::keys::command::init(&args),
+        Some(Command::Schedule(args)) => crate::schedule::schedule(&args),
         Some(Command::Completions { shell }) => {
             print_bytes(&crate::shell_docs::completions(shell), "the completions")
         }
@@ -68,6 +69,9 @@ fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    if let Some(log) = &args.log {
+        crate::run_log::open(log)?;
+    }
     let mut settings = Settings::load(args, &Env::process())?;
     if settings.verbose > 0 {
         say_settings(&settings);
@@ -91,17 +95,32 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let (_lock, mut staging) = lock_and_stage(&settings)?;
     let (table, replayed, provenance) = make_table(&settings, &site, &staging)?;
     match settings.output.mode {
-        Mode::Print => print_stdout(&emit::stdout::text(&table, settings.output.format)),
+        Mode::Print => {
+            print_stdout(&emit::stdout::text(&table, settings.output.format))?;
+            crate::run_log::record(0, "printed the table on stdout (--out -)");
+            Ok(())
+        }
         Mode::Check => {
             stage_artifacts(&mut staging, &table, replayed.runs_csv, settings.output.png)?;
-            check::report(&settings.output.out_dir, &staging, settings.quiet)
+            let line = check::report(&settings.output.out_dir, &staging)?;
+            closing(&line, settings.quiet);
+            Ok(())
         }
         Mode::Write => write_artifacts(&settings, &table, replayed, &provenance, staging, started),
     }
 }
 
+/// The run's last line: on stderr unless `--quiet` (with the time off a terminal), and in
+/// the `--log` whatever.
+fn closing(line: &str, quiet: bool) {
+    if !quiet {
+        crate::closing_line::say(line);
+    }
+    crate::run_log::record(0, line);
+}
+
 /// Writes every artifact and the manifest, then (unless `--quiet`) prints the table and the
-/// closing line.
+/// closing line, which `--log` gets in any case.
 fn write_artifacts(
     settings: &Settings,
     table: &MdlTable,
@@ -121,12 +140,14 @@ fn write_artifacts(
     interrupt::check("the artifacts are unchanged")?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     let written = staging.commit()?;
-    if settings.quiet {
-        return Ok(());
+    if !settings.quiet {
+        print_stdout(&emit::stdout::text(table, settings.output.format))?;
     }
-    print_stdout(&emit::stdout::text(table, settings.output.format))?;
     let out_dir = &settings.output.out_dir;
-    eprintln!("{}", closing_line(out_dir, &written, runs, started.elapsed()));
+    closing(
+        &closing_line(out_dir, &written, runs, started.elapsed()),
+        settings.quiet,
+    );
     Ok(())
 }
 

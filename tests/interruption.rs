@@ -431,6 +431,7 @@ fn interrupt_a_stuck_render(signal: &str, code: i32) {
     let mut child = work
         .command()
         .args(["--export", &spec, "--out", "tables", "-q", "--tolerance", "1"])
+        .args(["--log", "runs.log"])
         .env("MDL_FETCH_TEST_RENDER_PAUSE_MS", "60000")
         .stderr(File::create(&stderr).unwrap())
         .spawn()
@@ -444,6 +445,13 @@ fn interrupt_a_stuck_render(signal: &str, code: i32) {
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "{err}");
     assert!(errors[0].contains(signal_said(code)), "{err}");
+    // Ended by the watchdog, the run still leaves its line in the log.
+    let log = std::fs::read_to_string(work.join("runs.log")).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(
+        log.contains(&format!(" exit {code}: error: {}", signal_said(code))),
+        "{log}"
+    );
     assert_eq!(
         disk::diff(&before, &disk::snapshot(&work.join("tables"))),
         Vec::<String>::new()

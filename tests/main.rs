@@ -42,6 +42,7 @@ mod real_backend;
 mod real_backend_paging;
 mod run_filters;
 mod saelens_sweep;
+mod schedule_units;
 mod scheduled;
 mod secrets;
 mod seed_golden;

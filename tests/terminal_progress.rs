@@ -123,6 +123,15 @@ fn piped_stderr_gets_no_frames_only_the_closing_line() {
     assert_eq!(server.fault_count(&Fault::Status(503)), 1, "a retry happened");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with(CLOSING), "{err}");
+    // Off a terminal the closing line says when: a log of nightly runs has a time a line.
+    let (_, time) = err
+        .trim_end()
+        .rsplit_once(" s at ")
+        .expect("a time after the duration");
+    assert!(
+        humantime::parse_rfc3339(time).is_ok() && time.ends_with('Z'),
+        "{err}"
+    );
     assert!(!err.contains('\r') && !err.contains('\x1b'), "{err:?}");
 
     // Replayed offline after two artifacts were spoilt: those two are changed, the rest

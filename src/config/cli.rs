@@ -15,7 +15,9 @@ pub const EXAMPLES: &str = "  mdl-fetch --project sae-sweeps
   mdl-fetch --project sae-sweeps --offline --tolerance 2e-4 --format csv
       the table, then MDL at tolerance 2e-4 (mdl-tolerance.csv)
   mdl-fetch dl --l0 65 --bits 7 --dict-size 25000
-      one description length: 1404.63 bits";
+      one description length: 1404.63 bits
+  mdl-fetch schedule cron --project sae-sweeps --incremental
+      a crontab line that makes the table nightly, a log line a run";
 
 /// How a fetch finds its key and server: after the examples in `--help`, and the man
 /// page's AUTHENTICATION (laid out as here).
@@ -109,6 +111,10 @@ pub enum Command {
     /// Write the proposed --column flags as a profile, config/<project>.toml. Example:
     /// mdl-fetch init --project my-sweep --entity my-lab
     Init(super::cli_keys::InitArgs),
+    /// Print a crontab line, a systemd .service and .timer, or a GitHub Actions workflow
+    /// that makes this table every day, logging one line per run. Example: mdl-fetch
+    /// schedule cron --project sae-sweeps --incremental
+    Schedule(Box<super::cli_schedule::ScheduleArgs>),
     /// Print a shell completion script. Example: mdl-fetch completions bash > ~/.local/share/bash-completion/completions/mdl-fetch
     Completions {
         /// The shell: bash, zsh, fish, powershell or elvish.
@@ -249,6 +255,12 @@ pub struct TableArgs {
     /// Say more on stderr: -v for retries and sources, -vv for every request.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Append one line to FILE per run, however it ends, even with --quiet: the time (RFC
+    /// 3339, UTC), the exit code, and the closing line or the error. For schedulers (see
+    /// `mdl-fetch schedule`). Example: --log mdl-fetch.log
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
 }
 
 /// Which runs reach the table and how their names read; each overrides the profile.

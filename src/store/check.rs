@@ -7,8 +7,9 @@ use crate::error::{fail, Kind};
 use crate::store::manifest;
 use crate::store::staging::{Comparison, Staging};
 
-/// `--check`: one line per artifact that differs, and exit 20 if any does.
-pub fn report(out_dir: &Path, staging: &Staging, quiet: bool) -> anyhow::Result<()> {
+/// `--check`: one line per artifact that differs, and exit 20 if any does; else the line
+/// that says the artifacts are up to date, for the caller to print.
+pub fn report(out_dir: &Path, staging: &Staging) -> anyhow::Result<String> {
     let mut stale = Vec::new();
     for (name, comparison) in staging.compare()? {
         match comparison {
@@ -20,10 +21,7 @@ pub fn report(out_dir: &Path, staging: &Staging, quiet: bool) -> anyhow::Result<
     }
     stale.extend(manifest_staleness(out_dir, staging)?);
     if stale.is_empty() {
-        if !quiet {
-            eprintln!("{}: artifacts are up to date", out_dir.display());
-        }
-        return Ok(());
+        return Ok(format!("{}: artifacts are up to date", out_dir.display()));
     }
     for line in &stale {
         eprintln!("{}/{line}", out_dir.display());

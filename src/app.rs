@@ -96,7 +96,7 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let (table, replayed, provenance) = make_table(&settings, &site, &staging)?;
     match settings.output.mode {
         Mode::Print => {
-            print_stdout(&emit::stdout::text(&table, settings.output.format))?;
+            print_stdout(&emit::stdout::text(&table, settings.output.format, crate::style::stdout_links()))?;
             crate::run_log::record(0, "printed the table on stdout (--out -)");
             Ok(())
         }
@@ -141,7 +141,7 @@ fn write_artifacts(
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     let written = staging.commit()?;
     if !settings.quiet {
-        print_stdout(&emit::stdout::text(table, settings.output.format))?;
+        print_stdout(&emit::stdout::text(table, settings.output.format, crate::style::stdout_links()))?;
     }
     let out_dir = &settings.output.out_dir;
     closing(

@@ -175,3 +175,31 @@ fn a_usage_error_on_a_terminal_is_red_with_the_help_hint_and_plain_under_no_colo
     assert!(screen.starts_with("error: unexpected argument"), "{screen:?}");
     assert!(!screen.contains('\x1b'), "{screen:?}");
 }
+
+/// The ε tables on stdout name each run without its page's address when stdout is a pipe
+/// (or a terminal: a link is 80 columns of address in every row); the report keeps the
+/// links, and so does stdout sent into a file, which is then a markdown document.
+#[test]
+fn tables_on_a_pipe_name_runs_without_links_which_the_report_and_a_file_keep() {
+    let work = Workdir::new();
+    let export = Dataset::sweep(SweepOptions::default()).export_text(&[6, 7, 8]);
+    work.write("sweep.csv", export);
+    let args = [
+        "--export", "sweep.csv", "--project", "fake-project", "--entity", "fake-entity", "--out",
+        "out", "--tolerance", "3e-3",
+    ];
+    let piped = work.command().args(args).output().unwrap();
+    ok(&piped);
+    let shown = stdout(&piped);
+    assert!(shown.contains("## MDL at tolerance ε = 0.003"), "{shown}");
+    assert!(shown.contains("| `blocks.6.hook_resid_pre_12288_"), "names as code: {shown}");
+    assert!(!shown.contains("]("), "no links on a pipe: {shown}");
+    let page = "](https://wandb.test/fake-entity/fake-project/runs/";
+    let report = String::from_utf8(read(work.join("out/mdl-report.md"))).unwrap();
+    assert!(report.contains(page), "{report}");
+    let file = std::fs::File::create(work.join("printed.md")).unwrap();
+    let status = work.command().args(args).stdout(file).status().unwrap();
+    assert!(status.success());
+    let printed = String::from_utf8(read(work.join("printed.md"))).unwrap();
+    assert!(printed.contains(page), "{printed}");
+}

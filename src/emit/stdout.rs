@@ -19,10 +19,11 @@ pub enum Format {
     Latex,
 }
 
-/// The text to print on stdout for `table` in `format`.
-pub fn text(table: &MdlTable, format: Format) -> String {
+/// The text to print on stdout for `table` in `format`; the `md` tables' runs are linked
+/// to their pages only with `links` (the caller leaves them out on a terminal or a pipe).
+pub fn text(table: &MdlTable, format: Format, links: bool) -> String {
     match format {
-        Format::Md => markdown::Markdown.render(table) + &report::tolerance_sections(table),
+        Format::Md => markdown::Markdown.render(table) + &report::tolerance_sections(table, links),
         Format::Csv => csv_table::CsvTable.render(table) + &tolerance_rows(table),
         Format::Json => json::Json.render(table),
         Format::Latex => latex::Latex.render(table),
@@ -47,17 +48,17 @@ mod tests {
         let runs = [(6, "topk", 64, 40.0, 0.01), (7, "topafa", 0, 900.0, 0.003)];
         let table = crate::emit::sample_table::table(&runs, &[0.05], 768);
         let markdown = markdown::Markdown.render(&table);
-        let md = text(&table, Format::Md);
+        let md = text(&table, Format::Md, true);
         assert!(md.starts_with(&markdown) && md.len() > markdown.len(), "{md}");
         assert!(md.contains("## MDL at tolerance ε = 0.05"), "{md}");
         let csv = csv_table::CsvTable.render(&table);
         let tolerance = tolerance_csv::ToleranceCsv.render(&table);
-        assert_eq!(text(&table, Format::Csv), format!("{csv}\n{tolerance}"));
-        assert_eq!(text(&table, Format::Json), json::Json.render(&table));
-        assert_eq!(text(&table, Format::Latex), latex::Latex.render(&table));
+        assert_eq!(text(&table, Format::Csv, true), format!("{csv}\n{tolerance}"));
+        assert_eq!(text(&table, Format::Json, true), json::Json.render(&table));
+        assert_eq!(text(&table, Format::Latex, true), latex::Latex.render(&table));
         // Without --tolerance, md is the notebook's table alone.
         let plain = crate::emit::sample_table::table(&runs, &[], 768);
-        assert_eq!(text(&plain, Format::Md), markdown::Markdown.render(&plain));
-        assert_eq!(text(&plain, Format::Csv), csv_table::CsvTable.render(&plain));
+        assert_eq!(text(&plain, Format::Md, true), markdown::Markdown.render(&plain));
+        assert_eq!(text(&plain, Format::Csv, true), csv_table::CsvTable.render(&plain));
     }
 }

@@ -96,7 +96,11 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let (table, replayed, provenance) = make_table(&settings, &site, &staging)?;
     match settings.output.mode {
         Mode::Print => {
-            print_stdout(&emit::stdout::text(&table, settings.output.format, crate::style::stdout_links()))?;
+            print_stdout(&emit::stdout::text(
+                &table,
+                settings.output.format,
+                crate::style::stdout_links(),
+            ))?;
             crate::run_log::record(0, "printed the table on stdout (--out -)");
             Ok(())
         }
@@ -141,7 +145,11 @@ fn write_artifacts(
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     let written = staging.commit()?;
     if !settings.quiet {
-        print_stdout(&emit::stdout::text(table, settings.output.format, crate::style::stdout_links()))?;
+        print_stdout(&emit::stdout::text(
+            table,
+            settings.output.format,
+            crate::style::stdout_links(),
+        ))?;
     }
     let out_dir = &settings.output.out_dir;
     closing(
@@ -311,22 +319,21 @@ fn render_artifacts(
 }
 
 /// Prints the data notes on stderr, `--quiet` or not: lost data is never silent. Under
-/// `--strict` a group or layer left without a row is an error (exit 5); skipped runs
-/// already stopped the read there.
+/// `--strict` the first is the error (exit 5), each note said once; skipped runs already
+/// stopped the read there.
 fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()> {
     let notes = DataNote::of(table, &settings.rules.columns);
     table.notes = notes
         .iter()
         .map(|note| note.to_string().replace("\n  ", "; "))
         .collect();
-    for note in &notes {
+    // Under --strict the first note is the error, said once: not a warning as well.
+    let strict = settings.rules.strict && !table.is_empty() && !notes.is_empty();
+    for note in notes.iter().skip(usize::from(strict)) {
         crate::style::warn(&note.to_string());
     }
-    if let Some(first) = notes
-        .first()
-        .filter(|_| settings.rules.strict && !table.is_empty())
-    {
-        return fail(Kind::Empty, format!("--strict: {first}"));
+    if strict {
+        return fail(Kind::Empty, format!("--strict: {}", notes[0]));
     }
     if let Some(left_out) = crate::model::notes::left_out(table).filter(|_| !table.is_empty()) {
         crate::style::note(&left_out);

@@ -185,14 +185,25 @@ fn tables_on_a_pipe_name_runs_without_links_which_the_report_and_a_file_keep() {
     let export = Dataset::sweep(SweepOptions::default()).export_text(&[6, 7, 8]);
     work.write("sweep.csv", export);
     let args = [
-        "--export", "sweep.csv", "--project", "fake-project", "--entity", "fake-entity", "--out",
-        "out", "--tolerance", "3e-3",
+        "--export",
+        "sweep.csv",
+        "--project",
+        "fake-project",
+        "--entity",
+        "fake-entity",
+        "--out",
+        "out",
+        "--tolerance",
+        "3e-3",
     ];
     let piped = work.command().args(args).output().unwrap();
     ok(&piped);
     let shown = stdout(&piped);
     assert!(shown.contains("## MDL at tolerance ε = 0.003"), "{shown}");
-    assert!(shown.contains("| `blocks.6.hook_resid_pre_12288_"), "names as code: {shown}");
+    assert!(
+        shown.contains("| `blocks.6.hook_resid_pre_12288_"),
+        "names as code: {shown}"
+    );
     assert!(!shown.contains("]("), "no links on a pipe: {shown}");
     let page = "](https://wandb.test/fake-entity/fake-project/runs/";
     let report = String::from_utf8(read(work.join("out/mdl-report.md"))).unwrap();

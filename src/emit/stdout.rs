@@ -59,6 +59,9 @@ mod tests {
         // Without --tolerance, md is the notebook's table alone.
         let plain = crate::emit::sample_table::table(&runs, &[], 768);
         assert_eq!(text(&plain, Format::Md, true), markdown::Markdown.render(&plain));
-        assert_eq!(text(&plain, Format::Csv, true), csv_table::CsvTable.render(&plain));
+        assert_eq!(
+            text(&plain, Format::Csv, true),
+            csv_table::CsvTable.render(&plain)
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::support;
 use std::time::Duration;
 
 use fake_wandb::*;
-use support::pty::{run_on_terminal, strip_escapes, COLUMNS};
+use support::pty::{run_on_terminal, run_on_terminal_sized, strip_escapes, COLUMNS};
 use support::*;
 
 /// 60 runs over layers 6-8 at 7 runs a page; layer 6's second page answers 503 once.
@@ -209,8 +209,60 @@ fn tables_on_a_pipe_name_runs_without_links_which_the_report_and_a_file_keep() {
     let report = String::from_utf8(read(work.join("out/mdl-report.md"))).unwrap();
     assert!(report.contains(page), "{report}");
     let file = std::fs::File::create(work.join("printed.md")).unwrap();
-    let status = work.command().args(args).stdout(file).status().unwrap();
-    assert!(status.success());
+    let into_file = work.command().args(args).stdout(file).output().unwrap();
+    ok(&into_file);
     let printed = String::from_utf8(read(work.join("printed.md"))).unwrap();
     assert!(printed.contains(page), "{printed}");
+}
+
+/// On a terminal 60 columns wide every layer's line fits, in every face (the bar takes what
+/// the words leave, a retry's reason is cut to fit, the pace is left out); and with one
+/// request at a time, the layers not yet started are listed as waiting from the start.
+#[test]
+fn bars_fit_a_narrow_terminal_and_every_layer_is_listed_from_the_start() {
+    let server = flaky_server(Duration::from_millis(60));
+    let work = Workdir::new();
+    let mut command = fetch_command(&work, &server);
+    command
+        .env("MDL_FETCH_BACKOFF_BASE_MS", "700")
+        .args(["--concurrency", "1"]);
+    let run = run_on_terminal_sized(command, 60);
+    let pieces = run.frames();
+    let shown = pieces.join("\n");
+    assert!(run.status.success(), "{shown}");
+    // Cut where the terminal wraps: a bar line too wide would leave a piece that is no
+    // layer's line before the closing line (which may wrap: it is plain text).
+    let closing = pieces
+        .iter()
+        .rposition(|piece| piece.starts_with("wrote "))
+        .unwrap();
+    for piece in &pieces[..closing] {
+        assert!(
+            piece.starts_with("layer "),
+            "a line wrapped: {piece:?} in\n{shown}"
+        );
+    }
+    let first = |pattern: &str| pieces.iter().position(|piece| piece.contains(pattern));
+    let waiting = first("runs, waiting ").expect("a frame of the retry's wait");
+    assert!(
+        pieces[waiting].contains(" 7/20 runs, waiting 1 s: HTTP 503"),
+        "{}",
+        pieces[waiting]
+    );
+    assert!(
+        first("/20 runs").is_some() && first("runs/s").is_none(),
+        "no pace at 60 columns: {shown}"
+    );
+    // Layer 8 is listed, waiting, before layer 6 has its first run, and says nothing else
+    // until its turn.
+    let listed = first("layer   8 · waiting").expect("layer 8 listed as waiting");
+    let counting = first("layer   6 ").and_then(|_| first("/20 runs")).unwrap();
+    assert!(listed < counting, "{shown}");
+    let own = |line: &&String| line.starts_with("layer   8 ") && !line.contains("· waiting");
+    let started = pieces.iter().position(|line| own(&line)).unwrap();
+    assert!(listed < started, "{shown}");
+    assert!(
+        first("layer   6 ").unwrap() <= listed + 2,
+        "listed in the first drawing: {shown}"
+    );
 }

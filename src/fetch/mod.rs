@@ -85,6 +85,12 @@ async fn fetch_all(
         // The handler only stops when this fetch is dropped.
         let _ = staged.send((index, spec, file));
     };
+    let progress = Progress::new(settings.quiet);
+    let each_project = settings
+        .projects
+        .iter()
+        .flat_map(|_| settings.layers.iter().copied());
+    progress.expect(each_project);
     let base = FetchContext {
         client: &client,
         job: settings,
@@ -93,7 +99,7 @@ async fn fetch_all(
         entity: "",
         cache_dir: std::path::Path::new(""),
         site,
-        progress: &Progress::new(settings.quiet),
+        progress: &progress,
         staged: &hand_over,
         project: &Default::default(),
     };

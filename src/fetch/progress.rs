@@ -98,9 +98,12 @@ impl Progress {
             at.map(|at| waiting.remove(at).1)
         };
         let bar = match listed {
-            Some(bar) => {
-                bar.set_style(style(ASKING));
-                bar.reset_elapsed();
+            // Its own line, new (its spinner and clock from the start), where it waited.
+            Some(waited) => {
+                let bar = new_line(layer, ASKING);
+                let bar = self.bars.insert_after(&waited, bar);
+                self.bars.remove(&waited);
+                self.keep(&bar);
                 bar
             }
             None => self.add(layer, ASKING),
@@ -116,16 +119,16 @@ impl Progress {
 
     /// A new line for `layer` under the others, in the face `template`.
     fn add(&self, layer: i64, template: &str) -> ProgressBar {
-        // Styled before it is added, so that its first frame is already this one.
-        let bar = ProgressBar::new_spinner()
-            .with_style(style(template))
-            .with_prefix(layer.to_string());
-        let bar = self.bars.add(bar);
+        let bar = self.bars.add(new_line(layer, template));
+        self.keep(&bar);
+        bar
+    }
+
+    fn keep(&self, bar: &ProgressBar) {
         self.made
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(bar.clone());
-        bar
     }
 
     /// Prints a line without tearing the bars.
@@ -140,6 +143,14 @@ impl Drop for Progress {
             crate::terminal_lines::bars_gone();
         }
     }
+}
+
+/// A line for `layer` in the face `template`, not shown yet. Styled before it is shown,
+/// so that its first frame is already this one.
+fn new_line(layer: i64, template: &str) -> ProgressBar {
+    ProgressBar::new_spinner()
+        .with_style(style(template))
+        .with_prefix(layer.to_string())
 }
 
 /// One layer's line; clones drive the same line (the pager's, and its requests' retries).

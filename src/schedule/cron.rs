@@ -20,8 +20,8 @@ pub fn render(job: &Job) -> String {
     );
     format!(
         "# {name}: the tables in {out}, every day at {hour:02}:{minute:02}; install with `crontab -e`.\n\
-         # Each run appends one line to {log} (time, exit code, what it did); the key comes\n\
-         # from WANDB_API_KEY or ~/.netrc of the user whose crontab this is.\n\
+         # Each run appends one line to {log} (time, exit code, what it did). The key comes\n\
+         # from ~/.netrc of the user whose crontab this is: cron does not have your shell's WANDB_API_KEY.\n\
          {minute} {hour} * * * {command}\n",
         name = job.name,
         out = job.out_dir.display(),

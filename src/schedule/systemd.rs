@@ -17,7 +17,8 @@ pub fn render(job: &Job) -> Vec<(String, String)> {
         .collect();
     let service = format!(
         "# {name}.service: the tables in {out}; started by {name}.timer.\n\
-         # Each run appends one line to {log}; the key comes from WANDB_API_KEY or ~/.netrc.\n\
+         # Each run appends one line to {log}. The key comes from ~/.netrc: a service does\n\
+         # not have your shell's WANDB_API_KEY.\n\
          [Unit]\n\
          Description=mdl-fetch: regenerate the tables in {out}\n\
          \n\

@@ -3,14 +3,13 @@
 use std::io::Write;
 
 use crate::closing_line::{closing_line, RunCounts};
-use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
+use crate::config::cli::{Cli, Command, TableArgs};
 use crate::config::folders_apart;
 use crate::config::locate;
 use crate::config::resolve::Env;
 use crate::config::settings::{Mode, Settings};
 use crate::error::{fail, Kind};
 use crate::inputs::{choose_exports, Chosen};
-use crate::model::mdl;
 use crate::model::notes::DataNote;
 use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
@@ -22,7 +21,7 @@ use crate::{emit, interrupt, store, test_hooks};
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Some(Command::Dl(args)) => print_dl(&args),
+        Some(Command::Dl(args)) => crate::dl::print(&args),
         Some(Command::Keys(args)) => crate::keys::command::keys(&args),
         Some(Command::Init(args)) => crate::keys::command::init(&args),
         Some(Command::Schedule(args)) => crate::schedule::schedule(&args),
@@ -32,38 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Man) => print_bytes(&crate::shell_docs::man_page()?, "the man page"),
         None => tabulate(&cli.table),
     }
-}
-
-/// `mdl-fetch dl`: one description length, as the notebook's sanity check prints it, in
-/// the code asked for.
-fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
-    if !mdl::is_dict_size(args.dict_size.into()) {
-        return fail(Kind::Usage, "--dict-size must be at least 1");
-    }
-    if !(args.bits.is_finite() && args.bits >= 0.0) {
-        return fail(
-            Kind::Usage,
-            format!("--bits {}: B must be a finite number >= 0", args.bits),
-        );
-    }
-    if !(args.l0.is_finite() && args.l0 >= 0.0) {
-        return fail(
-            Kind::Usage,
-            format!("--l0 {}: L0 must be a finite number >= 0", args.l0),
-        );
-    }
-    if args.code == mdl::Code::Binomial && args.l0 > args.dict_size as f64 {
-        return fail(
-            Kind::Usage,
-            format!(
-                "--l0 {} is more than --dict-size {}: the binomial code chooses L0 of D features",
-                args.l0, args.dict_size
-            ),
-        );
-    }
-    let bits = args.code.bits(args.l0, args.bits, args.dict_size);
-    println!("{bits:.2} bits");
-    Ok(())
 }
 
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.

@@ -11,6 +11,7 @@ pub mod about;
 pub mod app;
 pub mod closing_line;
 pub mod config;
+pub mod dl;
 pub mod emit;
 pub mod error;
 pub mod fetch;

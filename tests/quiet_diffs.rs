@@ -1,5 +1,5 @@
 //! A nightly regeneration's diff says what changed and nothing else: runs.csv's rows are in
-//! run order (entity, project, run id) and name a cached layer without its content hash,
+//! run order (run id, entity, project) and name a cached layer without its content hash,
 //! so 31 runs added to the project add 31 rows and change no other, online and from an
 //! export; `--check` counts the rows that differ, per artifact.
 
@@ -42,7 +42,7 @@ fn only_adds(old: &str, new: &str) -> bool {
     old.lines().all(|line| new_lines.any(|other| other == line))
 }
 
-/// The (entity, project, run_id) of every row of runs.csv's `text`.
+/// The (run_id, entity, project) of every row of runs.csv's `text`.
 fn run_keys(text: &str) -> Vec<(String, String, String)> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let header = reader.headers().unwrap().clone();

@@ -196,26 +196,32 @@ impl<W: Write> RecordSink for RunsCsv<W> {
     }
 }
 
-/// Appends the key runs.csv's rows are sorted by: the run's entity, project and id, then
-/// (for runs without an id, or one id given twice) its name, file, line and export, each
-/// text encoded so that the bytes compare as the texts do, field after field.
+/// Appends the key runs.csv's rows are sorted by: the run's id, its entity and project
+/// (the same id in two projects is two runs), then (for runs without an id, or one id given
+/// twice) its name, its export (by position) and line; each text encoded so that the bytes
+/// compare as the texts do, field after field. The id comes first: its first bytes decide
+/// most comparisons, where a project's name would be the same in every key.
 pub fn sort_key(run: &RunRef<'_>, key: &mut Vec<u8>) {
     let entity = run.project.and_then(|p| p.entity.as_deref()).unwrap_or_default();
     let project = run.project.map_or("", |p| p.project.as_str());
-    for text in [entity, project, run.id, run.name, run.file] {
+    for text in [run.id, entity, project, run.name] {
         push_key_text(key, text.as_bytes());
     }
+    key.extend_from_slice(&run.source.to_be_bytes());
     key.extend_from_slice(&run.line.to_be_bytes());
-    key.extend_from_slice(&u64::from(run.source).to_be_bytes());
 }
 
 /// `text` with each 0 byte doubled as `0 255`, ended by `0 1`: a shorter text sorts before
 /// the longer ones it starts, and no text's end is read as part of the next field.
 fn push_key_text(key: &mut Vec<u8>, text: &[u8]) {
-    for &b in text {
-        key.push(b);
-        if b == 0 {
-            key.push(255);
+    if memchr::memchr(0, text).is_none() {
+        key.extend_from_slice(text);
+    } else {
+        for &b in text {
+            key.push(b);
+            if b == 0 {
+                key.push(255);
+            }
         }
     }
     key.extend_from_slice(&[0, 1]);
@@ -317,23 +323,26 @@ mod tests {
             project("lab", "sae-2"),
             project("lab\0", ""),
         ];
-        // (project, id, name, line), in the order the fields would sort them.
+        // (id, project, name, export, line), in the order the fields would sort them.
         let runs = [
-            (0, "", "b", 9),
-            (0, "", "b\0", 2),
-            (0, "", "ba", 1),
-            (0, "a", "z", 5),
-            (0, "a", "z", 6),
-            (0, "a\0", "", 1),
-            (0, "ab", "", 1),
-            (1, "", "", 1),
-            (2, "", "", 1),
+            ("", 0, "b", 0, 9),
+            ("", 0, "b\0", 0, 2),
+            ("", 0, "ba", 0, 1),
+            ("", 1, "", 0, 1),
+            ("", 2, "", 0, 1),
+            ("a", 0, "z", 0, 5),
+            ("a", 0, "z", 0, 6),
+            ("a", 0, "z", 1, 1),
+            ("a", 1, "", 0, 1),
+            ("a\0", 0, "", 0, 1),
+            ("ab", 0, "", 0, 1),
         ];
         let keys: Vec<Vec<u8>> = (runs.iter())
-            .map(|&(p, id, name, line)| {
+            .map(|&(id, p, name, source, line)| {
                 let mut run = RunRef::plain(name, &file, line, 6, "topk", 1.0, 0.1);
                 run.id = id;
                 run.project = projects[p].as_ref();
+                run.source = source;
                 let mut key = Vec::new();
                 sort_key(&run, &mut key);
                 key

@@ -17,8 +17,9 @@ pub struct SpillWriter<W: Write> {
     file: W,
     /// Every held key and row, back to back.
     arena: Vec<u8>,
-    /// Per held row: where its key starts, the key's length and the row's length.
-    held: Vec<(usize, u32, u32)>,
+    /// Per held row: its key's first bytes (`prefix`), where its key starts, the key's
+    /// length and the row's length.
+    held: Vec<(u64, usize, u32, u32)>,
     limit: usize,
 }
 
@@ -36,7 +37,7 @@ impl<W: Write> SpillWriter<W> {
     /// Adds a row under `key`.
     pub fn push(&mut self, key: &[u8], row: &[u8]) -> io::Result<()> {
         let (key_len, row_len) = (length(key)?, length(row)?);
-        self.held.push((self.arena.len(), key_len, row_len));
+        self.held.push((prefix(key), self.arena.len(), key_len, row_len));
         self.arena.extend_from_slice(key);
         self.arena.extend_from_slice(row);
         if self.arena.len() >= self.limit {
@@ -58,12 +59,14 @@ impl<W: Write> SpillWriter<W> {
             return Ok(());
         }
         let arena = &self.arena;
-        let key = |&(start, key_len, _): &(usize, u32, u32)| &arena[start..start + key_len as usize];
-        self.held.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+        let key = |&(_, start, key_len, _): &(u64, usize, u32, u32)| &arena[start..start + key_len as usize];
+        // The first bytes decide most comparisons without a call to compare the keys.
+        self.held
+            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| key(a).cmp(key(b))));
         let records = self.arena.len() + 8 * self.held.len();
         self.file.write_all(&(records as u64).to_le_bytes())?;
         let mut out = io::BufWriter::with_capacity(1 << 16, &mut self.file);
-        for &(start, key_len, row_len) in &self.held {
+        for &(_, start, key_len, row_len) in &self.held {
             out.write_all(&key_len.to_le_bytes())?;
             out.write_all(&row_len.to_le_bytes())?;
             out.write_all(&self.arena[start..start + key_len as usize + row_len as usize])?;
@@ -74,6 +77,15 @@ impl<W: Write> SpillWriter<W> {
         self.arena.clear();
         Ok(())
     }
+}
+
+/// A key's first 8 bytes as a number (zeros past a shorter key's end): numbers compare as
+/// the keys' first bytes do, and a key shorter than another it starts stays before it.
+fn prefix(key: &[u8]) -> u64 {
+    let mut first = [0u8; 8];
+    let n = key.len().min(8);
+    first[..n].copy_from_slice(&key[..n]);
+    u64::from_be_bytes(first)
 }
 
 fn length(bytes: &[u8]) -> io::Result<u32> {
@@ -99,15 +111,15 @@ pub fn merge(files: &[File], out: &mut impl Write) -> io::Result<()> {
     for (index, chunk) in chunks.iter_mut().enumerate() {
         let mut key = Vec::new();
         if chunk.next(&mut key)? {
-            heap.push(Reverse((key, index)));
+            heap.push(Reverse((prefix(&key), key, index)));
         }
     }
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
-    while let Some(Reverse((mut key, index))) = heap.pop() {
+    while let Some(Reverse((_, mut key, index))) = heap.pop() {
         let chunk = &mut chunks[index];
         out.write_all(&chunk.row)?;
         if chunk.next(&mut key)? {
-            heap.push(Reverse((key, index)));
+            heap.push(Reverse((prefix(&key), key, index)));
         }
     }
     out.flush()
@@ -227,6 +239,30 @@ mod tests {
             );
         }
         assert_eq!(sorted(&[], 3, 10), "");
+    }
+
+    #[test]
+    fn short_keys_and_zero_bytes_sort_as_bytes_do() {
+        let keys = [
+            "a\0\0",
+            "",
+            "ab",
+            "a",
+            "\0",
+            "a\u{1}",
+            "a\0",
+            "abcdefgh\0",
+            "abcdefgh",
+        ];
+        let rows: Vec<(String, String)> = (keys.iter())
+            .map(|key| (key.to_string(), format!("{key:?}\n")))
+            .collect();
+        let mut expected = rows.clone();
+        expected.sort();
+        let expected: String = expected.into_iter().map(|(_, row)| row).collect();
+        for limit in [1, usize::MAX] {
+            assert_eq!(sorted(&rows, 2, limit), expected);
+        }
     }
 
     #[test]

@@ -3,14 +3,13 @@
 use std::io::Write;
 
 use crate::closing_line::{closing_line, RunCounts};
-use crate::config::cli::{Cli, Command, DlArgs, TableArgs};
+use crate::config::cli::{Cli, Command, TableArgs};
 use crate::config::folders_apart;
 use crate::config::locate;
 use crate::config::resolve::Env;
 use crate::config::settings::{Mode, Settings};
 use crate::error::{fail, Kind};
 use crate::inputs::{choose_exports, Chosen};
-use crate::model::mdl;
 use crate::model::notes::DataNote;
 use crate::model::table::MdlTable;
 use crate::read::replay::{Replay, Replayer};
@@ -22,9 +21,10 @@ use crate::{emit, interrupt, store, test_hooks};
 /// Runs one command line to completion.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Some(Command::Dl(args)) => print_dl(&args),
+        Some(Command::Dl(args)) => crate::dl::print(&args),
         Some(Command::Keys(args)) => crate::keys::command::keys(&args),
         Some(Command::Init(args)) => crate::keys::command::init(&args),
+        Some(Command::Schedule(args)) => crate::schedule::schedule(&args),
         Some(Command::Completions { shell }) => {
             print_bytes(&crate::shell_docs::completions(shell), "the completions")
         }
@@ -33,19 +33,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// `mdl-fetch dl`: one description length, as the notebook's sanity check prints it.
-fn print_dl(args: &DlArgs) -> anyhow::Result<()> {
-    if !mdl::is_dict_size(args.dict_size.into()) {
-        return fail(Kind::Usage, "--dict-size must be at least 1");
-    }
-    let bits = mdl::naive_bits(args.l0, args.bits, args.dict_size);
-    println!("{bits:.2} bits");
-    Ok(())
-}
-
 /// The main job: inputs → table → artifacts in the output folder and the table on stdout.
 fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    if let Some(log) = &args.log {
+        crate::run_log::open(log)?;
+    }
     let mut settings = Settings::load(args, &Env::process())?;
     if settings.verbose > 0 {
         say_settings(&settings);
@@ -69,7 +62,11 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
     let (_lock, mut staging) = lock_and_stage(&settings)?;
     let (table, replayed, provenance) = make_table(&settings, &site, &staging)?;
     match settings.output.mode {
-        Mode::Print => print_stdout(&stdout_text(&settings, &table)),
+        Mode::Print => {
+            print_stdout(&stdout_text(&settings, &table))?;
+            crate::run_log::record(0, "printed the table on stdout (--out -)");
+            Ok(())
+        }
         Mode::Check => {
             let presentation = presentation(&settings, &provenance)?;
             stage_artifacts(
@@ -79,7 +76,9 @@ fn tabulate(args: &TableArgs) -> anyhow::Result<()> {
                 &presentation,
                 settings.output.png,
             )?;
-            check::report(&settings.output.out_dir, &staging, settings.quiet)
+            let line = check::report(&settings.output.out_dir, &staging)?;
+            closing(&line, settings.quiet);
+            Ok(())
         }
         Mode::Write => write_artifacts(&settings, &table, replayed, &provenance, staging, started),
     }
@@ -111,8 +110,17 @@ fn presentation(
     })
 }
 
+/// The run's last line: on stderr unless `--quiet` (with the time off a terminal), and in
+/// the `--log` whatever.
+fn closing(line: &str, quiet: bool) {
+    if !quiet {
+        crate::closing_line::say(line);
+    }
+    crate::run_log::record(0, line);
+}
+
 /// Writes every artifact and the manifest, then (unless `--quiet`) prints the table and the
-/// closing line.
+/// closing line, which `--log` gets in any case.
 fn write_artifacts(
     settings: &Settings,
     table: &MdlTable,
@@ -139,12 +147,14 @@ fn write_artifacts(
     interrupt::check("the artifacts are unchanged")?;
     staging.add_bytes(manifest::FILE_NAME, manifest.as_bytes())?;
     let written = staging.commit()?;
-    if settings.quiet {
-        return Ok(());
+    if !settings.quiet {
+        print_stdout(&stdout_text(settings, table))?;
     }
-    print_stdout(&stdout_text(settings, table))?;
     let out_dir = &settings.output.out_dir;
-    eprintln!("{}", closing_line(out_dir, &written, runs, started.elapsed()));
+    closing(
+        &closing_line(out_dir, &written, runs, started.elapsed()),
+        settings.quiet,
+    );
     Ok(())
 }
 
@@ -247,7 +257,8 @@ fn table_of(settings: &Settings, replayed: &Replay) -> MdlTable {
 
 /// The table in the format `--format` asks for, as stdout shows it.
 fn stdout_text(settings: &Settings, table: &MdlTable) -> String {
-    emit::stdout::text(table, settings.output.format, &settings.output.latex)
+    let links = crate::style::stdout_links();
+    emit::stdout::text(table, settings.output.format, &settings.output.latex, links)
 }
 
 /// Renders every table artifact the table gets into staging (removing those it does not),
@@ -318,22 +329,21 @@ fn render_artifacts(
 }
 
 /// Prints the data notes on stderr, `--quiet` or not: lost data is never silent. Under
-/// `--strict` a group or layer left without a row is an error (exit 5); skipped runs
-/// already stopped the read there.
+/// `--strict` the first is the error (exit 5), each note said once; skipped runs already
+/// stopped the read there.
 fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()> {
     let notes = DataNote::of(table, &settings.rules.columns);
     table.notes = notes
         .iter()
         .map(|note| note.to_string().replace("\n  ", "; "))
         .collect();
-    for note in &notes {
+    // Under --strict the first note is the error, said once: not a warning as well.
+    let strict = settings.rules.strict && !table.is_empty() && !notes.is_empty();
+    for note in notes.iter().skip(usize::from(strict)) {
         crate::style::warn(&note.to_string());
     }
-    if let Some(first) = notes
-        .first()
-        .filter(|_| settings.rules.strict && !table.is_empty())
-    {
-        return fail(Kind::Empty, format!("--strict: {first}"));
+    if strict {
+        return fail(Kind::Empty, format!("--strict: {}", notes[0]));
     }
     if let Some(left_out) = crate::model::notes::left_out(table).filter(|_| !table.is_empty()) {
         crate::style::note(&left_out);

@@ -1,10 +1,11 @@
 //! The line a successful run ends with on stderr, as cargo ends with `Finished`:
 //! `wrote out/sae-sweeps/ (8 files, 2 changed) from 7,500 runs in 0.4 s`, and when not
 //! every run read is in the table (other layers, skipped runs), how many are:
-//! `from 200 runs (69 in the table) in 0.1 s`.
+//! `from 200 runs (69 in the table) in 0.1 s`. Said anywhere but on a terminal (a log,
+//! cron's mail), it ends with the time: `... in 0.4 s at 2026-12-05T03:17:02Z`.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::human;
 use crate::store::staging::Written;
@@ -41,9 +42,36 @@ pub fn closing_line(out_dir: &Path, written: &[Written], counted: RunCounts, ela
     )
 }
 
+/// `line` as stderr shows it at `now`: as it is on a terminal (`terminal`), else with the
+/// time in RFC 3339 (UTC) after it, so that a log of runs says when each ended.
+pub fn on_stderr(line: &str, terminal: bool, now: SystemTime) -> String {
+    match terminal {
+        true => line.to_string(),
+        false => format!("{line} at {}", humantime::format_rfc3339_seconds(now)),
+    }
+}
+
+/// Prints the closing `line` on stderr (with the time when stderr is no terminal).
+pub fn say(line: &str) {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    eprintln!("{}", on_stderr(line, terminal, SystemTime::now()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn off_a_terminal_the_line_says_when() {
+        let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_440_622);
+        let line = "wrote out/ (9 files, 0 changed) from 1 run in 0.1 s";
+        assert_eq!(on_stderr(line, true, when), line);
+        assert_eq!(
+            on_stderr(line, false, when),
+            format!("{line} at 2026-12-05T03:17:02Z")
+        );
+    }
 
     fn written(changed: &[bool]) -> Vec<Written> {
         (changed.iter().enumerate())

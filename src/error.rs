@@ -69,13 +69,23 @@ impl Kind {
     ];
 }
 
-/// The exit codes as `--help` lists them, made from `Kind::ALL` (SIGTERM beside SIGINT).
+/// The codes no `Kind` gives, both bugs: an error left unclassified (`exit_code_of`'s 1)
+/// and a panic (Rust's 101).
+pub const BUG_CODES: [(i32, &str); 2] = [(1, "unclassified error"), (101, "panic")];
+
+/// The exit codes as `--help` lists them, made from `Kind::ALL` (SIGTERM beside SIGINT),
+/// then the codes of bugs.
 pub fn exit_codes_help() -> String {
     let mut text = String::from("Exit codes: 0 ok");
     for (kind, word) in Kind::ALL {
         text.push_str(&format!(", {} {word}", kind.exit_code()));
     }
-    text.push_str(&format!(", {} SIGTERM.", Kind::Interrupted(15).exit_code()));
+    text.push_str(&format!(", {} SIGTERM", Kind::Interrupted(15).exit_code()));
+    let bugs: Vec<String> = BUG_CODES
+        .iter()
+        .map(|(code, word)| format!("{code} {word}"))
+        .collect();
+    text.push_str(&format!("; {}: bugs, please report them.", bugs.join(", ")));
     text
 }
 
@@ -140,9 +150,13 @@ mod tests {
         for code in &codes {
             assert!(help.contains(&format!(" {code} ")), "{code} missing from {help}");
         }
+        codes.extend(BUG_CODES.map(|(code, _)| code));
+        for code in &codes {
+            assert!(help.contains(&format!(" {code} ")), "{code} missing from {help}");
+        }
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), Kind::ALL.len() + 1);
+        assert_eq!(codes.len(), Kind::ALL.len() + 1 + BUG_CODES.len());
         assert!(
             help.contains("11 folder busy") && help.contains("20 --check: stale"),
             "{help}"
@@ -168,6 +182,7 @@ mod tests {
         listed.sort_unstable();
         let mut codes: Vec<i32> = Kind::ALL.iter().map(|(kind, _)| kind.exit_code()).collect();
         codes.extend([0, Kind::Interrupted(15).exit_code()]);
+        codes.extend(BUG_CODES.map(|(code, _)| code));
         codes.sort_unstable();
         assert_eq!(listed, codes);
     }

@@ -66,10 +66,15 @@ fn watchdog() {
     // Held until the process ends: no commit begins its renames after this.
     let _no_more_commits = COMMIT_GATE.write().unwrap_or_else(|e| e.into_inner());
     run_cleanups();
-    let line = crate::style::error(&format!(
-        "interrupted by signal {signal}; stopped before the run finished: no artifact or cache file is half-written"
-    ));
-    exit_with(128 + signal, Some(&line));
+    let message = format!(
+        "interrupted by {}; stopped before the run finished: no artifact or cache file is half-written",
+        signal_name(signal)
+    );
+    let tellers = TELLERS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    for tell in tellers {
+        tell(128 + signal, &format!("error: {message}"));
+    }
+    exit_with(128 + signal, Some(&crate::style::error(&message)));
 }
 
 /// What a forced exit runs first, since it skips destructors: each part of the program
@@ -83,6 +88,17 @@ pub fn on_forced_exit(cleanup: fn()) {
     if !cleanups.contains(&cleanup) {
         cleanups.push(cleanup);
     }
+}
+
+/// Who is told how a forced exit ends (its exit code and error line): the run's log.
+static TELLERS: std::sync::Mutex<Vec<Tell>> = std::sync::Mutex::new(Vec::new());
+
+/// A forced exit's code and error line, told.
+type Tell = fn(i32, &str);
+
+/// Registers `tell` to be given the exit code and error line of a forced exit.
+pub fn on_forced_exit_tell(tell: Tell) {
+    TELLERS.lock().unwrap_or_else(|e| e.into_inner()).push(tell);
 }
 
 fn run_cleanups() {
@@ -129,9 +145,19 @@ pub fn check(what_is_safe: &str) -> anyhow::Result<()> {
     match pending() {
         Some(signal) => fail(
             Kind::Interrupted(signal),
-            format!("interrupted by signal {signal}; {what_is_safe}"),
+            format!("interrupted by {}; {what_is_safe}", signal_name(signal)),
         ),
         None => Ok(()),
+    }
+}
+
+/// How messages name `signal`: `SIGINT` (Ctrl-C) and `SIGTERM` (a scheduler's stop) as
+/// `kill -l` spells them, any other by its number.
+pub fn signal_name(signal: i32) -> String {
+    match signal {
+        signal_hook::consts::SIGINT => "SIGINT".into(),
+        signal_hook::consts::SIGTERM => "SIGTERM".into(),
+        other => format!("signal {other}"),
     }
 }
 

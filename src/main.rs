@@ -10,8 +10,21 @@ fn main() {
     // piped exports are swept by these instead.
     mdl_fetch::interrupt::on_forced_exit(mdl_fetch::store::lock::sweep_locked_dirs);
     mdl_fetch::interrupt::on_forced_exit(mdl_fetch::read::spool::sweep_spooled);
-    if let Err(error) = mdl_fetch::app::run(cli) {
+    // A run ended by the watchdog still gets its --log line.
+    mdl_fetch::interrupt::on_forced_exit_tell(mdl_fetch::run_log::record);
+    // A panic (a bug) is exit 101 as ever, and the --log line says so too.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| mdl_fetch::app::run(cli)));
+    let outcome = outcome.unwrap_or_else(|panic| {
+        let what = (panic.downcast_ref::<&str>().map(|text| text.to_string()))
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        mdl_fetch::run_log::record(101, &format!("panic (a bug; please report it): {what}"));
+        std::process::exit(101)
+    });
+    if let Err(error) = outcome {
+        let code = exit_code_of(&error);
+        mdl_fetch::run_log::record(code, &format!("error: {error:#}"));
         let line = mdl_fetch::style::error(&format!("{error:#}"));
-        mdl_fetch::interrupt::exit_with(exit_code_of(&error), Some(&line));
+        mdl_fetch::interrupt::exit_with(code, Some(&line));
     }
 }

@@ -1,8 +1,10 @@
 //! The `error:` and `warning:` prefixes on stderr, red and yellow (bold, as clap's own)
 //! when colour is on: `--color always`, or `--color auto` (the default) with stderr a
-//! terminal and `NO_COLOR` unset or empty.
+//! terminal and `NO_COLOR` unset or empty. And whether stdout's tables link runs to their
+//! pages.
 
 use std::io::IsTerminal;
+use std::os::fd::AsFd;
 use std::sync::OnceLock;
 
 pub use clap::ColorChoice;
@@ -30,6 +32,21 @@ pub fn colored(choice: ColorChoice, no_color: Option<&str>, terminal: bool) -> b
         ColorChoice::Never => false,
         ColorChoice::Auto => terminal && no_color.is_none_or(str::is_empty),
     }
+}
+
+/// Whether the tables printed on stdout link each run to its page: not on a terminal or a
+/// pipe, where a link is a line's worth of address in every row (the report keeps them),
+/// but into a file, which is then what `mdl-report.md`'s tables are.
+pub fn stdout_links() -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let stdout = std::io::stdout();
+    if stdout.is_terminal() {
+        return false;
+    }
+    let kind = (stdout.as_fd().try_clone_to_owned().map(std::fs::File::from))
+        .and_then(|file| file.metadata())
+        .map(|meta| meta.file_type());
+    !kind.is_ok_and(|kind| kind.is_fifo() || kind.is_socket())
 }
 
 /// Whether this process's stderr gets colour.

@@ -153,7 +153,7 @@ fn interrupt_during_fetch(signal: &str, code: i32, fault: Fault, in_wait: bool, 
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "{name}: {err}");
     assert!(
-        errors[0].contains("interrupted by signal") && err.lines().last() == Some(errors[0]),
+        errors[0].contains(signal_said(code)) && err.lines().last() == Some(errors[0]),
         "{name}: {err}"
     );
     assert_eq!(
@@ -431,6 +431,7 @@ fn interrupt_a_stuck_render(signal: &str, code: i32) {
     let mut child = work
         .command()
         .args(["--export", &spec, "--out", "tables", "-q", "--tolerance", "1"])
+        .args(["--log", "runs.log"])
         .env("MDL_FETCH_TEST_RENDER_PAUSE_MS", "60000")
         .stderr(File::create(&stderr).unwrap())
         .spawn()
@@ -443,7 +444,14 @@ fn interrupt_a_stuck_render(signal: &str, code: i32) {
     assert!(took < Duration::from_secs(2), "took {took:?} to stop");
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "{err}");
-    assert!(errors[0].contains("interrupted by signal"), "{err}");
+    assert!(errors[0].contains(signal_said(code)), "{err}");
+    // Ended by the watchdog, the run still leaves its line in the log.
+    let log = std::fs::read_to_string(work.join("runs.log")).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+    assert!(
+        log.contains(&format!(" exit {code}: error: {}", signal_said(code))),
+        "{log}"
+    );
     assert_eq!(
         disk::diff(&before, &disk::snapshot(&work.join("tables"))),
         Vec::<String>::new()
@@ -571,7 +579,7 @@ fn sigterm_between_the_commits_syncs_and_its_renames_keeps_the_old_artifacts() {
     assert_eq!(status.code(), Some(143), "took {took:?}: {err}");
     assert!(took < Duration::from_secs(2), "took {took:?} to stop");
     assert!(
-        err.contains("interrupted by signal 15; the artifacts are unchanged"),
+        err.contains("interrupted by SIGTERM; the artifacts are unchanged"),
         "{err}"
     );
     assert_left_as_before(&work, &before);
@@ -631,4 +639,13 @@ fn a_second_sigterm_during_a_fetch_leaves_no_temp_file_in_the_cache() {
     );
     assert_eq!(disk::temp_files(work.path()), Vec::<PathBuf>::new());
     assert_eq!(lock_files(&work), Vec::<PathBuf>::new());
+}
+
+/// How the error line names the signal that ends a run with exit `code`.
+fn signal_said(code: i32) -> &'static str {
+    match code {
+        130 => "interrupted by SIGINT; ",
+        143 => "interrupted by SIGTERM; ",
+        other => panic!("exit {other} is no signal's"),
+    }
 }

@@ -38,6 +38,7 @@ mod paths;
 #[cfg(unix)]
 mod permissions;
 mod pieces;
+mod quiet_diffs;
 mod readme_layout;
 mod real_backend;
 mod real_backend_paging;
@@ -45,6 +46,7 @@ mod run_filters;
 mod run_folder_faults;
 mod run_folders;
 mod saelens_sweep;
+mod schedule_units;
 mod scheduled;
 mod secrets;
 mod seed_golden;

@@ -218,7 +218,7 @@ fn a_panic_in_a_first_piece_ends_the_run_instead_of_hanging() {
     work.write("a.csv", export(300, "\n", |_| None));
     let mut child = work
         .command()
-        .args(["--export", "6=a.csv", "--out", "out", "-q"])
+        .args(["--export", "6=a.csv", "--out", "out", "-q", "--log", "runs.log"])
         .env("MDL_FETCH_TEST_PIECES", "2")
         .env("MDL_FETCH_TEST_PANIC_FIRST_PIECE", "1")
         .stdout(std::process::Stdio::null())
@@ -241,4 +241,10 @@ fn a_panic_in_a_first_piece_ends_the_run_instead_of_hanging() {
     assert_eq!(status.code(), Some(101), "{stderr}");
     assert!(stderr.contains("a first piece panicked"), "{stderr}");
     assert!(!work.join("out").join("mdl-table.md").exists());
+    // A scheduler's log says it too, with the same exit code.
+    let log = String::from_utf8(read(work.join("runs.log"))).unwrap();
+    assert!(
+        log.contains(" exit 101: panic (a bug; please report it)"),
+        "{log}"
+    );
 }

@@ -131,10 +131,16 @@ fn an_unfinished_row_run_is_a_warning_a_line_under_the_table_and_an_error_under_
 
     let strict = replay(&work, "strict", &["--strict"]);
     assert_eq!(strict.status.code(), Some(5), "{}", stderr(&strict));
+    // Said once, as the error: not a warning and then an error.
+    let said = stderr(&strict);
+    assert_eq!(
+        said.matches("layer 6 activation \"topk\": its row's run").count(),
+        1,
+        "{said}"
+    );
     assert!(
-        stderr(&strict).contains("--strict: layer 6 activation \"topk\""),
-        "{}",
-        stderr(&strict)
+        said.starts_with("error: --strict: layer 6 activation \"topk\""),
+        "{said}"
     );
 
     // Only finished runs: the next best finished run takes the row, and nothing to say.

@@ -159,6 +159,9 @@ fn unchanged_artifacts_keep_their_mtime_and_the_manifest_records_provenance() {
     assert_eq!(manifest["source"]["kind"], "exports");
     assert!(manifest["tool"].as_str().unwrap().starts_with("mdl-fetch "));
     assert_eq!(manifest["settings"]["tolerances"][0], 1e-3);
+    // The name rule as a profile's [name] table spells it.
+    let rule = serde_json::json!({"separator": "_", "activation": -3, "k": -2});
+    assert_eq!(manifest["settings"]["name_rule"], rule);
     let inputs = manifest["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 3);
     for input in inputs {

@@ -94,4 +94,30 @@ fn dl_prints_the_papers_gpt2_sanity_check() {
     let output = work.run(&["dl", "--l0", "65", "--bits", "7", "--dict-size", "25000"]);
     assert!(output.status.success());
     assert_eq!(stdout(&output), "1404.63 bits\n");
+    // B defaults to 7, as in a profile; the binomial code names the set, not each index.
+    let output = work.run(&["dl", "--l0", "65", "--dict-size", "25000"]);
+    assert_eq!(stdout(&output), "1404.63 bits\n", "{}", stderr(&output));
+    let binomial = work.run(&["dl", "--l0", "65", "--dict-size", "25000", "--code", "binomial"]);
+    let expected = 65.0 * 7.0 + mdl_fetch::model::mdl::log2_binomial(25000.0, 65.0);
+    assert_eq!(stdout(&binomial), format!("{expected:.2} bits\n"));
+    let log2_orders: f64 = (2..=65).map(|n| f64::from(n).log2()).sum();
+    assert!(
+        (1404.63 - expected - log2_orders).abs() < 1.0,
+        "an unordered set costs about log2 65! bits less: {expected}"
+    );
+    let too_many = work.run(&[
+        "dl",
+        "--l0",
+        "30000",
+        "--dict-size",
+        "25000",
+        "--code",
+        "binomial",
+    ]);
+    assert_eq!(too_many.status.code(), Some(2));
+    assert!(
+        stderr(&too_many).contains("--l0 30000 is more than --dict-size 25000"),
+        "{}",
+        stderr(&too_many)
+    );
 }

@@ -7,7 +7,7 @@ use crate::support;
 use std::time::Duration;
 
 use fake_wandb::*;
-use support::pty::{run_on_terminal, strip_escapes, COLUMNS};
+use support::pty::{run_on_terminal, run_on_terminal_sized, strip_escapes, COLUMNS};
 use support::*;
 
 /// 60 runs over layers 6-8 at 7 runs a page; layer 6's second page answers 503 once.
@@ -123,6 +123,15 @@ fn piped_stderr_gets_no_frames_only_the_closing_line() {
     assert_eq!(server.fault_count(&Fault::Status(503)), 1, "a retry happened");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with(CLOSING), "{err}");
+    // Off a terminal the closing line says when: a log of nightly runs has a time a line.
+    let (_, time) = err
+        .trim_end()
+        .rsplit_once(" s at ")
+        .expect("a time after the duration");
+    assert!(
+        humantime::parse_rfc3339(time).is_ok() && time.ends_with('Z'),
+        "{err}"
+    );
     assert!(!err.contains('\r') && !err.contains('\x1b'), "{err:?}");
 
     // Replayed offline after two artifacts were spoilt: those two are changed, the rest
@@ -165,4 +174,95 @@ fn a_usage_error_on_a_terminal_is_red_with_the_help_hint_and_plain_under_no_colo
     let screen = String::from_utf8_lossy(&run.screen).into_owned();
     assert!(screen.starts_with("error: unexpected argument"), "{screen:?}");
     assert!(!screen.contains('\x1b'), "{screen:?}");
+}
+
+/// The ε tables on stdout name each run without its page's address when stdout is a pipe
+/// (or a terminal: a link is 80 columns of address in every row); the report keeps the
+/// links, and so does stdout sent into a file, which is then a markdown document.
+#[test]
+fn tables_on_a_pipe_name_runs_without_links_which_the_report_and_a_file_keep() {
+    let work = Workdir::new();
+    let export = Dataset::sweep(SweepOptions::default()).export_text(&[6, 7, 8]);
+    work.write("sweep.csv", export);
+    let args = [
+        "--export",
+        "sweep.csv",
+        "--project",
+        "fake-project",
+        "--entity",
+        "fake-entity",
+        "--out",
+        "out",
+        "--tolerance",
+        "3e-3",
+    ];
+    let piped = work.command().args(args).output().unwrap();
+    ok(&piped);
+    let shown = stdout(&piped);
+    assert!(shown.contains("## MDL at tolerance ε = 0.003"), "{shown}");
+    assert!(
+        shown.contains("| `blocks.6.hook_resid_pre_12288_"),
+        "names as code: {shown}"
+    );
+    assert!(!shown.contains("]("), "no links on a pipe: {shown}");
+    let page = "](https://wandb.test/fake-entity/fake-project/runs/";
+    let report = String::from_utf8(read(work.join("out/mdl-report.md"))).unwrap();
+    assert!(report.contains(page), "{report}");
+    let file = std::fs::File::create(work.join("printed.md")).unwrap();
+    let into_file = work.command().args(args).stdout(file).output().unwrap();
+    ok(&into_file);
+    let printed = String::from_utf8(read(work.join("printed.md"))).unwrap();
+    assert!(printed.contains(page), "{printed}");
+}
+
+/// On a terminal 60 columns wide every layer's line fits, in every face (the bar takes what
+/// the words leave, a retry's reason is cut to fit, the pace is left out); and with one
+/// request at a time, the layers not yet started are listed as waiting from the start.
+#[test]
+fn bars_fit_a_narrow_terminal_and_every_layer_is_listed_from_the_start() {
+    let server = flaky_server(Duration::from_millis(60));
+    let work = Workdir::new();
+    let mut command = fetch_command(&work, &server);
+    command
+        .env("MDL_FETCH_BACKOFF_BASE_MS", "700")
+        .args(["--concurrency", "1"]);
+    let run = run_on_terminal_sized(command, 60);
+    let pieces = run.frames();
+    let shown = pieces.join("\n");
+    assert!(run.status.success(), "{shown}");
+    // Cut where the terminal wraps: a bar line too wide would leave a piece that is no
+    // layer's line before the closing line (which may wrap: it is plain text).
+    let closing = pieces
+        .iter()
+        .rposition(|piece| piece.starts_with("wrote "))
+        .unwrap();
+    for piece in &pieces[..closing] {
+        assert!(
+            piece.starts_with("layer "),
+            "a line wrapped: {piece:?} in\n{shown}"
+        );
+    }
+    let first = |pattern: &str| pieces.iter().position(|piece| piece.contains(pattern));
+    let waiting = first("runs, waiting ").expect("a frame of the retry's wait");
+    assert!(
+        pieces[waiting].contains(" 7/20 runs, waiting 1 s: HTTP 503"),
+        "{}",
+        pieces[waiting]
+    );
+    assert!(
+        first("/20 runs").is_some() && first("runs/s").is_none(),
+        "no pace at 60 columns: {shown}"
+    );
+    // Layer 8 is listed, waiting, before layer 6 has its first run, and says nothing else
+    // until its turn.
+    let listed = first("layer   8 · waiting").expect("layer 8 listed as waiting");
+    let counting = first("layer   6 ").and_then(|_| first("/20 runs")).unwrap();
+    assert!(listed < counting, "{shown}");
+    let own = |line: &&String| line.starts_with("layer   8 ") && !line.contains("· waiting");
+    let started = pieces.iter().position(|line| own(&line)).unwrap();
+    assert!(listed < started, "{shown}");
+    assert!(
+        first("layer   6 ").unwrap() <= listed + 2,
+        "listed in the first drawing: {shown}"
+    );
 }

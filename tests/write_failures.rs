@@ -143,7 +143,7 @@ fn a_full_disk_exits_4_naming_whichever_artifact_it_was_writing() {
     // the small artifacts and the manifest are the ones that do not fit.
     let tries = (0..40)
         .map(|free| (free, ""))
-        .chain((0..16).map(|free| (free, "--no-runs-csv")));
+        .chain((0..40).map(|free| (free, "--no-runs-csv")));
     for (free, extra) in tries {
         let free_text = PathBuf::from(free.to_string());
         let extra = PathBuf::from(extra);

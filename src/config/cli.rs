@@ -17,7 +17,9 @@ pub const EXAMPLES: &str = "  mdl-fetch --project sae-sweeps
   mdl-fetch --project sae-sweeps --offline --tolerance 2e-4 --format csv
       the table, then MDL at tolerance 2e-4 (mdl-tolerance.csv)
   mdl-fetch dl --l0 65 --bits 7 --dict-size 25000
-      one description length: 1404.63 bits";
+      one description length: 1404.63 bits
+  mdl-fetch schedule cron --project sae-sweeps --incremental
+      a crontab line that makes the table nightly, a log line a run";
 
 /// How a fetch finds its key and server: after the examples in `--help`, and the man
 /// page's AUTHENTICATION (laid out as here).
@@ -102,7 +104,8 @@ pub fn color_flag(args: &[std::ffi::OsString]) -> clap::ColorChoice {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print the description length of one code: L0 * (B + log2 D) bits.
+    /// Print one description length: L0 * (B + log2 D) bits, or with --code binomial
+    /// L0 * B + log2 C(D, L0). Example: mdl-fetch dl --l0 65 --dict-size 25000
     Dl(DlArgs),
     /// List a sweep's config and summary keys (type, runs, samples) and propose the --column
     /// flags. Example: mdl-fetch keys --project my-sweep --entity my-lab
@@ -110,6 +113,10 @@ pub enum Command {
     /// Write the proposed --column flags as a profile, config/<project>.toml. Example:
     /// mdl-fetch init --project my-sweep --entity my-lab
     Init(super::cli_keys::InitArgs),
+    /// Print a crontab line, a systemd .service and .timer, or a GitHub Actions workflow
+    /// that makes this table every day, logging one line per run. Example: mdl-fetch
+    /// schedule cron --project sae-sweeps --incremental
+    Schedule(Box<super::cli_schedule::ScheduleArgs>),
     /// Print a shell completion script. Example: mdl-fetch completions bash > ~/.local/share/bash-completion/completions/mdl-fetch
     Completions {
         /// The shell: bash, zsh, fish, powershell or elvish.
@@ -124,12 +131,15 @@ pub struct DlArgs {
     /// L0: active features per activation vector, e.g. 65.
     #[arg(long)]
     pub l0: f64,
-    /// B: bits per non-zero value, e.g. 7.
-    #[arg(long)]
+    /// B: bits per non-zero value, as a profile's `bits`. Example: --bits 8
+    #[arg(long, value_name = "B", default_value_t = crate::config::settings::DEFAULT_BITS, allow_negative_numbers = true)]
     pub bits: f64,
     /// D: dictionary size, e.g. 25000.
     #[arg(long)]
     pub dict_size: u64,
+    /// The code: naive = L0*(B+log2 D) (the seed's), binomial = L0*B + log2 C(D,L0).
+    #[arg(long, value_name = "CODE", default_value = "naive")]
+    pub code: crate::model::mdl::Code,
 }
 
 #[derive(Debug, Args)]
@@ -162,7 +172,8 @@ pub struct TableArgs {
     #[arg(long, value_name = "PATH")]
     pub runs_dir: Vec<PathBuf>,
 
-    /// Folder for the artifacts [default: out/<project> beside the config/ folder]. Example:
+    /// Folder for the artifacts [default: out/<project> beside the config/ folder; out/exports
+    /// for --export files without a --project or profile]. Example:
     /// --out tables/. `--out -` prints the table on stdout and writes no artifact (a fetch
     /// still updates the cache).
     #[arg(short, long, value_name = "DIR", env = "MDL_FETCH_OUT")]
@@ -255,6 +266,12 @@ pub struct TableArgs {
     /// Say more on stderr: -v for retries and sources, -vv for every request.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Append one line to FILE per run, however it ends, even with --quiet: the time (RFC
+    /// 3339, UTC), the exit code, and the closing line or the error. For schedulers (see
+    /// `mdl-fetch schedule`). Example: --log mdl-fetch.log
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
 }
 
 /// How mdl-table.tex looks; each overrides the profile's `[latex]` table.

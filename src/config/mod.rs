@@ -4,6 +4,7 @@
 pub mod base_url;
 pub mod cli;
 pub mod cli_keys;
+pub mod cli_schedule;
 pub mod export_spec;
 pub mod filter_check;
 pub mod folders_apart;

@@ -1,6 +1,7 @@
 //! The settings that shape the artifacts, as one JSON value: what manifest.json records
 //! and digests, so that a table can be traced to exactly how it was made.
 
+use crate::config::grammar::NameGrammar;
 use crate::config::settings::Settings;
 
 /// The settings that shape the artifacts, as manifest.json records them (and digests them).
@@ -24,7 +25,7 @@ pub fn settings_record(settings: &Settings) -> serde_json::Value {
             "activation": rules.columns.activation,
             "k": rules.columns.k,
         },
-        "name_rule": format!("{:?}", rules.grammar),
+        "name_rule": name_rule(&rules.grammar),
         "layer_rule": rules.layer_rule.as_ref().map(|rule| rule.as_str().to_string()),
         "strict": rules.strict,
     });
@@ -65,4 +66,48 @@ fn latex_record(latex: &crate::emit::latex_style::LatexStyle) -> serde_json::Val
         "caption": latex.caption,
         "label": latex.label,
     })
+}
+
+/// The name grammar as the profile's `[name]` table spells it: `separator`, `activation`,
+/// `k` (and `dict_size` when set), or `regex`.
+pub fn name_rule(grammar: &NameGrammar) -> serde_json::Value {
+    match grammar {
+        NameGrammar::Split {
+            separator,
+            activation,
+            k,
+            dict_size,
+        } => {
+            let mut rule = serde_json::json!({"separator": separator, "activation": activation, "k": k});
+            if let Some(dict_size) = dict_size {
+                rule["dict_size"] = serde_json::json!(dict_size);
+            }
+            rule
+        }
+        NameGrammar::Pattern(regex) => serde_json::json!({"regex": regex.as_str()}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_name_rule_is_written_with_the_profile_keys() {
+        let split = name_rule(&NameGrammar::default());
+        assert_eq!(split.to_string(), r#"{"activation":-3,"k":-2,"separator":"_"}"#);
+        let sized = name_rule(&NameGrammar::Split {
+            separator: "-".into(),
+            activation: 1,
+            k: 2,
+            dict_size: Some(-1),
+        });
+        assert_eq!(sized["dict_size"], -1);
+        let regex = regex::Regex::new(r"^(?P<activation>[a-z]+)-k(?P<k>\d+)$").unwrap();
+        let pattern = name_rule(&NameGrammar::Pattern(regex));
+        assert_eq!(
+            pattern,
+            serde_json::json!({"regex": r"^(?P<activation>[a-z]+)-k(?P<k>\d+)$"})
+        );
+    }
 }

@@ -77,10 +77,10 @@ mod tests {
 
     #[test]
     fn a_list_of_missing_arguments_folds_into_the_line() {
-        let line = line_for(&["mdl-fetch", "dl", "--l0", "3"]);
+        let line = line_for(&["mdl-fetch", "dl", "--bits", "3"]);
         assert_eq!(
             line,
-            "the following required arguments were not provided: --bits <BITS> --dict-size <DICT_SIZE>"
+            "the following required arguments were not provided: --l0 <L0> --dict-size <DICT_SIZE>"
         );
         let line = line_for(&["mdl-fetch", "--bits", "many"]);
         assert!(

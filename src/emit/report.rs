@@ -63,7 +63,7 @@ impl Emitter for Report {
             "## Smallest error per layer and activation (the notebook's rule)\n"
         );
         out.push_str(&best_table(table));
-        out.push_str(&sections(table));
+        out.push_str(&sections(table, true));
         if !table.notes.is_empty() {
             let _ = writeln!(out, "\n## Data notes\n");
             for note in &table.notes {
@@ -77,8 +77,10 @@ impl Emitter for Report {
 
 /// One section per `--tolerance`: its heading and its table, as stdout shows them after the
 /// notebook's table: when the tables leave out `> dense`, a sentence before them says why.
-pub fn tolerance_sections(table: &MdlTable) -> String {
-    let sections = sections(table);
+/// Without `links`, run names are not linked to their pages (on a terminal or a pipe, a
+/// link is 80 characters of address in every row).
+pub fn tolerance_sections(table: &MdlTable, links: bool) -> String {
+    let sections = sections(table, links);
     match all_above_dense(table) && !sections.is_empty() {
         true => format!(
             "\nEvery row below costs more than the dense baseline, d_model × B = {} bits.\n{sections}",
@@ -101,7 +103,7 @@ pub(super) fn all_above_dense(table: &MdlTable) -> bool {
 }
 
 /// The report's ε sections: one heading and table per `--tolerance`.
-fn sections(table: &MdlTable) -> String {
+fn sections(table: &MdlTable, links: bool) -> String {
     let mut out = String::new();
     for (index, eps) in table.tolerances.iter().enumerate() {
         let _ = writeln!(
@@ -109,7 +111,7 @@ fn sections(table: &MdlTable) -> String {
             "\n## MDL at tolerance ε = {}: the cheapest run with error ≤ ε\n",
             general(*eps)
         );
-        out.push_str(&tolerance_table(table, index));
+        out.push_str(&tolerance_table(table, index, links));
     }
     out
 }
@@ -136,8 +138,8 @@ pub(super) fn headers(table: &MdlTable) -> Vec<&'static str> {
 /// The most characters of a run's name the report shows.
 const SHOWN_NAME_CHARS: usize = 60;
 
-/// The run a row shows, linked to its W&B page when known, and its state.
-fn run_cells(priced: &Priced) -> [Cell; 2] {
+/// The run a row shows, linked to its W&B page when known and `links`, and its state.
+fn run_cells(priced: &Priced, links: bool) -> [Cell; 2] {
     let run = &priced.run;
     // The name in full is in mdl-table.csv; here it only has to be recognised, and must
     // not break the table: no '|', line break or control character.
@@ -147,7 +149,7 @@ fn run_cells(priced: &Priced) -> [Cell; 2] {
     if run.name.chars().count() > SHOWN_NAME_CHARS {
         name.push('…');
     }
-    let name = match run.url() {
+    let name = match run.url().filter(|_| links) {
         Some(url) => format!("[{}]({url})", code_span(&name)),
         None => code_span(&name),
     };
@@ -178,7 +180,7 @@ fn k_cell(k: i64) -> Cell {
 }
 
 /// A row's cells from the error on: the same for both kinds of table.
-fn priced_cells(table: &MdlTable, priced: &Priced) -> Vec<Cell> {
+fn priced_cells(table: &MdlTable, priced: &Priced, links: bool) -> Vec<Cell> {
     let mut cells = vec![
         Cell::Float(priced.run.error),
         Cell::Float(priced.dl_bits),
@@ -190,7 +192,7 @@ fn priced_cells(table: &MdlTable, priced: &Priced) -> Vec<Cell> {
         let above = priced.dl_bits > table.dense_bits();
         cells.push(Cell::Text(if above { "yes" } else { "no" }.into()));
     }
-    cells.extend(run_cells(priced));
+    cells.extend(run_cells(priced, links));
     cells
 }
 
@@ -199,20 +201,20 @@ fn best_table(table: &MdlTable) -> String {
         .best_rows()
         .map(|(group, best)| {
             let mut cells = vec![Cell::Int(group.layer), Cell::Text(group.activation.clone())];
-            cells.extend(priced_cells(table, best));
+            cells.extend(priced_cells(table, best, true));
             cells
         })
         .collect();
     render(&headers(table), &rows)
 }
 
-fn tolerance_table(table: &MdlTable, index: usize) -> String {
+fn tolerance_table(table: &MdlTable, index: usize, links: bool) -> String {
     let headers = headers(table);
     let rows: Vec<Vec<Cell>> = (table.groups.iter())
         .map(|group| {
             let mut row = vec![Cell::Int(group.layer), Cell::Text(group.activation.clone())];
             match group.at_tolerance.get(index).and_then(Option::as_ref) {
-                Some(run) => row.extend(priced_cells(table, run)),
+                Some(run) => row.extend(priced_cells(table, run, links)),
                 None => {
                     row.push(Cell::Text("no run ≤ ε".into()));
                     row.resize(headers.len(), Cell::Text(String::new()));
@@ -322,7 +324,7 @@ mod tests {
             assert_eq!(cells(header).len(), 9, "{header}");
         }
         // On stdout, after the notebook's table, the ε tables say it once too.
-        let printed = tolerance_sections(&table);
+        let printed = tolerance_sections(&table, true);
         assert_eq!(
             printed.matches("costs more than the dense baseline").count(),
             1,

@@ -1,4 +1,6 @@
-//! `runs.csv`: every normalized record, streamed as it is read, for plotting and audits.
+//! `runs.csv`: every normalized record, for plotting and audits, one row per run in the
+//! order of `sort_key` (by run, not by input position), so that a new run adds a row and
+//! moves no other.
 //!
 //! This is the pipeline's hot output (one row per run, millions of rows), so rows are
 //! formatted straight into a reused byte buffer: integers with `itoa`, floats with
@@ -32,6 +34,8 @@ pub struct RunsCsv<W: Write> {
     file: Option<FileCells>,
     /// Where a run's page address is put together.
     url: Vec<u8>,
+    /// How the file column names an export, when not by its label.
+    rename: fn(&str) -> Option<String>,
 }
 
 /// What every row of one export shares: its name, its project and its runs' page prefix.
@@ -47,9 +51,14 @@ struct FileCells {
 }
 
 impl FileCells {
-    fn new(name: &Arc<str>, project: Option<&Arc<ProjectRef>>) -> FileCells {
+    fn new(
+        name: &Arc<str>,
+        project: Option<&Arc<ProjectRef>>,
+        rename: fn(&str) -> Option<String>,
+    ) -> FileCells {
         let mut text = Vec::new();
-        push_text(&mut text, name.as_bytes());
+        let shown = rename(name).unwrap_or_else(|| name.to_string());
+        push_text(&mut text, shown.as_bytes());
         let mut project_text = vec![b','];
         let entity = project.and_then(|p| p.entity.as_deref()).unwrap_or_default();
         push_text(&mut project_text, entity.as_bytes());
@@ -91,7 +100,14 @@ impl<W: Write> RunsCsv<W> {
             buf: Vec::with_capacity(FLUSH_AT + 4096),
             file: None,
             url: Vec::new(),
+            rename: |_| None,
         }
+    }
+
+    /// Names an export in the file column by `rename` of its label, where it gives a name.
+    pub fn naming_files(mut self, rename: fn(&str) -> Option<String>) -> Self {
+        self.rename = rename;
+        self
     }
 
     /// Names `path` (the artifact's place in the output folder) in write errors.
@@ -124,15 +140,14 @@ impl<W: Write> RunsCsv<W> {
             .as_ref()
             .is_some_and(|cells| cells.is_for(file, project))
         {
-            self.file = Some(FileCells::new(file, project));
+            self.file = Some(FileCells::new(file, project, self.rename));
         }
     }
-}
 
-impl<W: Write> RecordSink for RunsCsv<W> {
-    fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
+    /// Appends `run`'s row to `buf`.
+    pub fn push_row(&mut self, run: &RunRef<'_>, buf: &mut Vec<u8>) {
         self.remember_file(run.file, run.project);
-        let RunsCsv { buf, file, url, .. } = self;
+        let RunsCsv { file, url, .. } = self;
         let file = file.as_ref().expect("remembered just now");
         buf.extend_from_slice(&file.text);
         let mut ints = itoa::Buffer::new();
@@ -166,11 +181,50 @@ impl<W: Write> RecordSink for RunsCsv<W> {
             push_text(buf, url);
         }
         buf.push(b'\n');
-        if buf.len() >= FLUSH_AT {
+    }
+}
+
+impl<W: Write> RecordSink for RunsCsv<W> {
+    fn accept(&mut self, run: &RunRef<'_>) -> anyhow::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        self.push_row(run, &mut buf);
+        self.buf = buf;
+        if self.buf.len() >= FLUSH_AT {
             self.flush()?;
         }
         Ok(())
     }
+}
+
+/// Appends the key runs.csv's rows are sorted by: the run's id, its entity and project
+/// (the same id in two projects is two runs), then (for runs without an id, or one id given
+/// twice) its name, its export (by position) and line; each text encoded so that the bytes
+/// compare as the texts do, field after field. The id comes first: its first bytes decide
+/// most comparisons, where a project's name would be the same in every key.
+pub fn sort_key(run: &RunRef<'_>, key: &mut Vec<u8>) {
+    let entity = run.project.and_then(|p| p.entity.as_deref()).unwrap_or_default();
+    let project = run.project.map_or("", |p| p.project.as_str());
+    for text in [run.id, entity, project, run.name] {
+        push_key_text(key, text.as_bytes());
+    }
+    key.extend_from_slice(&run.source.to_be_bytes());
+    key.extend_from_slice(&run.line.to_be_bytes());
+}
+
+/// `text` with each 0 byte doubled as `0 255`, ended by `0 1`: a shorter text sorts before
+/// the longer ones it starts, and no text's end is read as part of the next field.
+fn push_key_text(key: &mut Vec<u8>, text: &[u8]) {
+    if memchr::memchr(0, text).is_none() {
+        key.extend_from_slice(text);
+    } else {
+        for &b in text {
+            key.push(b);
+            if b == 0 {
+                key.push(255);
+            }
+        }
+    }
+    key.extend_from_slice(&[0, 1]);
 }
 
 /// Bytes that a field must be quoted for (the `csv` crate's default writer: delimiter,
@@ -252,6 +306,51 @@ mod tests {
             String::from_utf8(ours.finish().unwrap()).unwrap(),
             String::from_utf8(theirs.into_inner().unwrap()).unwrap()
         );
+    }
+
+    #[test]
+    fn the_sort_key_orders_runs_as_their_fields_compare_one_after_another() {
+        let file: Arc<str> = "a.csv".into();
+        let project = |entity: &str, name: &str| {
+            Some(Arc::new(ProjectRef {
+                entity: Some(entity.into()),
+                project: name.into(),
+                ui: None,
+            }))
+        };
+        let projects = [
+            project("lab", "sae"),
+            project("lab", "sae-2"),
+            project("lab\0", ""),
+        ];
+        // (id, project, name, export, line), in the order the fields would sort them.
+        let runs = [
+            ("", 0, "b", 0, 9),
+            ("", 0, "b\0", 0, 2),
+            ("", 0, "ba", 0, 1),
+            ("", 1, "", 0, 1),
+            ("", 2, "", 0, 1),
+            ("a", 0, "z", 0, 5),
+            ("a", 0, "z", 0, 6),
+            ("a", 0, "z", 1, 1),
+            ("a", 1, "", 0, 1),
+            ("a\0", 0, "", 0, 1),
+            ("ab", 0, "", 0, 1),
+        ];
+        let keys: Vec<Vec<u8>> = (runs.iter())
+            .map(|&(id, p, name, source, line)| {
+                let mut run = RunRef::plain(name, &file, line, 6, "topk", 1.0, 0.1);
+                run.id = id;
+                run.project = projects[p].as_ref();
+                run.source = source;
+                let mut key = Vec::new();
+                sort_key(&run, &mut key);
+                key
+            })
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(sorted, keys);
     }
 
     /// The record the csv crate's writer is given for `run`.

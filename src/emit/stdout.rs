@@ -20,10 +20,12 @@ pub enum Format {
     Latex,
 }
 
-/// The text to print on stdout for `table` in `format` (`latex`: in that style).
-pub fn text(table: &MdlTable, format: Format, latex: &LatexStyle) -> String {
+/// The text to print on stdout for `table` in `format` (`latex`: in that style); the `md`
+/// tables' runs are linked to their pages only with `links` (the caller leaves them out on
+/// a terminal or a pipe).
+pub fn text(table: &MdlTable, format: Format, latex: &LatexStyle, links: bool) -> String {
     match format {
-        Format::Md => markdown::Markdown.render(table) + &report::tolerance_sections(table),
+        Format::Md => markdown::Markdown.render(table) + &report::tolerance_sections(table, links),
         Format::Csv => csv_table::CsvTable.render(table) + &tolerance_rows(table),
         Format::Json => json::Json.render(table),
         Format::Latex => latex::Latex { style: latex.clone() }.render(table),
@@ -48,17 +50,17 @@ mod tests {
         let runs = [(6, "topk", 64, 40.0, 0.01), (7, "topafa", 0, 900.0, 0.003)];
         let table = crate::emit::sample_table::table(&runs, &[0.05], 768);
         let markdown = markdown::Markdown.render(&table);
-        let md = text(&table, Format::Md, &LatexStyle::default());
+        let md = text(&table, Format::Md, &LatexStyle::default(), true);
         assert!(md.starts_with(&markdown) && md.len() > markdown.len(), "{md}");
         assert!(md.contains("## MDL at tolerance ε = 0.05"), "{md}");
         let csv = csv_table::CsvTable.render(&table);
         let tolerance = tolerance_csv::ToleranceCsv.render(&table);
         assert_eq!(
-            text(&table, Format::Csv, &LatexStyle::default()),
+            text(&table, Format::Csv, &LatexStyle::default(), true),
             format!("{csv}\n{tolerance}")
         );
         assert_eq!(
-            text(&table, Format::Json, &LatexStyle::default()),
+            text(&table, Format::Json, &LatexStyle::default(), true),
             json::Json.render(&table)
         );
         let style = LatexStyle {
@@ -66,15 +68,15 @@ mod tests {
             ..LatexStyle::default()
         };
         let tex = latex::Latex { style: style.clone() }.render(&table);
-        assert_eq!(text(&table, Format::Latex, &style), tex);
+        assert_eq!(text(&table, Format::Latex, &style, true), tex);
         // Without --tolerance, md is the notebook's table alone.
         let plain = crate::emit::sample_table::table(&runs, &[], 768);
         assert_eq!(
-            text(&plain, Format::Md, &LatexStyle::default()),
+            text(&plain, Format::Md, &LatexStyle::default(), true),
             markdown::Markdown.render(&plain)
         );
         assert_eq!(
-            text(&plain, Format::Csv, &LatexStyle::default()),
+            text(&plain, Format::Csv, &LatexStyle::default(), true),
             csv_table::CsvTable.render(&plain)
         );
     }

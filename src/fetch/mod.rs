@@ -65,7 +65,7 @@ pub fn fetch(
         runtime.block_on(async {
             tokio::select! {
                 result = fetch_all(settings, site, sender, handed, &locks) => result,
-                signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by signal {signal}; the cache and artifacts are unchanged")),
+                signal = crate::interrupt::wait() => fail(Kind::Interrupted(signal), format!("interrupted by {}; the cache and artifacts are unchanged", crate::interrupt::signal_name(signal))),
             }
         })
     })
@@ -87,6 +87,12 @@ async fn fetch_all(
         // The handler only stops when this fetch is dropped.
         let _ = staged.send((index, spec, file));
     };
+    let progress = Progress::new(settings.quiet);
+    let each_project = settings
+        .projects
+        .iter()
+        .flat_map(|_| settings.layers.iter().copied());
+    progress.expect(each_project);
     let base = FetchContext {
         client: &client,
         job: settings,
@@ -95,7 +101,7 @@ async fn fetch_all(
         entity: "",
         cache_dir: std::path::Path::new(""),
         site,
-        progress: &Progress::new(settings.quiet),
+        progress: &progress,
         staged: &hand_over,
         project: &Default::default(),
     };

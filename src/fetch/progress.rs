@@ -1,9 +1,12 @@
 //! The one place progress bars are made: on stderr, hidden when it is not a terminal.
 //!
-//! A layer's line goes through three faces: a spinner saying it is asking W&B until the
-//! first page brings the server's `runCount`; then a bar of runs received against that
-//! count, with runs/s and the time left at that pace; and, whenever a request waits to be
-//! retried, what it waits for and how long is left. The clock ticks on its own throughout.
+//! Every layer has its line from the start, waiting for its turn; then it goes through
+//! three faces: a spinner saying it is asking W&B until the first page brings the server's
+//! `runCount`; then a bar of runs received against that count, with runs/s and the time
+//! left at that pace; and, whenever a request waits to be retried, what it waits for and
+//! how long is left. The clock ticks on its own throughout. Every face fits the terminal's
+//! width: the bar takes what the words leave, a retry's reason is cut to fit, and a
+//! terminal narrower than `WIDE` columns gets the counts without the pace.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -16,11 +19,29 @@ use crate::human;
 /// How often a visible line is redrawn when nothing else moves it.
 const TICK: Duration = Duration::from_millis(100);
 
+/// Columns from which a counting bar also says its pace and the time left.
+const WIDE: u16 = 72;
+
+const WAITING_TURN: &str = "layer {prefix:>3} · waiting";
 const ASKING: &str = "layer {prefix:>3} {spinner} asking W&B {took}";
-const COUNTING: &str = "layer {prefix:>3} {bar:30} {human_pos}/{human_len} runs, {rate} runs/s, ETA {left}";
-const WAITING_TO_ASK: &str = "layer {prefix:>3} {spinner} waiting {wait}: {msg}";
-const WAITING: &str = "layer {prefix:>3} {bar:30} {human_pos}/{human_len} runs, waiting {wait}: {msg}";
-const DONE: &str = "layer {prefix:>3} {bar:30} {human_pos}/{human_len} runs in {took}";
+const COUNTING: &str = "layer {prefix:>3} {wide_bar} {human_pos}/{human_len} runs, {rate} runs/s, ETA {left}";
+const COUNTING_NARROW: &str = "layer {prefix:>3} {wide_bar} {human_pos}/{human_len} runs";
+const WAITING_TO_ASK: &str = "layer {prefix:>3} {spinner} waiting {wait}: {wide_msg}";
+const WAITING: &str = "layer {prefix:>3} {bar:10} {human_pos}/{human_len} runs, waiting {wait}: {wide_msg}";
+const DONE: &str = "layer {prefix:>3} {wide_bar} {human_pos}/{human_len} runs in {took}";
+
+/// The counting face for a terminal `columns` wide (unknown: the full one).
+fn counting(columns: Option<u16>) -> &'static str {
+    match columns {
+        Some(columns) if columns < WIDE => COUNTING_NARROW,
+        _ => COUNTING,
+    }
+}
+
+/// The width of the terminal stderr is on, if it is one.
+fn stderr_columns() -> Option<u16> {
+    terminal_size::terminal_size_of(std::io::stderr()).map(|(width, _)| width.0)
+}
 
 /// Bars for a fetch, one per layer.
 pub struct Progress {
@@ -28,6 +49,8 @@ pub struct Progress {
     /// Every layer's bar, kept to the end of the fetch: a finished bar dropped early would
     /// no longer be drawn again after a line printed above the bars.
     made: std::sync::Mutex<Vec<ProgressBar>>,
+    /// The lines of layers still waiting for their turn, in the order they were listed.
+    waiting: std::sync::Mutex<Vec<(i64, ProgressBar)>>,
     visible: bool,
 }
 
@@ -46,31 +69,66 @@ impl Progress {
         Progress {
             bars,
             made: Default::default(),
+            waiting: Default::default(),
             visible,
         }
     }
 
-    /// A layer's line, a spinner asking W&B until `LayerBar::counting` is told the total.
+    /// Lists `layers` (in fetch order, a layer once per project) as waiting, each on its
+    /// line, before any of them starts.
+    pub fn expect(&self, layers: impl IntoIterator<Item = i64>) {
+        if !self.visible {
+            return;
+        }
+        let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+        for layer in layers {
+            let bar = self.add(layer, WAITING_TURN);
+            // Drawn now: a line is shown only once its bar has drawn it.
+            bar.tick();
+            waiting.push((layer, bar));
+        }
+    }
+
+    /// A layer's line, a spinner asking W&B until `LayerBar::counting` is told the total:
+    /// the line it waited on, if it was listed, else a new one.
     pub fn layer(&self, layer: i64) -> LayerBar {
-        // Styled before it is added, so that its first frame is already this one.
-        let bar = ProgressBar::new_spinner()
-            .with_style(style(ASKING))
-            .with_prefix(match layer {
-                super::every_layer::EVERY_LAYER => "all".to_string(),
-                layer => layer.to_string(),
-            });
-        let bar = self.bars.add(bar);
+        let listed = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|e| e.into_inner());
+            let at = waiting.iter().position(|(listed, _)| *listed == layer);
+            at.map(|at| waiting.remove(at).1)
+        };
+        let bar = match listed {
+            // Its own line, new (its spinner and clock from the start), where it waited.
+            Some(waited) => {
+                let bar = new_line(layer, ASKING);
+                let bar = self.bars.insert_after(&waited, bar);
+                self.bars.remove(&waited);
+                self.keep(&bar);
+                bar
+            }
+            None => self.add(layer, ASKING),
+        };
         if self.visible {
             bar.enable_steady_tick(TICK);
         }
-        self.made
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(bar.clone());
         LayerBar {
             bar,
             visible: self.visible,
         }
+    }
+
+    /// A new line for `layer` under the others, in the face `template`.
+    fn add(&self, layer: i64, template: &str) -> ProgressBar {
+        let bar = self.bars.add(new_line(layer, template));
+        self.keep(&bar);
+        bar
+    }
+
+    fn keep(&self, bar: &ProgressBar) {
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(bar.clone());
     }
 
     /// Prints a line without tearing the bars.
@@ -87,6 +145,17 @@ impl Drop for Progress {
     }
 }
 
+/// A line for `layer` in the face `template`, not shown yet. Styled before it is shown,
+/// so that its first frame is already this one.
+fn new_line(layer: i64, template: &str) -> ProgressBar {
+    ProgressBar::new_spinner()
+        .with_style(style(template))
+        .with_prefix(match layer {
+            super::every_layer::EVERY_LAYER => "all".to_string(),
+            layer => layer.to_string(),
+        })
+}
+
 /// One layer's line; clones drive the same line (the pager's, and its requests' retries).
 #[derive(Clone)]
 pub struct LayerBar {
@@ -99,7 +168,7 @@ impl LayerBar {
     pub fn counting(&self, run_count: u64) {
         self.bar.set_length(run_count);
         if self.visible {
-            self.bar.set_style(style(COUNTING));
+            self.bar.set_style(style(counting(stderr_columns())));
         }
     }
 
@@ -124,7 +193,7 @@ impl LayerBar {
     /// The face the line has when no request is waiting.
     fn at_work(&self) -> ProgressStyle {
         style(match self.bar.length() {
-            Some(_) => COUNTING,
+            Some(_) => counting(stderr_columns()),
             None => ASKING,
         })
     }
@@ -209,8 +278,23 @@ mod tests {
     }
 
     #[test]
+    fn a_narrow_terminal_counts_without_the_pace() {
+        assert_eq!(counting(Some(60)), COUNTING_NARROW);
+        assert_eq!(counting(Some(WIDE)), COUNTING);
+        assert_eq!(counting(None), COUNTING);
+    }
+
+    #[test]
     fn every_face_is_a_valid_template() {
-        for template in [ASKING, COUNTING, WAITING_TO_ASK, WAITING, DONE] {
+        for template in [
+            WAITING_TURN,
+            ASKING,
+            COUNTING,
+            COUNTING_NARROW,
+            WAITING_TO_ASK,
+            WAITING,
+            DONE,
+        ] {
             assert!(ProgressStyle::with_template(template).is_ok(), "{template}");
         }
     }

@@ -44,7 +44,7 @@ pub fn census_online(source: &KeySourceArgs, project: &ProjectName) -> anyhow::R
             counted = count(&client, &settings, source.runs, project) => counted,
             signal = crate::interrupt::wait() => fail(
                 Kind::Interrupted(signal),
-                format!("interrupted by signal {signal}; nothing was written"),
+                format!("interrupted by {}; nothing was written", crate::interrupt::signal_name(signal)),
             ),
         }
     })

@@ -151,6 +151,26 @@ pub fn file_name(layer: i64, sha256: &str) -> String {
     format!("layer-{layer}-{}.csv", &sha256[..12])
 }
 
+/// How runs.csv names a cached layer's export (`cache/E/P/layer-6-*.csv` for
+/// `cache/E/P/layer-6-0123456789ab.csv`): without the content hash, which every fetch that
+/// changes the layer changes, so a new run does not change every row of its layer. `None`
+/// for a file not named as the cache names them.
+pub fn runs_csv_name(label: &str) -> Option<String> {
+    let (folder, name) = label.rsplit_once('/').unwrap_or(("", label));
+    let (layer, hash) = name
+        .strip_prefix("layer-")?
+        .strip_suffix(".csv")?
+        .rsplit_once('-')?;
+    let hashed = hash.len() == 12 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hashed || layer.parse::<i64>().is_err() {
+        return None;
+    }
+    Some(match folder {
+        "" => format!("layer-{layer}-*.csv"),
+        folder => format!("{folder}/layer-{layer}-*.csv"),
+    })
+}
+
 /// Where a fetch writes the cache, and how messages and artifacts name its files: the same
 /// folder, except under `--check`, which writes a throwaway stand-in named as the real one.
 #[derive(Debug, Clone)]
@@ -332,4 +352,28 @@ pub fn cache_error(path: &Path, error: &std::io::Error) -> anyhow::Error {
         ),
     )
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_csv_names_a_cached_layer_without_its_hash() {
+        let name = file_name(-1, "0123456789abcdef");
+        assert_eq!(runs_csv_name(&name).as_deref(), Some("layer--1-*.csv"));
+        let label = format!("cache/lab/sae/{}", file_name(6, "fedcba9876543210"));
+        assert_eq!(
+            runs_csv_name(&label).as_deref(),
+            Some("cache/lab/sae/layer-6-*.csv")
+        );
+        for other in [
+            "layer6.csv",
+            "exports/layer-6.csv",
+            "layer-x-0123456789ab.csv",
+            "layer-6-0123456789ag.csv",
+        ] {
+            assert_eq!(runs_csv_name(other), None, "{other}");
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! `--check`: compare freshly computed artifacts with those on disk and say which differ.
+//! `--check`: compare freshly computed artifacts with those on disk and say which differ,
+//! each by its rows (CSV) or lines changed.
 
 use std::path::Path;
 
@@ -6,25 +7,21 @@ use crate::error::{fail, Kind};
 use crate::store::manifest;
 use crate::store::staging::{Comparison, Staging};
 
-/// `--check`: one line per artifact that differs, and exit 20 if any does.
-pub fn report(out_dir: &Path, staging: &Staging, quiet: bool) -> anyhow::Result<()> {
+/// `--check`: one line per artifact that differs, and exit 20 if any does; else the line
+/// that says the artifacts are up to date, for the caller to print.
+pub fn report(out_dir: &Path, staging: &Staging) -> anyhow::Result<String> {
     let mut stale = Vec::new();
     for (name, comparison) in staging.compare()? {
         match comparison {
             Comparison::Same => {}
             Comparison::Missing => stale.push(format!("{name}: missing")),
-            Comparison::Differs { lines_changed } => {
-                stale.push(format!("{name}: differs ({lines_changed} lines changed)"))
-            }
+            Comparison::Differs(changes) => stale.push(format!("{name}: differs ({changes})")),
             Comparison::Retired => stale.push(format!("{name}: left by an earlier run, would be removed")),
         }
     }
     stale.extend(manifest_staleness(out_dir, staging)?);
     if stale.is_empty() {
-        if !quiet {
-            eprintln!("{}: artifacts are up to date", out_dir.display());
-        }
-        return Ok(());
+        return Ok(format!("{}: artifacts are up to date", out_dir.display()));
     }
     for line in &stale {
         eprintln!("{}/{line}", out_dir.display());

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use tempfile::{NamedTempFile, TempDir};
 
+use super::changes::Changes;
 use super::fs::{shared_temp_file, sync_dir, ARTIFACT_TEMP_PREFIX};
 use crate::error::output_error;
 
@@ -46,9 +47,7 @@ pub struct Written {
 pub enum Comparison {
     Same,
     Missing,
-    Differs {
-        lines_changed: usize,
-    },
+    Differs(Changes),
     /// On disk from an earlier run, and not made by this one.
     Retired,
 }
@@ -157,9 +156,7 @@ impl Staging {
             } else {
                 let new = fs::read(file.path()).map_err(|e| output_error(file.path(), &e))?;
                 let old = fs::read(&target).unwrap_or_default();
-                Comparison::Differs {
-                    lines_changed: lines_changed(&old, &new),
-                }
+                Comparison::Differs(Changes::between(name, &old, &new))
             };
             result.push((name.clone(), comparison));
         }
@@ -272,19 +269,6 @@ fn sync_together(dir: &Path, files: &[Staged]) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-/// Lines present in one text and not the other (a multiset difference, both ways).
-fn lines_changed(old: &[u8], new: &[u8]) -> usize {
-    use std::collections::HashMap;
-    let mut counts: HashMap<&[u8], isize> = HashMap::new();
-    for line in old.split(|b| *b == b'\n') {
-        *counts.entry(line).or_default() += 1;
-    }
-    for line in new.split(|b| *b == b'\n') {
-        *counts.entry(line).or_default() -= 1;
-    }
-    counts.values().map(|c| c.unsigned_abs()).sum()
 }
 
 /// True when `target` exists and holds exactly the bytes of `staged` (compared in chunks).

@@ -10,6 +10,8 @@ pub struct TerminalRun {
     pub status: ExitStatus,
     pub stdout: Vec<u8>,
     pub screen: Vec<u8>,
+    /// The terminal's width.
+    pub columns: u16,
 }
 
 impl TerminalRun {
@@ -32,7 +34,7 @@ impl TerminalRun {
                     pieces.push(String::new());
                 }
                 c => {
-                    if column == usize::from(COLUMNS) {
+                    if column == usize::from(self.columns) {
                         column = 0;
                         pieces.push(String::new());
                     }
@@ -53,7 +55,12 @@ pub const COLUMNS: u16 = 160;
 
 /// Runs `command` with stderr on a new 160x40 pseudo-terminal (stdin empty, stdout piped),
 /// collecting what it draws until it exits.
-pub fn run_on_terminal(mut command: Command) -> TerminalRun {
+pub fn run_on_terminal(command: Command) -> TerminalRun {
+    run_on_terminal_sized(command, COLUMNS)
+}
+
+/// `run_on_terminal` on a terminal `columns` wide.
+pub fn run_on_terminal_sized(mut command: Command, columns: u16) -> TerminalRun {
     use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
     let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("a pseudo-terminal");
     grantpt(&master).unwrap();
@@ -66,7 +73,7 @@ pub fn run_on_terminal(mut command: Command) -> TerminalRun {
         .unwrap();
     let size = rustix::termios::Winsize {
         ws_row: 40,
-        ws_col: COLUMNS,
+        ws_col: columns,
         ws_xpixel: 0,
         ws_ypixel: 0,
     };
@@ -95,6 +102,7 @@ pub fn run_on_terminal(mut command: Command) -> TerminalRun {
         status: output.status,
         stdout: output.stdout,
         screen: reader.join().unwrap(),
+        columns,
     }
 }
 

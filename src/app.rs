@@ -332,7 +332,7 @@ fn render_artifacts(
 /// `--strict` the first is the error (exit 5), each note said once; skipped runs already
 /// stopped the read there.
 fn report_notes(settings: &Settings, table: &mut MdlTable) -> anyhow::Result<()> {
-    let notes = DataNote::of(table, &settings.rules.columns);
+    let notes = DataNote::of(table, &settings.rules.columns.error, &settings.rules.columns.l0);
     table.notes = notes
         .iter()
         .map(|note| note.to_string().replace("\n  ", "; "))

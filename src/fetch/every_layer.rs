@@ -15,19 +15,9 @@ use super::layer::{stage_layer, LayerRuns};
 use super::paging::context::FetchContext;
 use super::paging::pager::fetch_runs;
 use super::paging::watermark;
+use super::progress::EVERY_LAYER;
 use crate::read::cells::{whole, Whole};
 use crate::store::cache::StagedLayer;
-
-/// The stream of every layer, where paging and progress take a layer number.
-pub const EVERY_LAYER: i64 = i64::MIN;
-
-/// How messages and the progress line name a layer's stream: `layer 6`, `every layer`.
-pub fn stream_name(layer: i64) -> String {
-    match layer {
-        EVERY_LAYER => "every layer".into(),
-        layer => format!("layer {layer}"),
-    }
-}
 
 /// Fetches every run the run filter matches in one stream and stages each layer the table
 /// takes as its own cache export, numbered from `first_index` in layer order; runs whose

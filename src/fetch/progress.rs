@@ -17,6 +17,18 @@ use super::transport::retry::{RetryWait, RetryWatch};
 use crate::human;
 
 /// How often a visible line is redrawn when nothing else moves it.
+/// The stream of every layer (`fetch::every_layer`), where paging and progress take a
+/// layer number.
+pub const EVERY_LAYER: i64 = i64::MIN;
+
+/// How messages and the progress line name a layer's stream: `layer 6`, `every layer`.
+pub fn stream_name(layer: i64) -> String {
+    match layer {
+        EVERY_LAYER => "every layer".into(),
+        layer => format!("layer {layer}"),
+    }
+}
+
 const TICK: Duration = Duration::from_millis(100);
 
 /// Columns from which a counting bar also says its pace and the time left.
@@ -151,7 +163,7 @@ fn new_line(layer: i64, template: &str) -> ProgressBar {
     ProgressBar::new_spinner()
         .with_style(style(template))
         .with_prefix(match layer {
-            super::every_layer::EVERY_LAYER => "all".to_string(),
+            EVERY_LAYER => "all".to_string(),
             layer => layer.to_string(),
         })
 }

@@ -5,7 +5,6 @@
 
 use std::fmt;
 
-use crate::config::settings::ColumnNames;
 use crate::model::table::MdlTable;
 
 /// One fact about the data that the table's rows do not show.
@@ -47,10 +46,10 @@ pub enum DataNote {
 }
 
 impl DataNote {
-    /// The notes for `table`, whose error values come from `error_column`: skips first,
+    /// The notes for `table`, whose error and L0 values come from `error_column` and
+    /// `l0_column`: skips first,
     /// then groups, then (when its layers are listed) listed layers without runs.
-    pub fn of(table: &MdlTable, columns: &ColumnNames) -> Vec<DataNote> {
-        let error_column = &columns.error;
+    pub fn of(table: &MdlTable, error_column: &str, l0_column: &str) -> Vec<DataNote> {
         let mut notes = Vec::new();
         if !table.skips.is_empty() {
             notes.push(DataNote::Skipped(table.skips.clone()));
@@ -69,7 +68,7 @@ impl DataNote {
                     layer: group.layer,
                     activation: group.activation.clone(),
                     runs: group.runs,
-                    l0_column: columns.l0.clone(),
+                    l0_column: l0_column.to_string(),
                 });
             }
         }

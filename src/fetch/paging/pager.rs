@@ -8,9 +8,9 @@ use super::page_walk::{walk, Asker, Shown, Walked};
 use super::seek::SeekPage;
 use super::{window_fetch, windows};
 use crate::error::{fail, Kind};
-use crate::fetch::every_layer::stream_name;
 use crate::fetch::graphql::decode::{decode_data, CountData};
 use crate::fetch::graphql::query::COUNT_QUERY;
+use crate::fetch::progress::stream_name;
 
 /// How many runs match `filters` right now.
 pub async fn count_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Result<u64> {

@@ -39,6 +39,7 @@ mod run_filters;
 mod scheduled;
 mod secrets;
 mod seed_golden;
+mod serial_server;
 mod selection_properties;
 mod several_projects;
 mod sweep_layouts;

@@ -10,8 +10,7 @@ use std::time::Duration;
 use fake_wandb::*;
 use support::*;
 
-const COUNT: &str =
-    r#"query($f: JSONString) { project(name: "fake-project", entityName: "fake-entity") { runCount(filters: $f) } }"#;
+const COUNT: &str = r#"query($f: JSONString) { project(name: "fake-project", entityName: "fake-entity") { runCount(filters: $f) } }"#;
 
 /// Posts `count` count queries at once to `server` (under `filters`).
 fn counts_at_once(server: &FakeWandb, filters: &str, count: usize) {
@@ -44,7 +43,10 @@ fn sweep(runs: usize) -> Dataset {
 
 #[test]
 fn a_serial_server_serves_one_request_at_a_time_and_a_kind_one_several() {
-    for (serial, one_at_a_time) in [(Serial::scanning(Duration::ZERO), true), (Serial::default(), false)] {
+    for (serial, one_at_a_time) in [
+        (Serial::scanning(Duration::ZERO), true),
+        (Serial::default(), false),
+    ] {
         let server = FakeWandb::start(FakeConfig {
             latency: Duration::from_millis(100),
             serial,
@@ -79,7 +81,11 @@ fn a_count_scans_every_run_it_counts() {
 
     let kind = FakeWandb::start(FakeConfig::with_dataset(sweep(300)));
     counts_at_once(&kind, "{}", 1);
-    assert_eq!(kind.stats(false).scanned_runs, 0, "the kind fake counts from its index");
+    assert_eq!(
+        kind.stats(false).scanned_runs,
+        0,
+        "the kind fake counts from its index"
+    );
 }
 
 /// The cache's layer exports and the artifacts of a fetch of layer 6 from `server`.

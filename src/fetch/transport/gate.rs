@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
-use super::limiter::Limiter;
+use super::limiter::{Answer, Limiter};
 
 /// The requests in flight, and a pause the server asked for.
 #[derive(Debug)]
@@ -20,6 +20,8 @@ pub struct Gate {
     paused_until: Mutex<Option<Instant>>,
     in_flight: AtomicUsize,
     limiter: Mutex<Limiter>,
+    /// When the gate was made: what answers' times are told from.
+    made: Instant,
 }
 
 /// A request let through: its slot is held until this drops.
@@ -34,8 +36,12 @@ pub struct Slot<'a> {
 impl Slot<'_> {
     /// The answer came in full: its time goes to the limiter.
     pub fn answered(self) {
-        let in_flight = self.in_flight.max(self.gate.in_flight());
-        lock(&self.gate.limiter).answered(self.sent.elapsed(), in_flight);
+        let answer = Answer {
+            at: self.gate.made.elapsed(),
+            took: self.sent.elapsed(),
+            in_flight: self.in_flight.max(self.gate.in_flight()),
+        };
+        lock(&self.gate.limiter).answered(answer);
     }
 }
 
@@ -57,6 +63,7 @@ impl Gate {
             paused_until: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
             limiter: Mutex::new(Limiter::new(in_flight)),
+            made: Instant::now(),
         }
     }
 

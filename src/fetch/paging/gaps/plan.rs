@@ -109,9 +109,10 @@ impl Gaps {
         runs - (gap.in_flight() as u64 * self.page) as f64
     }
 
-    /// Pages of runs left beyond the pages in flight, over the gaps with both edges.
+    /// Pages of runs left beyond the pages in flight, over the gaps with both edges, each
+    /// page to bring `CUT_SHORT` of a page (what a page a cut apart from the next brings).
     fn pages_left(&self, received: u64) -> f64 {
-        let window = self.window.unwrap_or(self.page) as f64;
+        let window = self.window.unwrap_or(self.page) as f64 * CUT_SHORT;
         (0..self.gaps.len())
             .filter(|&i| self.cuttable(i))
             .map(|i| (self.unclaimed(i, received).max(0.0) / window).ceil())

@@ -124,15 +124,13 @@ fn every_id(server: &Server) -> HashSet<String> {
 /// at), a layer is read from both ends in exactly the requests of one stream.
 #[test]
 fn two_ends_cost_no_request_more_than_one_stream() {
-    for (count, per_second) in [(10_000, 1), (30_000, 1), (100_000, 1), (9_500, 31), (3_001, 2)] {
+    let layers = [(10_000, 1), (30_000, 1), (100_000, 1), (9_500, 31), (3_001, 2)];
+    for ((count, per_second), lifo) in layers.into_iter().flat_map(|l| [(l, false), (l, true)]) {
         let mut server = Server::new(count, per_second, 1000);
-        let (ids, requests) = fetch(&mut server, 2, false, 0);
-        assert_eq!(ids, every_id(&server), "{count} runs, {per_second} a second");
-        assert_eq!(
-            requests,
-            count.div_ceil(1000),
-            "{count} runs, {per_second} a second"
-        );
+        let (ids, requests) = fetch(&mut server, 2, lifo, 0);
+        let case = format!("{count} runs, {per_second} a second, newest answer first: {lifo}");
+        assert_eq!(ids, every_id(&server), "{case}");
+        assert_eq!(requests, count.div_ceil(1000), "{case}");
     }
 }
 

@@ -5,7 +5,9 @@
 //!  --latency-ms 50 --page-cap 1000 --key KEY --entity ENT --project PROJ --port 0`
 //!
 //! More flags: `--seed N`, `--nan-rate F`, `--no-gzip`, `--real` (every behaviour of the
-//! real backend a kind fake hides: offset cursors, unstable ties, ...), `--burst N` (runs
+//! real backend a kind fake hides: offset cursors, unstable ties, ...), `--serial` (one
+//! request's latency and work at a time, as a server without parallel workers), `--scan-us
+//! N` (each `runCount` takes N microseconds per run it counts, as a scan would), `--burst N` (runs
 //! started N to a second), `--export-dir DIR` (also write the
 //! web UI's CSV export of each layer there, as `layer-{L}.csv`), `--trace` (print each
 //! request's query, variables, status and the start of the answer to stderr). Prints
@@ -26,7 +28,8 @@ fn usage(msg: &str) -> ! {
     eprintln!(
         "usage: fake_wandb [--runs N] [--layers A-B|A,B,..] [--extra-keys N] [--latency-ms N] \
          [--page-cap N] [--key KEY] [--entity E] [--project P] [--port N] [--seed N] \
-         [--nan-rate F] [--no-gzip] [--real] [--burst N] [--export-dir DIR] [--trace]"
+         [--nan-rate F] [--no-gzip] [--real] [--serial] [--scan-us N] [--burst N] \
+         [--export-dir DIR] [--trace]"
     );
     std::process::exit(2)
 }
@@ -84,6 +87,8 @@ fn main() {
             "--port" => port = num(&flag, args.next()),
             "--no-gzip" => config.gzip = false,
             "--real" => config.real = RealBackend::all(),
+            "--serial" => config.serial.one_at_a_time = true,
+            "--scan-us" => config.serial.scan_per_run = Duration::from_micros(num(&flag, args.next())),
             "--burst" => opts.burst = num(&flag, args.next()),
             "--trace" => trace = true,
             "--export-dir" => export_dir = Some(num(&flag, args.next())),

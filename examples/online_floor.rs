@@ -157,6 +157,7 @@ async fn layer(
         if args.mdl_query {
             variables["order"] = "+created_at".into();
             variables["withCount"] = (pages == 0).into();
+            variables["countFilters"] = filters.clone().into();
             variables["edgeCursors"] = false.into();
         }
         let body = serde_json::json!({ "query": query, "variables": variables });

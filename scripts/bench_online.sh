@@ -14,9 +14,16 @@
 #   WINDOWS_ONLY=1 scripts/bench_online.sh   # only the one-large-layer part below
 #
 # One large layer (all runs in layer 6; WINDOW_SIZES, "10000 30000 100000"): mdl-fetch's
-# creation-time windows at --concurrency WINDOW_CONCURRENCY (8) against the sequential
-# cursor floor (examples/online_floor, one stream) and mdl-fetch paging the layer in one
-# stream (--window-runs 0); the server counts requests, runs pages and count requests.
+# creation-time windows (--concurrency WINDOW_CONCURRENCY, 8) against mdl-fetch fetching
+# the layer sequentially (--concurrency 1: one stream, one request at a time), on each
+# server of WINDOW_SERVERS ("kind:50 kind:200 serial:200"): KIND:LATENCY_MS, where kind is
+# the fake as the tests run it (requests served side by side, counts from an index) and
+# serial serves one request's latency and work at a time and makes each count take
+# SCAN_US (40) microseconds per run it counts, as a backend without parallel workers or a
+# usable index would (issue 27 measured such a server at 200 ms). WINDOW_ROUNDS (5)
+# rounds, each timing both once, in turn (the order swapped every round, so load from
+# other work falls on both); the two fetches must write the same cache file and table
+# first. WINDOW_FLOOR=1 also times the sequential cursor floor (examples/online_floor).
 # WINDOWS (1) runs this part after the others; WINDOWS_ONLY=1 runs it alone.
 #
 # Environment: ROUNDS (3) rounds, each timing every tool in turn (so load from other work
@@ -48,6 +55,10 @@ WINDOWS=${WINDOWS:-1}
 WINDOWS_ONLY=${WINDOWS_ONLY:-0}
 WINDOW_SIZES=${WINDOW_SIZES:-10000 30000 100000}
 WINDOW_CONCURRENCY=${WINDOW_CONCURRENCY:-8}
+WINDOW_SERVERS=${WINDOW_SERVERS:-kind:50 kind:200 serial:200}
+WINDOW_ROUNDS=${WINDOW_ROUNDS:-5}
+WINDOW_FLOOR=${WINDOW_FLOOR:-0}
+SCAN_US=${SCAN_US:-40}
 WANDB_VERSION=0.31.0
 RESULTS=target/bench-results/online
 if [[ -z "${OUT_ROOT:-}" ]]; then
@@ -84,12 +95,12 @@ SERVER_PID=
 stop_server() { if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=; fi; }
 trap stop_server EXIT
 
-start_server() { # project runs [layers] -> sets PORT, WANDB_BASE_URL
+start_server() { # project runs [layers [latency ms [more flags]]] -> sets PORT, WANDB_BASE_URL
     stop_server
     local log=$OUT_ROOT/server-$1.log
     target/release/examples/fake_wandb --runs "$1" --layers "${2:-0-11}" --extra-keys "$EXTRA_KEYS" \
-        --latency-ms "$LATENCY_MS" --page-cap "$PAGE_CAP" --key "$WANDB_API_KEY" \
-        --entity "$ENTITY" --project "$PROJECT" --port 0 >"$log" 2>&1 &
+        --latency-ms "${3:-$LATENCY_MS}" --page-cap "$PAGE_CAP" --key "$WANDB_API_KEY" \
+        --entity "$ENTITY" --project "$PROJECT" --port 0 ${4:-} >"$log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 600); do
         grep -q '^listening ' "$log" && break
@@ -116,13 +127,13 @@ tool_cmd() { # tool size
         official-tuned) echo "python3 benches/online/wandb_client.py --entity $ENTITY --project $PROJECT --mode tuned --expect $expect" ;;
         official-defaults) echo "python3 benches/online/wandb_client.py --entity $ENTITY --project $PROJECT --mode defaults --expect $expect" ;;
         windows) echo "$(mdl_cmd "$OUT_ROOT") --layers 6 --concurrency $WINDOW_CONCURRENCY -v" ;;
-        one-stream) echo "$(mdl_cmd "$OUT_ROOT") --layers 6 --window-runs 0" ;;
+        sequential) echo "$(mdl_cmd "$OUT_ROOT") --layers 6 --concurrency 1" ;;
         floor-one-layer) echo "$FLOOR --entity $ENTITY --project $PROJECT --layers 6" ;;
     esac
 }
 tool_prepare() {
     case $1 in
-        mdl-fetch | windows | one-stream) echo "rm -rf $OUT_ROOT/cache $OUT_ROOT/out" ;;
+        mdl-fetch | windows | sequential) echo "rm -rf $OUT_ROOT/cache $OUT_ROOT/out" ;;
         mdl-fetch-disk) echo "rm -rf $DISK_ROOT/cache $DISK_ROOT/out" ;;
         *) echo "true" ;;
     esac
@@ -149,34 +160,47 @@ check_same() {
         | python3 benches/online/summary.py --check-table "$OUT_ROOT/check/out/mdl-table.csv"
 }
 
-# The one-large-layer part: every run in layer 6.
+# The one-large-layer part: every run in layer 6, on each server of WINDOW_SERVERS.
 windows_part() {
     local RESULTS=$RESULTS/windows # time_tool writes here (bash locals are seen by callees)
     mkdir -p "$RESULTS"
-    for size in $WINDOW_SIZES; do
-        echo "== one layer of $size runs" >&2
-        start_server "$size" 6
-        # Windowed and one stream agree on the cache and the table before anything is timed
-        # (runs.csv and the JSON name the cache's folder, which differs).
-        rm -rf "$OUT_ROOT/check-w" "$OUT_ROOT/check-s"
-        $BIN --project $PROJECT --entity $ENTITY --layers 6 --cache-dir "$OUT_ROOT/check-w/cache" --out "$OUT_ROOT/check-w/out" -q
-        $BIN --project $PROJECT --entity $ENTITY --layers 6 --window-runs 0 --cache-dir "$OUT_ROOT/check-s/cache" --out "$OUT_ROOT/check-s/out" -q
-        for f in mdl-table.md mdl-table.csv frontier.csv; do
-            cmp "$OUT_ROOT/check-w/out/$f" "$OUT_ROOT/check-s/out/$f"
-        done
-        cmp "$OUT_ROOT"/check-w/cache/$ENTITY/$PROJECT/layer-6-*.csv "$OUT_ROOT"/check-s/cache/$ENTITY/$PROJECT/layer-6-*.csv
-        for round in $(seq "$ROUNDS"); do
-            for tool in windows floor-one-layer one-stream; do
-                time_tool "$tool" "$size" "$round" "$RUNS" 1
+    local spec kind latency flags size round tools tool
+    for spec in $WINDOW_SERVERS; do
+        kind=${spec%%:*} latency=${spec##*:} flags=
+        [[ $kind == serial ]] && flags="--serial --scan-us $SCAN_US"
+        for size in $WINDOW_SIZES; do
+            echo "== one layer of $size runs, $kind server, $latency ms a request" >&2
+            start_server "$size" 6 "$latency" "$flags"
+            # Windowed and sequential agree on the cache and the table before anything is
+            # timed (runs.csv and the JSON name the cache's folder, which differs).
+            rm -rf "$OUT_ROOT/check-w" "$OUT_ROOT/check-s"
+            $BIN --project $PROJECT --entity $ENTITY --layers 6 --concurrency "$WINDOW_CONCURRENCY" --cache-dir "$OUT_ROOT/check-w/cache" --out "$OUT_ROOT/check-w/out" -q
+            $BIN --project $PROJECT --entity $ENTITY --layers 6 --concurrency 1 --cache-dir "$OUT_ROOT/check-s/cache" --out "$OUT_ROOT/check-s/out" -q
+            for f in mdl-table.md mdl-table.csv frontier.csv; do
+                cmp "$OUT_ROOT/check-w/out/$f" "$OUT_ROOT/check-s/out/$f"
             done
+            cmp "$OUT_ROOT"/check-w/cache/$ENTITY/$PROJECT/layer-6-*.csv "$OUT_ROOT"/check-s/cache/$ENTITY/$PROJECT/layer-6-*.csv
+            for round in $(seq "$WINDOW_ROUNDS"); do
+                tools="sequential windows"
+                ((round % 2 == 0)) && tools="windows sequential"
+                [[ $WINDOW_FLOOR == 1 ]] && tools+=" floor-one-layer"
+                for tool in $tools; do
+                    time_tool "$tool" "$size" "$round" 1 0
+                    mv "$RESULTS/$size-$tool-r$round.json" "$RESULTS/$kind-$latency-$size-$tool-r$round.json"
+                    mv "$RESULTS/$size-$tool-r$round.stats.json" "$RESULTS/$kind-$latency-$size-$tool-r$round.stats.json"
+                    echo "{\"executions\": 1, \"size\": $size, \"tool\": \"$tool\", \"round\": $round, \"server\": \"$kind\", \"latency_ms\": $latency}" \
+                        >"$RESULTS/$kind-$latency-$size-$tool-r$round.meta.json"
+                    rm -f "$RESULTS/$size-$tool-r$round.meta.json"
+                done
+            done
+            # What -v says of the windows, once.
+            rm -rf "$OUT_ROOT/cache" "$OUT_ROOT/out"
+            $(tool_cmd windows "$size") 2>&1 | grep 'creation-time windows' >"$RESULTS/$kind-$latency-$size-plan.txt" || true
         done
-        # What -v says of the windows, once.
-        rm -rf "$OUT_ROOT/cache" "$OUT_ROOT/out"
-        $(tool_cmd windows "$size") 2>&1 | grep 'windows of up to' >"$RESULTS/$size-plan.txt" || true
     done
     stop_server
     python3 benches/online/windows_summary.py --results "$RESULTS" --page-cap "$PAGE_CAP" \
-        --latency-ms "$LATENCY_MS" --concurrency "$WINDOW_CONCURRENCY" \
+        --concurrency "$WINDOW_CONCURRENCY" --scan-us "$SCAN_US" \
         | tee target/bench-results/online-windows.md
 }
 

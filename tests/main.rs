@@ -51,6 +51,7 @@ mod scheduled;
 mod secrets;
 mod seed_golden;
 mod selection_properties;
+mod serial_server;
 mod several_projects;
 mod sweep_layouts;
 mod terminal_progress;

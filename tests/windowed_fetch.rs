@@ -1,8 +1,9 @@
-//! A large layer fetched in creation-time windows side by side, against the same layer
-//! paged in one stream (`--window-runs 0`): the same cache and artifacts, byte for byte,
-//! clean, through faults in some windows, and with runs created mid-fetch; a 429 holds
-//! back every window; runs lost in a window are an error, never a short table, and so is
-//! a fault that does not pass; a first page short of runs is fetched again in one stream.
+//! A large layer fetched in creation-time windows side by side, read from both ends and
+//! placed without counts, against the same layer paged in one stream (`--window-runs 0`):
+//! the same cache and artifacts, byte for byte, clean, through faults in some windows, and
+//! with runs created mid-fetch; a 429 holds back every window; runs lost in a window are
+//! an error, never a short table, and so is a fault that does not pass; a first page short
+//! of runs is fetched again in one stream.
 
 use crate::support;
 
@@ -30,14 +31,21 @@ fn dataset() -> Dataset {
     })
 }
 
+/// The fake, answering each request after `LATENCY` (side by side, as the kind fake
+/// serves them): what makes more requests in flight worth it, so windows are made.
 fn server(dataset: Dataset, faults: Vec<FaultRule>) -> FakeWandb {
     FakeWandb::start(FakeConfig {
         page_cap: PAGE_CAP,
         faults,
         real: fake_backend(),
+        latency: LATENCY,
         ..FakeConfig::with_dataset(dataset)
     })
 }
+
+/// How long the fake takes to answer, beyond its work: far more than a page of 20 runs
+/// costs either side, as a network's round trip is.
+const LATENCY: Duration = Duration::from_millis(40);
 
 /// The binary against `server` in a fresh folder, layer 6 only, 8 requests at once.
 fn fetch(server: &FakeWandb, extra: &[&str]) -> (Workdir, Output) {
@@ -57,12 +65,13 @@ fn fetch_in(work: &Workdir, server: &FakeWandb, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-/// The count requests a server received.
-fn probes(server: &FakeWandb) -> usize {
-    let requests = server.requests();
+/// The requests that asked for a count: each layer's first page, and a windowed layer's
+/// first page from its top (the check of its first page).
+fn counts(server: &FakeWandb) -> usize {
+    let requests = server.runs_requests();
     requests
         .iter()
-        .filter(|r| r.query.as_deref().is_some_and(|q| q.contains("WindowProbe")))
+        .filter(|r| r.variables["withCount"] == true)
         .count()
 }
 
@@ -86,16 +95,16 @@ fn one_stream(dataset: Dataset) -> BTreeMap<String, Vec<u8>> {
         .filter_map(|r| r.info.filters.clone())
         .collect();
     assert_eq!(filters.len(), RUNS / PAGE_CAP, "one stream of pages");
-    assert!(filters.iter().all(|f| !is_window_page(f)), "{filters:?}");
+    assert!(window_pages(&server).is_empty());
     results(&work)
 }
 
-/// Whether a page's filter bounds a window's creation times: every page after a stream's
-/// first bounds `createdAt` from below and leaves out the runs of that second already read
-/// (`name $nin`); a window's pages bound it besides, from the window's own range.
-fn is_window_page(filters: &str) -> bool {
-    let bounds = filters.matches("createdAt").count();
-    bounds >= 2 || (bounds == 1 && !filters.contains("$nin"))
+/// Whether a page is a window's, not a stream's: every page after a stream's first bounds
+/// `createdAt` from below only, oldest first; a window's pages bound it from above as well,
+/// or come newest first.
+fn is_window_page(request: &LoggedRequest) -> bool {
+    let filters = request.info.filters.as_deref().unwrap_or_default();
+    request.info.order.as_deref() == Some("-created_at") || filters.contains("\"$lt\"")
 }
 
 /// The runs-page requests that paged a window.
@@ -103,36 +112,34 @@ fn window_pages(server: &FakeWandb) -> Vec<LoggedRequest> {
     server
         .runs_requests()
         .into_iter()
-        .filter(|r| r.info.filters.as_deref().is_some_and(is_window_page))
+        .filter(is_window_page)
         .collect()
 }
 
 #[test]
 fn windows_side_by_side_give_the_bytes_of_one_stream_in_few_requests() {
     let plain = one_stream(dataset());
-    let server = server(dataset(), Vec::new());
-    let (work, output) = fetch(&server, &[]);
-    ok(&output);
-    assert_eq!(results(&work), plain);
-
-    // The first page, then the newest run (a runs request of one run), then windows.
-    let windows = window_pages(&server);
-    let distinct: std::collections::BTreeSet<_> = windows.iter().map(|r| r.info.filters.clone()).collect();
-    assert!(distinct.len() >= 4, "{} windows", distinct.len());
-    assert!(
-        stderr(&output).contains("windows of up to"),
-        "{}",
-        stderr(&output)
-    );
-    // 60 pages in one stream; windowed, the 59 after the first page, and at most one more.
-    assert!(windows.len() <= 60, "{} window pages", windows.len());
-    assert!(probes(&server) <= 7, "{} count requests", probes(&server));
-
-    // Again over that cache: its runs' times place every cut in the first count request.
-    server.clear_requests();
-    ok(&fetch_in(&work, &server, &[]));
-    assert_eq!(results(&work), plain);
-    assert_eq!(probes(&server), 1);
+    // As wide as the client finds worth it (how wide depends on how fast answers come, so
+    // only the bytes are held to), and in windows of 100 runs (which any timing makes).
+    for (extra, windows) in [(&[][..], 1), (&["--window-runs", "100"][..], 6)] {
+        let server = server(dataset(), Vec::new());
+        let (work, output) = fetch(&server, extra);
+        ok(&output);
+        assert_eq!(results(&work), plain, "{extra:?}");
+        // The first page, then the layer from both ends, and windows cut between them.
+        let err = stderr(&output);
+        let said = err
+            .lines()
+            .find_map(|line| line.split_once(" creation-time windows read from both ends"))
+            .and_then(|(before, _)| before.rsplit(' ').next()?.parse::<usize>().ok());
+        assert!(said.is_some_and(|made| made >= windows), "{extra:?}: {err}");
+        assert!(window_pages(&server).len() >= 2, "{err}");
+        // 60 pages in one stream; windowed, a few more at most (a window's last page may
+        // be partial), and no count but the layer's and the check of its first page.
+        let pages = server.runs_requests().len();
+        assert!(pages <= 60 + said.unwrap_or(0), "{extra:?}: {pages} pages");
+        assert_eq!(counts(&server), 2);
+    }
 }
 
 #[test]
@@ -238,11 +245,12 @@ fn runs_created_during_the_fetch_land_in_the_open_last_window() {
         .collect();
     let plain = one_stream_of(grown, RUNS + 120);
 
-    // Added as the first window's first page is asked: the plan knows nothing of them.
+    // Added once the layer's newest end began (its first page went with the layer's
+    // second, and this one waited for an answer): after the newest run it saw.
     let rule = FaultRule::once(
         Fault::AddRuns(added),
         Trigger::RunsPage {
-            page: 3,
+            page: 6,
             layer: Some(LAYER),
         },
     );
@@ -251,12 +259,21 @@ fn runs_created_during_the_fetch_land_in_the_open_last_window() {
     ok(&output);
     assert!(server.armed_faults().is_empty());
     assert_eq!(results(&work), plain);
-    let open = window_pages(&server)
-        .into_iter()
-        .filter(|r| !r.info.filters.as_deref().unwrap().contains("$lt"))
-        .map(|r| r.edges)
-        .sum::<usize>();
-    assert!(open >= 120, "the open window brought {open} runs");
+    // Only the top window's oldest end reads past where its newest end began: open-ended,
+    // or leaving out only what that end read (`$or`).
+    let open = (server.runs_requests().into_iter())
+        .filter(|r| r.info.order.as_deref() == Some("+created_at"))
+        .filter(|r| {
+            let filters = r.info.filters.as_deref().unwrap_or_default();
+            !filters.contains("$lt") || filters.contains("$or")
+        })
+        .filter(|r| {
+            names
+                .iter()
+                .any(|name| r.response_text().unwrap_or_default().contains(name))
+        })
+        .count();
+    assert!(open >= 1, "no open-ended page brought the runs added");
 }
 
 /// `one_stream` for a layer of `runs` runs.
@@ -318,8 +335,9 @@ fn faults_that_do_not_pass_stop_the_fetch_with_their_exit_code() {
 #[test]
 fn a_first_page_short_of_runs_is_fetched_again_in_one_stream() {
     let plain = one_stream(dataset());
-    // The first page loses its first run: the counts then say more runs came before its
-    // last one than it brought, and the layer is paged again from the start.
+    // The first page loses its first run: the count the first page from the top carries
+    // then finds a run created before the first page's oldest, and the layer is paged again
+    // from the start.
     let rule = FaultRule::once(
         Fault::LoseRuns(1),
         Trigger::RunsPage {
@@ -335,6 +353,11 @@ fn a_first_page_short_of_runs_is_fetched_again_in_one_stream() {
         "{}",
         stderr(&output)
     );
-    assert!(window_pages(&server).is_empty());
+    // Its first page asked again, and no window cut.
+    let layer_only = (server.runs_requests().iter())
+        .filter(|r| !r.info.filters.as_deref().unwrap().contains("createdAt"))
+        .count();
+    assert_eq!(layer_only, 2);
+    assert!(window_pages(&server).len() <= 1, "the page from the top, at most");
     assert_eq!(results(&work), plain);
 }

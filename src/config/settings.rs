@@ -136,8 +136,9 @@ pub struct FetchSettings {
     pub named_a_cache: bool,
     /// Reuse the cache's finished runs and fetch only what changed.
     pub incremental: bool,
-    /// Runs per creation-time window of a large layer: `None` sizes them from
-    /// `concurrency`, `Some(0)` keeps every layer one stream of pages.
+    /// Runs per creation-time window of a large layer: `None` makes windows of about a
+    /// page, as many as the requests in flight worth having allow (`concurrency` at most),
+    /// `Some(0)` keeps every layer one stream of pages.
     pub window_runs: Option<u64>,
 }
 

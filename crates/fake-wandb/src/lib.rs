@@ -15,6 +15,7 @@ mod offset_paging;
 mod paging;
 mod real_backend;
 mod schema;
+mod serial;
 mod server;
 mod state;
 mod stats;
@@ -30,6 +31,7 @@ pub use faults::{Fault, FaultRule, Trigger};
 pub use inspect::QueryInfo;
 pub use log::LoggedRequest;
 pub use real_backend::{RealBackend, UpdatedAtFilter};
+pub use serial::Serial;
 pub use stats::StatsSnapshot;
 pub use sweep::SweepOptions;
 pub use values::SummaryValue;
@@ -61,6 +63,8 @@ pub struct FakeConfig {
     pub stats_endpoint: bool,
     /// Which of the real backend's harder behaviours to show (none: the kind fake).
     pub real: RealBackend,
+    /// Whether requests are served one at a time and counts scan (neither: the kind fake).
+    pub serial: Serial,
 }
 
 /// The key of `FakeConfig::default()` (40 characters, like an old-style W&B key).
@@ -80,6 +84,7 @@ impl Default for FakeConfig {
             faults: Vec::new(),
             stats_endpoint: false,
             real: RealBackend::default(),
+            serial: Serial::default(),
         }
     }
 }
@@ -134,6 +139,8 @@ impl FakeWandb {
             real: config.real,
             requests_seen: AtomicU64::new(0),
             workers: tokio::sync::Semaphore::new(state::WORKERS),
+            turns: serial::Turns::new(&config.serial),
+            serial: config.serial,
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let thread_shared = shared.clone();

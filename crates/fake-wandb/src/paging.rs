@@ -151,7 +151,7 @@ pub fn select(
         None => Cursor::Start,
         Some(s) => decode_cursor(order, s)?,
     };
-    let in_created_order = order.key == OrderKey::CreatedAt && !order.desc && ds.in_created_order();
+    let in_created_order = order.key == OrderKey::CreatedAt && ds.in_created_order();
     let (runs, has_next) = if in_created_order {
         page_in_created_order(&ds.runs, filter, order, &from, first)
     } else {
@@ -212,9 +212,10 @@ pub fn created_range(runs: &[Arc<FakeRun>], filter: &Filter) -> (usize, usize) {
     (low, high.max(low))
 }
 
-/// One page from runs in created order: from the cursor, the next `first` matches, and
-/// whether another follows. Every run of the window meets the filter's top-level
-/// `createdAt` conditions, so only the rest are tested.
+/// One page from runs in created order, by creation time either way (as an index on it
+/// serves both): from the cursor, the next `first` matches, and whether another follows.
+/// Every run of the window meets the filter's top-level `createdAt` conditions, so only
+/// the rest are tested.
 fn page_in_created_order(
     runs: &[Arc<FakeRun>],
     filter: &Filter,
@@ -223,13 +224,18 @@ fn page_in_created_order(
     first: usize,
 ) -> (Vec<Arc<FakeRun>>, bool) {
     let window = created_window(runs, filter);
+    let matching = |r: &&Arc<FakeRun>| filter.matches_past_created_at(r);
+    let take = |matches: &mut dyn Iterator<Item = &Arc<FakeRun>>| {
+        let page: Vec<Arc<FakeRun>> = matches.take(first).cloned().collect();
+        (page, matches.next().is_some())
+    };
+    if order.desc {
+        // Descending, the runs before the cursor's place are those after it in the window.
+        let end = window.partition_point(|r| !before_the_page(order, from, r));
+        return take(&mut window[..end].iter().rev().filter(matching));
+    }
     let start = window.partition_point(|r| before_the_page(order, from, r));
-    let mut matches = window[start..]
-        .iter()
-        .filter(|r| filter.matches_past_created_at(r));
-    let page: Vec<Arc<FakeRun>> = matches.by_ref().take(first).cloned().collect();
-    let has_next = matches.next().is_some();
-    (page, has_next)
+    take(&mut window[start..].iter().filter(matching))
 }
 
 /// Whether `run` sorts at or before the cursor, so not on the page that starts there.
@@ -297,7 +303,7 @@ mod tests {
     }
 
     /// Pages found by binary search in a created-order project are the pages that filtering
-    /// and sorting every run gives, for windows, cursors and page sizes of every kind.
+    /// and sorting every run gives, for windows, cursors, page sizes and both directions.
     #[test]
     fn created_order_pages_are_the_sorted_pages() {
         let ds = Dataset::sweep(SweepOptions {
@@ -312,7 +318,6 @@ mod tests {
             !swapped.in_created_order(),
             "a run pushed after a later one is noticed"
         );
-        let order = Order::parse(Some("+created_at")).unwrap();
         let at = |i: usize| ds.runs[i].created_at.clone();
         let filters = [
             String::new(),
@@ -330,14 +335,15 @@ mod tests {
             format!(r#"{{"createdAt": {{"$gte": "{}"}}}}"#, at(599)),
             format!(r#"{{"createdAt": {{"$lt": "{}"}}}}"#, at(0)),
         ];
-        for text in &filters {
+        let orders = ["+created_at", "-created_at"].map(|o| Order::parse(Some(o)).unwrap());
+        for (text, order) in filters.iter().flat_map(|f| orders.iter().map(move |o| (f, o))) {
             let filter = parse_filters(Some(text)).unwrap();
             for first in [1, 7, 50, 1000] {
                 let mut from = Cursor::Start;
                 loop {
-                    let fast = page_in_created_order(&ds.runs, &filter, &order, &from, first);
-                    let slow = page_sorting_all(&ds.runs, &filter, &order, &from, first);
-                    assert_eq!(fast, slow, "{text}, pages of {first}");
+                    let fast = page_in_created_order(&ds.runs, &filter, order, &from, first);
+                    let slow = page_sorting_all(&ds.runs, &filter, order, &from, first);
+                    assert_eq!(fast, slow, "{text}, {order:?}, pages of {first}");
                     assert_eq!(
                         count(&ds, &filter),
                         ds.runs.iter().filter(|r| filter.matches(r)).count()

@@ -154,8 +154,17 @@ impl Project {
     async fn run_count(&self, ctx: &Context<'_>, filters: Option<JsonString>) -> Result<i32> {
         let shared = ctx.data::<Arc<Shared>>()?;
         let filter = parse_filters_as(filters.as_ref().map(|f| f.0.as_str()), &shared.real)?;
-        let ds = shared.dataset.read();
-        Ok(shared.dataset.count(&ds, &filter) as i32)
+        let count = {
+            let ds = shared.dataset.read();
+            shared.dataset.count(&ds, &filter)
+        };
+        // A server that counts by scanning takes time for every run it counts.
+        let scan = shared.serial.scan_time(count);
+        if !scan.is_zero() {
+            shared.stats.scanned(count, scan);
+            tokio::time::sleep(scan).await;
+        }
+        Ok(count as i32)
     }
 
     /// One run by its 8-character id.

@@ -73,15 +73,20 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
             }
             continue;
         }
-        let started = Instant::now();
+        let arrived = Instant::now();
         let request_body = req.body.len();
         let keep_alive = req.keep_alive();
         let accepts_gzip = req
             .header("accept-encoding")
             .is_some_and(|v| v.to_ascii_lowercase().contains("gzip"));
-        let (reply, idx, edges) = handle(&shared, &schema, req).await;
+        // One request's latency and work at a time on a serial server; its answer is
+        // written to the socket after its turn.
+        let service = shared.turns.begin(&shared.stats).await;
+        let started = Instant::now();
+        let (reply, idx, edges) = handle(&shared, &schema, req, arrived).await;
         match reply {
             Reply::Reset => {
+                drop(service);
                 #[allow(deprecated)] // SO_LINGER 0 on purpose: the close sends a RST.
                 let _ = stream.set_linger(Some(Duration::ZERO));
                 finish_log(&shared, idx, 0, 0, false, edges, None);
@@ -89,6 +94,7 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
                 return;
             }
             Reply::Truncated(resp) => {
+                drop(service);
                 let mut out = http::head(&resp, resp.body.len(), false, false);
                 let head_len = out.len();
                 out.extend_from_slice(&resp.body[..resp.body.len() / 2]);
@@ -110,6 +116,7 @@ async fn serve_conn(shared: Arc<Shared>, schema: FakeSchema, mut stream: TcpStre
                 };
                 let mut out = http::head(&resp, wire.len(), gzip, keep_alive);
                 out.extend_from_slice(&wire);
+                drop(service);
                 // Logged before writing, so a client that has its answer sees it logged.
                 let sizes = (resp.body.len(), wire.len(), out.len());
                 record(&shared, idx, started, request_body, sizes, gzip, edges);
@@ -201,8 +208,13 @@ fn authorized(shared: &Shared, req: &HttpRequest) -> bool {
 }
 
 /// Answers one request; returns the reply, its log index, and the run edges it carries.
-async fn handle(shared: &Shared, schema: &FakeSchema, req: HttpRequest) -> (Reply, usize, usize) {
-    let arrived = Instant::now();
+/// `arrived`: when the request was read, before any wait for its turn.
+async fn handle(
+    shared: &Shared,
+    schema: &FakeSchema,
+    req: HttpRequest,
+    arrived: Instant,
+) -> (Reply, usize, usize) {
     let latency = *lock(&shared.latency);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

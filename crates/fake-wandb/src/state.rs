@@ -8,6 +8,7 @@ use super::dataset::DatasetHandle;
 use super::faults::{Fault, FaultBook};
 use super::log::LoggedRequest;
 use super::real_backend::RealBackend;
+use super::serial::{Serial, Turns};
 use super::stats::Stats;
 
 pub struct Shared {
@@ -32,6 +33,10 @@ pub struct Shared {
     /// its end, so answers leave one after another as they are ready, not all together at
     /// the end of a burst (the resolvers would otherwise take turns).
     pub workers: tokio::sync::Semaphore,
+    /// Whether requests are served one at a time and counts scan.
+    pub serial: Serial,
+    /// The turn each request takes (a no-op unless `serial.one_at_a_time`).
+    pub turns: Turns,
 }
 
 /// The server's runtime threads, and the queries it executes at once.

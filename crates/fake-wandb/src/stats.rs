@@ -17,6 +17,10 @@ pub struct Stats {
     wire_bytes: AtomicU64,
     gzipped: AtomicU64,
     busy_us: AtomicU64,
+    in_service: AtomicU64,
+    most_in_service: AtomicU64,
+    scanned_runs: AtomicU64,
+    scan_us: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -40,6 +44,13 @@ pub struct StatsSnapshot {
     pub gzipped: u64,
     /// Time spent answering, injected latency excluded, summed over requests (microseconds).
     pub busy_us: u64,
+    /// The most requests in service at once (between taking their turn and having their
+    /// answer ready): 1 on a server that serves one at a time.
+    pub most_in_service: u64,
+    /// Runs counted by `runCount`s that scan (`Serial::scan_per_run`), and the time those
+    /// scans took (microseconds).
+    pub scanned_runs: u64,
+    pub scan_us: u64,
 }
 
 /// What one answer added.
@@ -70,6 +81,23 @@ impl Stats {
         add(&self.busy_us, a.busy.as_micros() as u64);
     }
 
+    /// A request entered service.
+    pub fn service_began(&self) {
+        let now = self.in_service.fetch_add(1, Ordering::Relaxed) + 1;
+        self.most_in_service.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// A request left service.
+    pub fn service_ended(&self) {
+        self.in_service.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// A count scanned `runs` runs, which took `took`.
+    pub fn scanned(&self, runs: usize, took: std::time::Duration) {
+        self.scanned_runs.fetch_add(runs as u64, Ordering::Relaxed);
+        self.scan_us.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
     /// The totals; with `reset`, zeroes them as it reads.
     pub fn snapshot(&self, reset: bool) -> StatsSnapshot {
         let get = |c: &AtomicU64| {
@@ -89,6 +117,15 @@ impl Stats {
             wire_bytes: get(&self.wire_bytes),
             gzipped: get(&self.gzipped),
             busy_us: get(&self.busy_us),
+            // What is in service now stays its floor.
+            most_in_service: match reset {
+                true => self
+                    .most_in_service
+                    .swap(self.in_service.load(Ordering::Relaxed), Ordering::Relaxed),
+                false => self.most_in_service.load(Ordering::Relaxed),
+            },
+            scanned_runs: get(&self.scanned_runs),
+            scan_us: get(&self.scan_us),
         }
     }
 }

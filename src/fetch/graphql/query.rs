@@ -27,8 +27,10 @@ impl Projection {
 
 /// The runs query, one page at a time: each run's id, names, state, creation and last
 /// change (`updatedAt`, for `--incremental`'s watermark) and projected keys. `runCount` is
-/// asked only with `$withCount`. No cursor is asked for or sent: each page is the first
-/// page of a filter that says where to go on from (see `paging::seek`).
+/// asked only with `$withCount`, of the runs `$countFilters` matches (the page's own
+/// filter but where a windowed fetch checks its first page). No cursor is asked for or
+/// sent: each page is the first page of a filter that says where to go on from (see
+/// `paging::seek`).
 pub fn runs_query(projection: &Projection) -> String {
     let quote = |keys: &[String]| {
         let keys: Vec<String> = Projection::top_level(keys)
@@ -39,9 +41,9 @@ pub fn runs_query(projection: &Projection) -> String {
     };
     format!(
         "query Runs($project: String!, $entity: String!, $perPage: Int!, \
-$order: String, $filters: JSONString, $withCount: Boolean!) {{
+$order: String, $filters: JSONString, $countFilters: JSONString, $withCount: Boolean!) {{
   project(name: $project, entityName: $entity) {{
-    runCount(filters: $filters) @include(if: $withCount)
+    runCount(filters: $countFilters) @include(if: $withCount)
     runs(filters: $filters, first: $perPage, order: $order) {{
       edges {{ node {{ name displayName state createdAt updatedAt config(keys: [{}]) summaryMetrics(keys: [{}]) }} }}
       pageInfo {{ hasNextPage }}
@@ -57,9 +59,9 @@ $order: String, $filters: JSONString, $withCount: Boolean!) {{
 /// state, without config or summary; paged as `runs_query` is, `runCount` only with
 /// `$withCount`.
 pub const LISTING_QUERY: &str = "query RunListing($project: String!, $entity: String!, $perPage: Int!, \
-$order: String, $filters: JSONString, $withCount: Boolean!) {
+$order: String, $filters: JSONString, $countFilters: JSONString, $withCount: Boolean!) {
   project(name: $project, entityName: $entity) {
-    runCount(filters: $filters) @include(if: $withCount)
+    runCount(filters: $countFilters) @include(if: $withCount)
     runs(filters: $filters, first: $perPage, order: $order) {
       edges { node { name createdAt updatedAt state } }
       pageInfo { hasNextPage }
@@ -133,23 +135,46 @@ fn runs_filter(layer_clause: Option<serde_json::Value>, runs: &RunFilter) -> Str
     filter.to_string()
 }
 
-/// Variables of one page request.
+/// Variables of one page request: by creation time, oldest first (or newest first, for a
+/// window's end), with the count of `filters` (or of `count`, when given) on request.
 pub struct PageRequest<'a> {
     pub entity: &'a str,
     pub project: &'a str,
     pub filters: &'a str,
     pub per_page: u32,
     pub with_count: bool,
+    pub newest_first: bool,
+    pub count: Option<&'a str>,
 }
 
-impl PageRequest<'_> {
+impl<'a> PageRequest<'a> {
+    /// Oldest first, with the count of `filters` when `with_count`.
+    pub fn oldest_first(
+        entity: &'a str,
+        project: &'a str,
+        filters: &'a str,
+        per_page: u32,
+        with_count: bool,
+    ) -> PageRequest<'a> {
+        PageRequest {
+            entity,
+            project,
+            filters,
+            per_page,
+            with_count,
+            newest_first: false,
+            count: None,
+        }
+    }
+
     pub fn variables(&self) -> Value {
         json!({
             "entity": self.entity,
             "project": self.project,
             "perPage": self.per_page,
-            "order": "+created_at",
+            "order": if self.newest_first { "-created_at" } else { "+created_at" },
             "filters": self.filters,
+            "countFilters": self.count.unwrap_or(self.filters),
             "withCount": self.with_count,
         })
     }

@@ -1,26 +1,9 @@
 //! The layer a previous fetch left in the cache, read back: its manifest entry for the same
-//! layer and filter, its rows when the columns are the same, and their creation times (the
-//! windowed fetch's first guess at where to cut).
+//! layer and filter, and its rows when the columns are the same.
 
 use std::path::Path;
 
-use crate::fetch::graphql::columns::CREATED;
 use crate::store::cache::{self, CachedLayer};
-
-/// The creation times of the runs the cache holds for `layer` fetched with `filters` and
-/// columns `header`; `None` without such a cache.
-pub fn cached_created(
-    dir: &Path,
-    layer: i64,
-    filters: &str,
-    header: &[&str],
-) -> anyhow::Result<Option<Vec<String>>> {
-    let Some(entry) = cached_entry(dir, layer, filters)? else {
-        return Ok(None);
-    };
-    let rows = cached_rows(&dir.join(&entry.file), header)?;
-    Ok(rows.map(|rows| rows.into_iter().map(|mut row| row.swap_remove(CREATED)).collect()))
-}
 
 /// The cache manifest's entry for `layer` fetched with `filters`.
 pub fn cached_entry(dir: &Path, layer: i64, filters: &str) -> anyhow::Result<Option<CachedLayer>> {

@@ -103,13 +103,13 @@ async fn ask(
     what: &str,
     bar: &LayerBar,
 ) -> anyhow::Result<Option<ListingProject>> {
-    let variables = PageRequest {
-        entity: ctx.entity,
-        project: &ctx.project.project,
+    let variables = PageRequest::oldest_first(
+        ctx.entity,
+        &ctx.project.project,
         filters,
-        per_page: ctx.job.fetch.page_size,
+        ctx.job.fetch.page_size,
         with_count,
-    }
+    )
     .variables();
     let body = ctx
         .client

@@ -5,6 +5,7 @@
 
 pub mod cached_layer;
 pub mod context;
+pub mod gaps;
 pub mod in_flight;
 pub mod incremental;
 pub mod listing;
@@ -13,5 +14,4 @@ pub mod pager;
 pub mod seek;
 pub mod watermark;
 pub mod window_fetch;
-pub mod window_guesses;
 pub mod windows;

@@ -10,6 +10,7 @@ use super::in_flight::{InFlight, PendingRows};
 use super::seek::{Seek, SeekPage, SeekWalk};
 use super::windows::Split;
 use crate::error::{fail, Kind};
+use crate::fetch::graphql::decode::DecodeError;
 use crate::fetch::graphql::page::{self, Head, RowsTask};
 use crate::fetch::graphql::query::PageRequest;
 use crate::fetch::progress::LayerBar;
@@ -46,13 +47,13 @@ impl<'a> Asker<'a> {
     /// Asks for page `page`, the one `walk` names, with the run count on the first.
     pub(super) fn send(&self, page: u32, walk: &SeekWalk) -> anyhow::Result<InFlight> {
         let filters = walk.filter(self.filters)?;
-        let variables = PageRequest {
-            entity: self.ctx.entity,
-            project: &self.ctx.project.project,
-            filters: &filters,
-            per_page: self.ctx.job.fetch.page_size,
-            with_count: page == 1,
-        }
+        let variables = PageRequest::oldest_first(
+            self.ctx.entity,
+            &self.ctx.project.project,
+            &filters,
+            self.ctx.job.fetch.page_size,
+            page == 1,
+        )
         .variables();
         Ok(InFlight::send(
             self.ctx.client,
@@ -78,6 +79,17 @@ pub(super) async fn read_page(
     if let Some(pending) = making {
         rows.extend(pending.rows(ctx).await?);
     }
+    read_head(ctx, head, page_rows, what).await
+}
+
+/// Awaits a page's head (`what`, to messages), its rows still being made; fails when the
+/// server has no such project.
+pub(super) async fn read_head(
+    ctx: &FetchContext<'_>,
+    head: tokio::sync::oneshot::Receiver<Result<Option<Head>, DecodeError>>,
+    page_rows: RowsTask,
+    what: &str,
+) -> anyhow::Result<(Head, RowsTask)> {
     let head = head
         .await
         .map_err(|_| anyhow::anyhow!("{what}: reading the page failed"))?
@@ -122,11 +134,11 @@ pub(super) enum Shown {
     Window,
 }
 
-/// What a walk brought: every run of its filter, or its first page and how the rest of
-/// the layer is to be split into windows.
+/// What a walk brought: every run of its filter, or its first page (its rows being made,
+/// and what it was for paging) and how the rest of the layer is to be split into windows.
 pub(super) enum Walked {
     Whole(Fetched),
-    Split(Fetched, PendingRows, Split),
+    Split(Fetched, PendingRows, SeekPage, Split),
 }
 
 /// Pages through every run `asker`'s filter matches. After the first page, `split` may
@@ -163,7 +175,8 @@ pub(super) async fn walk(
             Shown::Window => bar.add((fetched.ids.len() - before) as u64),
         }
         if let Some(split) = (page == 1).then(|| split(&fetched, &seek, &keep)).flatten() {
-            return Ok(Walked::Split(fetched, PendingRows::new(what, rows, keep), split));
+            let first = PendingRows::new(what, rows, keep);
+            return Ok(Walked::Split(fetched, first, seek, split));
         }
         if ask_next(&mut walk, &seek, &what)? {
             in_flight = Some(asker.send(page + 1, &walk)?);

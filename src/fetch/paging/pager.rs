@@ -38,7 +38,8 @@ pub async fn fetch_runs(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> an
     let split = |fetched: &Fetched, seek: &SeekPage, keep: &[bool]| split_of(ctx, fetched, seek, keep);
     let fetched = match walk(ctx, &asker, &bar, Shown::Layer, split).await? {
         Walked::Whole(fetched) => fetched,
-        Walked::Split(fetched, first, split) => {
+        Walked::Split(fetched, first, seek, split) => {
+            let first = window_fetch::FirstPage { rows: first, seek };
             window_fetch::fetch_rest(ctx, layer, filters, fetched, first, split, &bar).await?
         }
     };

@@ -1,238 +1,238 @@
-//! A large layer after its first page: its creation-time windows planned from counts (see
-//! `windows`), then paged side by side, each by creation time (`seek`), within the client's
-//! `--concurrency` requests in flight; merged in time order with the first page, each run
-//! once, as a single stream of pages would have brought them. Each window's runs are checked
-//! against its own `runCount`; the layer's against the layer's, by the caller.
+//! A large layer after its first page: its creation-time windows read side by side, from
+//! both ends (`gaps` says which page to ask next; no count places them), as many pages in
+//! flight as the client's estimate of what is worth it allows (`--concurrency` at most):
+//! on a server that answers one request at a time that is a layer's two ends, which cost
+//! no request more than one stream. The runs come in once each, by id, and the layer is
+//! checked against the server's count of it. The first page from the top also counts the
+//! runs created before the first page's oldest second: any, and the server does not filter
+//! on creation time as documented (or its first page lost the oldest runs), so the layer is
+//! read again in one stream. (That count matches no run, so a server that counts by
+//! scanning what it matches does it at once.)
 
+use crate::fetch::progress::stream_name;
+use bytes::Bytes;
+use futures::stream::{FuturesUnordered, StreamExt};
+
+use super::context::{FetchContext, Fetched};
+use super::gaps::{Ask, Edge, End, Gaps};
+use super::in_flight::{InFlight, PendingRows};
+use super::page_walk::{read_head, take_page, walk, Asker, Shown, Walked};
+use super::seek::SeekPage;
+use super::windows::Split;
+use crate::error::{fail, Kind};
+use crate::fetch::graphql::columns::ID;
+use crate::fetch::graphql::page;
+use crate::fetch::graphql::query::PageRequest;
+use crate::fetch::graphql::window_query::{before_filter, window_filter, WindowRange};
 use crate::fetch::progress::LayerBar;
 
-use super::cached_layer;
-use super::context::{describe_decode, not_found, FetchContext, Fetched};
-use super::in_flight::PendingRows;
-use super::page_walk::{walk, Asker, Shown, Walked};
-use super::window_guesses::{guess_from_cache, guess_from_pace};
-use super::windows::{Planner, Split, Window, MAX_REFINE_ROUNDS};
-use crate::error::{fail, Kind};
-use crate::fetch::graphql::columns::{CREATED, ID};
-use crate::fetch::graphql::timestamps::{format_second, parse_second, Second};
-use crate::fetch::graphql::window_query::{
-    probe_query, probe_variables, read_probe, window_filter, ProbeAnswer, MAX_COUNTS_PER_PROBE,
-};
-
-/// One stream of pages: a filter, and how messages name it.
-struct Stream {
-    filters: String,
-    label: String,
+/// The layer's first page: its rows being made, and what it was for paging.
+pub(super) struct FirstPage {
+    pub rows: PendingRows,
+    pub seek: SeekPage,
 }
 
-/// The runs one stream brought, in the server's order, each once.
-struct StreamRuns {
-    rows: Vec<Vec<String>>,
-    newest_update: Option<std::time::SystemTime>,
+/// A page asked for, and its answer to come.
+type Asked = std::pin::Pin<Box<dyn std::future::Future<Output = (Ask, anyhow::Result<Bytes>)> + Send>>;
+
+/// A windowed layer's fetch: what its requests share.
+struct Windowed<'a> {
+    ctx: &'a FetchContext<'a>,
+    layer: i64,
+    filters: &'a str,
+    split: Split,
+    bar: &'a LayerBar,
 }
 
-/// Fetches the rest of a layer whose first page is in `fetched` (its ids) and `first` (its
-/// rows, being made), as `split` says, and returns every run of it.
+/// Fetches the rest of a layer whose first page is in `fetched` (its ids) and `first`, as
+/// `split` says, and returns every run of it.
 pub(super) async fn fetch_rest(
     ctx: &FetchContext<'_>,
     layer: i64,
     filters: &str,
     mut fetched: Fetched,
-    first: PendingRows,
+    first: FirstPage,
     split: Split,
     bar: &LayerBar,
 ) -> anyhow::Result<Fetched> {
-    // The cache (if any) is read while the first page's rows are made.
-    let (rows, cached) = tokio::join!(first.rows(ctx), cached_seconds(ctx, layer, filters));
-    fetched.rows = rows?;
-    let streams = match plan(ctx, layer, filters, &fetched, split, cached).await? {
-        Some(streams) => streams,
-        None => {
-            if ctx.job.verbose >= 1 {
-                ctx.progress.println(&format!(
-                    "layer {layer}: the server's counts by creation time do not fit its first page; fetching the layer in one stream"
-                ));
-            }
-            vec![Stream {
-                filters: filters.to_string(),
-                label: "in one stream".into(),
-            }]
-        }
+    let windowed = Windowed {
+        ctx,
+        layer,
+        filters,
+        split,
+        bar,
     };
-    let windows = streams.iter().map(|stream| fetch_stream(ctx, layer, stream, bar));
-    for runs in futures::future::try_join_all(windows).await? {
-        fetched.newest_update = fetched.newest_update.max(runs.newest_update);
-        for row in runs.rows {
-            if fetched.ids.insert(row[ID].clone()) {
-                fetched.rows.push(row);
+    let mut pending = vec![first.rows];
+    let windows = windowed.read(&mut fetched, &first.seek, &mut pending).await?;
+    for rows in pending {
+        let rows = rows.rows(ctx).await?;
+        fetched.rows.extend(rows);
+    }
+    let Some(windows) = windows else {
+        if ctx.job.verbose >= 1 {
+            ctx.progress.println(&format!(
+                "{}: the server's count by creation time does not fit its first page; fetching the layer in one stream",
+                stream_name(layer)
+            ));
+        }
+        return one_stream(ctx, layer, filters, fetched, bar).await;
+    };
+    bar.received(fetched.ids.len() as u64);
+    check_complete(layer, windows, &fetched)?;
+    Ok(fetched)
+}
+
+/// The first page's newest second, and the runs of it the page brought.
+fn newest_of(first: &SeekPage) -> Option<Edge> {
+    let newest = (first.runs.iter()).filter_map(|(second, _)| *second).max()?;
+    let seen = (first.runs.iter())
+        .filter(|(second, _)| *second == Some(newest))
+        .map(|(_, id)| id.clone())
+        .collect();
+    Some(Edge { second: newest, seen })
+}
+
+impl Windowed<'_> {
+    /// Reads the layer's windows until every one is read, adding their runs to `fetched`
+    /// and their rows being made to `pending`. Returns the windows made, or `None` when
+    /// the first page from the top shows the layer's first page short (or its times
+    /// cannot be read).
+    async fn read(
+        &self,
+        fetched: &mut Fetched,
+        first: &SeekPage,
+        pending: &mut Vec<PendingRows>,
+    ) -> anyhow::Result<Option<usize>> {
+        let Some(newest) = newest_of(first) else {
+            return Ok(None);
+        };
+        let Some(oldest) = first.runs.iter().filter_map(|(second, _)| *second).min() else {
+            return Ok(None);
+        };
+        let name = format!("layer {}", self.layer);
+        let mut gaps = Gaps::new(
+            &name,
+            newest,
+            self.split.page,
+            fetched.run_count,
+            self.split.window,
+        );
+        let mut flight: FuturesUnordered<Asked> = FuturesUnordered::new();
+        let (mut asked, mut most) = (0, 0);
+        while !gaps.done() {
+            for ask in gaps.next(self.room(flight.len()), fetched.ids.len() as u64) {
+                flight.push(self.send(oldest, ask)?);
+                asked += 1;
             }
+            most = most.max(flight.len());
+            let Some((ask, answer)) = flight.next().await else {
+                break;
+            };
+            let (head, rows) = page::read(answer?, self.ctx.layout.clone());
+            let (head, rows) = read_head(self.ctx, head, rows, &ask.name).await?;
+            if ask.first_from_top && head.run_count.is_some_and(|before| before > 0) {
+                return Ok(None);
+            }
+            fetched.newest_update = fetched.newest_update.max(head.newest_update);
+            let (seek, keep) = take_page(head, &mut fetched.ids);
+            self.bar.received(fetched.ids.len() as u64);
+            pending.push(PendingRows::new(ask.name.clone(), rows, keep));
+            if let Err(error) = gaps.answered(ask.ticket, &seek) {
+                return fail(Kind::Protocol, format!("{}: {}", ask.name, error.message()));
+            }
+        }
+        if self.ctx.job.verbose >= 1 {
+            let rest = fetched.run_count.saturating_sub(self.split.page);
+            self.ctx.progress.println(&format!(
+                "layer {}: {rest} runs after the first page in {} creation-time windows read from both ends, {asked} requests, up to {most} at once",
+                self.layer,
+                gaps.windows()
+            ));
+        }
+        Ok(Some(gaps.windows()))
+    }
+
+    /// How many more pages the layer may have in flight: with `--window-runs`, as many as
+    /// the gate lets through; else the requests worth having, less those in flight.
+    fn room(&self, mine: usize) -> usize {
+        if self.split.window.is_some() {
+            return usize::MAX;
+        }
+        let (in_flight, worth) = self.ctx.client.in_flight();
+        let most = worth.min(self.ctx.job.fetch.concurrency);
+        most.saturating_sub(in_flight.max(mine))
+    }
+
+    /// Sends `ask`'s page; the first from the top also counts the runs created before
+    /// second `oldest`, the first page's oldest (none, when that page is the layer's first).
+    fn send(&self, oldest: i64, ask: Ask) -> anyhow::Result<Asked> {
+        let range = WindowRange {
+            from: ask.range.from,
+            to: ask.range.to,
+            top: ask.range.top,
+            seen: &ask.range.seen,
+        };
+        let window = window_filter(self.filters, range)?;
+        let before = before_filter(self.filters, oldest)?;
+        let variables = PageRequest {
+            entity: self.ctx.entity,
+            project: &self.ctx.project.project,
+            filters: &window,
+            per_page: self.ctx.job.fetch.page_size,
+            with_count: ask.first_from_top,
+            newest_first: ask.end == End::Newest,
+            count: Some(&before),
+        }
+        .variables();
+        let (client, query, bar) = (self.ctx.client, self.ctx.query, self.bar.clone());
+        let answer = InFlight::send(client, query, variables, ask.name.clone(), bar);
+        Ok(Box::pin(async move { (ask, answer.wait().await) }))
+    }
+}
+
+/// The layer again from its start, in one stream, merged into what came before; fails
+/// when that stream brought fewer runs than the server counted for it.
+async fn one_stream(
+    ctx: &FetchContext<'_>,
+    layer: i64,
+    filters: &str,
+    mut fetched: Fetched,
+    bar: &LayerBar,
+) -> anyhow::Result<Fetched> {
+    let asker = Asker::new(ctx, format!("{} in one stream", stream_name(layer)), filters, bar);
+    let again = match walk(ctx, &asker, bar, Shown::Window, |_, _, _| None).await? {
+        Walked::Whole(again) => again,
+        Walked::Split(..) => unreachable!("a stream that may not split is never split"),
+    };
+    let received = again.ids.len() as u64;
+    if received < again.run_count {
+        let message = format!(
+            "{} in one stream: received {received} runs but the server counted {}; runs were lost in paging: fetch again",
+            stream_name(layer),
+            again.run_count
+        );
+        return fail(Kind::Incomplete, message);
+    }
+    fetched.newest_update = fetched.newest_update.max(again.newest_update);
+    for row in again.rows {
+        if fetched.ids.insert(row[ID].clone()) {
+            fetched.rows.push(row);
         }
     }
     bar.received(fetched.ids.len() as u64);
     Ok(fetched)
 }
 
-/// The windows after the first page, from counts; `None` when the counts contradict the
-/// first page (a server that does not filter on creation time as documented) or times
-/// cannot be read.
-async fn plan(
-    ctx: &FetchContext<'_>,
-    layer: i64,
-    filters: &str,
-    fetched: &Fetched,
-    split: Split,
-    cached: Option<Vec<Second>>,
-) -> anyhow::Result<Option<Vec<Stream>>> {
-    let created = || fetched.rows.iter().filter_map(|row| parse_second(&row[CREATED]));
-    let (Some(oldest), Some(start)) = (created().min(), created().max()) else {
-        return Ok(None);
-    };
-    let first_page = split.page;
-    let rest = fetched.run_count.saturating_sub(first_page);
-    let guesses = match cached {
-        Some(cached) => guess_from_cache(&cached, start, split.window_runs),
-        None => guess_from_pace(oldest, start, first_page, rest, split.window_runs),
-    };
-    let mut planner = Planner::new(split, start, fetched.run_count);
-    let mut seconds = planner.first_probes().to_vec();
-    seconds.extend(guesses);
-    let answer = probe(ctx, layer, filters, &seconds, true).await?;
-    let Some(newest) = answer.newest.as_deref().and_then(parse_second) else {
-        return Ok(None);
-    };
-    planner.set_newest(newest);
-    let mut rounds = 1;
-    record(&mut planner, &seconds, &answer);
-    loop {
-        if !planner.consistent() {
-            return Ok(None);
-        }
-        let seconds = planner.probes();
-        if seconds.is_empty() || rounds > MAX_REFINE_ROUNDS {
-            break;
-        }
-        let answer = probe(ctx, layer, filters, &seconds, false).await?;
-        record(&mut planner, &seconds, &answer);
-        rounds += 1;
-    }
-    let windows = planner.windows();
-    if ctx.job.verbose >= 1 {
-        ctx.progress.println(&format!(
-            "layer {layer}: {rest} runs after the first page in {} windows of up to {} runs, placed by {rounds} rounds of counts",
-            windows.len(),
-            split.window_runs
-        ));
-    }
-    Ok(Some(streams_of(&windows, filters)?))
-}
-
-/// A stream for each of `windows`, its filter `filters` narrowed to the window.
-fn streams_of(windows: &[Window], filters: &str) -> anyhow::Result<Vec<Stream>> {
-    let count = windows.len();
-    let streams = windows.iter().enumerate().map(|(i, window)| {
-        let to = window.to.map_or("now".to_string(), format_second);
-        Ok(Stream {
-            filters: window_filter(filters, window.from, window.to)?,
-            label: format!(
-                "window {}/{count} ({} to {to})",
-                i + 1,
-                format_second(window.from)
-            ),
-        })
-    });
-    streams.collect()
-}
-
-fn record(planner: &mut Planner, seconds: &[Second], answer: &ProbeAnswer) {
-    for (second, count) in seconds.iter().zip(&answer.counts) {
-        planner.record(*second, *count);
-    }
-}
-
-/// The runs of `filters` created before each of `seconds`, counted in as few requests as
-/// the limit per request allows (sent at once), with the newest run when `newest`.
-async fn probe(
-    ctx: &FetchContext<'_>,
-    layer: i64,
-    filters: &str,
-    seconds: &[Second],
-    newest: bool,
-) -> anyhow::Result<ProbeAnswer> {
-    let chunks = seconds
-        .chunks(MAX_COUNTS_PER_PROBE)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let with_newest = newest && i == 0;
-            async move {
-                let what = format!("layer {layer} window counts");
-                let query = probe_query(chunk.len(), with_newest);
-                let variables =
-                    probe_variables(ctx.entity, &ctx.project.project, filters, chunk, with_newest)?;
-                let body = ctx.client.post(&query, variables, &what).await?;
-                match read_probe(&body, chunk.len(), with_newest) {
-                    Ok(Some(answer)) => Ok(answer),
-                    Ok(None) => not_found(ctx),
-                    Err(e) => Err(describe_decode(e, &what, &ctx.client.host()).into()),
-                }
-            }
-        });
-    let answers = futures::future::try_join_all(chunks).await?;
-    let mut whole = ProbeAnswer {
-        counts: Vec::with_capacity(seconds.len()),
-        newest: None,
-    };
-    for answer in answers {
-        whole.counts.extend(answer.counts);
-        whole.newest = whole.newest.or(answer.newest);
-    }
-    Ok(whole)
-}
-
-/// The creation seconds of the runs the cache holds for this layer and filter, sorted, as a
-/// first guess at the cuts; `None` without such a cache (or one that cannot be read).
-async fn cached_seconds(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> Option<Vec<Second>> {
-    let dir = ctx.cache_dir.to_path_buf();
-    let filters = filters.to_string();
-    let header: Vec<String> = ctx.layout.header().into_iter().map(String::from).collect();
-    let read = tokio::task::spawn_blocking(move || {
-        let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let created = cached_layer::cached_created(&dir, layer, &filters, &header).ok()??;
-        let mut seconds: Vec<Second> = created.iter().filter_map(|t| parse_second(t)).collect();
-        seconds.sort_unstable();
-        Some(seconds)
-    });
-    read.await.ok().flatten()
-}
-
-/// Pages through one stream, its first page with its count; fails when fewer runs came
-/// than the count.
-async fn fetch_stream(
-    ctx: &FetchContext<'_>,
-    layer: i64,
-    stream: &Stream,
-    bar: &LayerBar,
-) -> anyhow::Result<StreamRuns> {
-    let name = format!("layer {layer} {}", stream.label);
-    let asker = Asker::new(ctx, name, &stream.filters, bar);
-    let fetched = match walk(ctx, &asker, bar, Shown::Window, |_, _, _| None).await? {
-        Walked::Whole(fetched) => fetched,
-        Walked::Split(..) => unreachable!("a window is never split"),
-    };
-    check_stream_complete(layer, stream, fetched.ids.len() as u64, fetched.run_count)?;
-    Ok(StreamRuns {
-        rows: fetched.rows,
-        newest_update: fetched.newest_update,
-    })
-}
-
-/// Fails when fewer runs (`received`) came in a stream than the server counted.
-fn check_stream_complete(layer: i64, stream: &Stream, received: u64, run_count: u64) -> anyhow::Result<()> {
-    if received < run_count {
+/// Fails when fewer runs came than the server counted for the layer.
+fn check_complete(layer: i64, windows: usize, fetched: &Fetched) -> anyhow::Result<()> {
+    let received = fetched.ids.len() as u64;
+    if received < fetched.run_count {
         return fail(
             Kind::Incomplete,
             format!(
-                "layer {layer} {}: received {received} runs but the server counted {run_count}; runs were lost in paging: fetch again",
-                stream.label
+                "{} (in {windows} windows): received {received} runs but the server counted {}; runs were lost in paging: fetch again",
+                stream_name(layer),
+                fetched.run_count
             ),
         );
     }

@@ -65,6 +65,12 @@ impl GraphQlClient {
         })
     }
 
+    /// Requests in flight now, and how many are worth having (`--concurrency` at most):
+    /// what a large layer's windows spread to.
+    pub fn in_flight(&self) -> (usize, usize) {
+        (self.gate.in_flight(), self.gate.worth())
+    }
+
     pub fn host(&self) -> String {
         machine_of(&self.url)
     }
@@ -127,8 +133,12 @@ impl GraphQlClient {
     /// in flight too, not only the waits between, and the wait for a slot at the gate.
     async fn attempt(&self, body: &str, what: &str, attempt: u32) -> anyhow::Result<Result<Reply, String>> {
         let gated = async {
-            let _slot = self.gate.enter().await;
-            self.send(body, what).await
+            let slot = self.gate.enter().await;
+            let reply = self.send(body, what).await;
+            if let Ok(Reply::Body(_)) = reply {
+                slot.answered();
+            }
+            reply
         };
         match tokio::time::timeout_at(self.deadline.into(), gated).await {
             Ok(sent) => Ok(sent),

@@ -98,7 +98,9 @@ trap stop_server EXIT
 
 start_server() { # project runs [layers [latency ms [more flags]]] -> sets PORT, WANDB_BASE_URL
     stop_server
-    local log=$OUT_ROOT/server-$1.log
+    # A log of its own (and none left over): a line from an earlier server must not be read.
+    local log=$OUT_ROOT/server-$1-${3:-$LATENCY_MS}${4:+-serial}.log
+    rm -f "$log"
     target/release/examples/fake_wandb --runs "$1" --layers "${2:-0-11}" --extra-keys "$EXTRA_KEYS" \
         --latency-ms "${3:-$LATENCY_MS}" --page-cap "$PAGE_CAP" --key "$WANDB_API_KEY" \
         --entity "$ENTITY" --project "$PROJECT" --port 0 ${4:-} >"$log" 2>&1 &

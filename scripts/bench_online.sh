@@ -23,7 +23,8 @@
 # usable index would (issue 27 measured such a server at 200 ms). WINDOW_ROUNDS (5)
 # rounds, each timing both once, in turn (the order swapped every round, so load from
 # other work falls on both); the two fetches must write the same cache file and table
-# first. WINDOW_FLOOR=1 also times the sequential cursor floor (examples/online_floor).
+# first. WINDOW_FLOOR=1 also times the sequential cursor floor (examples/online_floor);
+# OLD_BIN=path/to/an/older/mdl-fetch also times its windows (`windows-before`) each round.
 # WINDOWS (1) runs this part after the others; WINDOWS_ONLY=1 runs it alone.
 #
 # Environment: ROUNDS (3) rounds, each timing every tool in turn (so load from other work
@@ -97,7 +98,9 @@ trap stop_server EXIT
 
 start_server() { # project runs [layers [latency ms [more flags]]] -> sets PORT, WANDB_BASE_URL
     stop_server
-    local log=$OUT_ROOT/server-$1.log
+    # A log of its own (and none left over): a line from an earlier server must not be read.
+    local log=$OUT_ROOT/server-$1-${3:-$LATENCY_MS}${4:+-serial}.log
+    rm -f "$log"
     target/release/examples/fake_wandb --runs "$1" --layers "${2:-0-11}" --extra-keys "$EXTRA_KEYS" \
         --latency-ms "${3:-$LATENCY_MS}" --page-cap "$PAGE_CAP" --key "$WANDB_API_KEY" \
         --entity "$ENTITY" --project "$PROJECT" --port 0 ${4:-} >"$log" 2>&1 &
@@ -127,13 +130,14 @@ tool_cmd() { # tool size
         official-tuned) echo "python3 benches/online/wandb_client.py --entity $ENTITY --project $PROJECT --mode tuned --expect $expect" ;;
         official-defaults) echo "python3 benches/online/wandb_client.py --entity $ENTITY --project $PROJECT --mode defaults --expect $expect" ;;
         windows) echo "$(mdl_cmd "$OUT_ROOT") --layers 6 --concurrency $WINDOW_CONCURRENCY -v" ;;
+        windows-before) echo "$(BIN=$OLD_BIN mdl_cmd "$OUT_ROOT") --layers 6 --concurrency $WINDOW_CONCURRENCY" ;;
         sequential) echo "$(mdl_cmd "$OUT_ROOT") --layers 6 --concurrency 1" ;;
         floor-one-layer) echo "$FLOOR --entity $ENTITY --project $PROJECT --layers 6" ;;
     esac
 }
 tool_prepare() {
     case $1 in
-        mdl-fetch | windows | sequential) echo "rm -rf $OUT_ROOT/cache $OUT_ROOT/out" ;;
+        mdl-fetch | windows | windows-before | sequential) echo "rm -rf $OUT_ROOT/cache $OUT_ROOT/out" ;;
         mdl-fetch-disk) echo "rm -rf $DISK_ROOT/cache $DISK_ROOT/out" ;;
         *) echo "true" ;;
     esac
@@ -184,6 +188,7 @@ windows_part() {
                 tools="sequential windows"
                 ((round % 2 == 0)) && tools="windows sequential"
                 [[ $WINDOW_FLOOR == 1 ]] && tools+=" floor-one-layer"
+                [[ -n ${OLD_BIN:-} ]] && tools+=" windows-before"
                 for tool in $tools; do
                     time_tool "$tool" "$size" "$round" 1 0
                     mv "$RESULTS/$size-$tool-r$round.json" "$RESULTS/$kind-$latency-$size-$tool-r$round.json"

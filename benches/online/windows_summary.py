@@ -6,8 +6,9 @@ Per server (kind or serial, and its latency) and layer size: mdl-fetch fetching 
 sequentially (--concurrency 1) and in windows (--concurrency N), each the median of its
 rounds with the min-max; the ratio windows / sequential as the median of the per-round
 ratios (each round times both, in turn), with its min-max; and the requests the server
-counted for one fetch of each. Targets (issue 27): windows <= 1.0x sequential on the
-serial server, <= 0.35x on the kind one.
+counted for one fetch of each (and, when the script was given OLD_BIN, an older build's
+windows against the same sequential runs). Targets (issue 27): windows <= 1.0x sequential
+on the serial server, <= 0.35x on the kind one.
 
     windows_summary.py --results target/bench-results/online/windows --page-cap 1000 \
         --concurrency 8 --scan-us 40
@@ -71,6 +72,10 @@ def main():
             target = TARGETS[server]
             met = statistics.median(ratios) <= target
             requests = f"{statistics.median(seq[r][1] for r in rounds):.0f}, {statistics.median(win[r][1] for r in rounds):.0f}"
+            before = data.get((server, latency, size, "windows-before"), {})
+            if set(rounds) <= set(before):
+                old = [before[r][0] / seq[r][0] for r in rounds]
+                requests += f"; the build before: {spread(old, 2)}x, {statistics.median(before[r][1] for r in rounds):.0f} requests"
             print(f"| {server}, {latency} ms | {size:,} | {spread([seq[r][0] for r in rounds], 3)} s | "
                   f"{spread([win[r][0] for r in rounds], 3)} s | **{spread(ratios, 2)}x** | "
                   f"<= {target}x: {'met' if met else 'not met'} | {requests} |")

@@ -25,6 +25,7 @@ use crate::fetch::graphql::page;
 use crate::fetch::graphql::query::PageRequest;
 use crate::fetch::graphql::window_query::{before_filter, window_filter, WindowRange};
 use crate::fetch::progress::LayerBar;
+use crate::fetch::transport::limiter::START;
 
 /// The layer's first page: its rows being made, and what it was for paging.
 pub(super) struct FirstPage {
@@ -153,12 +154,22 @@ impl Windowed<'_> {
     }
 
     /// How many more pages the layer may have in flight: with `--window-runs`, as many as
-    /// the gate lets through; else the requests worth having, less those in flight.
+    /// the gate lets through; else the requests worth having, less those in flight. Until
+    /// the client has judged how many are worth it, none while a page is in flight: the
+    /// first two pages after the layer's first, sent together, are that judgement (on a
+    /// server that serves them side by side, waiting for the second is waiting for nothing;
+    /// on one that serves one at a time, it costs the server a moment idle, once).
     fn room(&self, mine: usize) -> usize {
         if self.split.window.is_some() {
             return usize::MAX;
         }
         let (in_flight, worth) = self.ctx.client.in_flight();
+        let Some(worth) = worth else {
+            return match mine {
+                0 => START.saturating_sub(in_flight),
+                _ => 0,
+            };
+        };
         let most = worth.min(self.ctx.job.fetch.concurrency);
         most.saturating_sub(in_flight.max(mine))
     }

@@ -65,9 +65,10 @@ impl GraphQlClient {
         })
     }
 
-    /// Requests in flight now, and how many are worth having (`--concurrency` at most):
-    /// what a large layer's windows spread to.
-    pub fn in_flight(&self) -> (usize, usize) {
+    /// Requests in flight now, and how many are worth having (`--concurrency` at most;
+    /// `None` until the first round of answers that shared the server is judged): what a
+    /// large layer's windows spread to.
+    pub fn in_flight(&self) -> (usize, Option<usize>) {
         (self.gate.in_flight(), self.gate.worth())
     }
 

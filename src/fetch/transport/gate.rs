@@ -19,6 +19,8 @@ pub struct Gate {
     permits: Semaphore,
     paused_until: Mutex<Option<Instant>>,
     in_flight: AtomicUsize,
+    /// Requests let through so far.
+    entered: AtomicUsize,
     limiter: Mutex<Limiter>,
     /// When the gate was made: what answers' times are told from.
     made: Instant,
@@ -31,15 +33,19 @@ pub struct Slot<'a> {
     sent: Instant,
     /// Requests in flight when it went out, itself included.
     in_flight: usize,
+    /// Requests let through before it, itself included.
+    entered: usize,
 }
 
 impl Slot<'_> {
     /// The answer came in full: its time goes to the limiter.
     pub fn answered(self) {
+        // Every request let through after it was out with it for a while.
+        let since = self.gate.entered.load(Ordering::Relaxed) - self.entered;
         let answer = Answer {
             at: self.gate.made.elapsed(),
             took: self.sent.elapsed(),
-            in_flight: self.in_flight.max(self.gate.in_flight()),
+            in_flight: self.in_flight + since,
         };
         lock(&self.gate.limiter).answered(answer);
     }
@@ -62,6 +68,7 @@ impl Gate {
             permits: Semaphore::new(in_flight.max(1)),
             paused_until: Mutex::new(None),
             in_flight: AtomicUsize::new(0),
+            entered: AtomicUsize::new(0),
             limiter: Mutex::new(Limiter::new(in_flight)),
             made: Instant::now(),
         }
@@ -82,11 +89,13 @@ impl Gate {
             // A pause may have begun while this request waited for its slot.
             if self.pause().is_none() {
                 let in_flight = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                let entered = self.entered.fetch_add(1, Ordering::Relaxed) + 1;
                 return Slot {
                     gate: self,
                     _permit: permit,
                     sent: Instant::now(),
                     in_flight,
+                    entered,
                 };
             }
         }
@@ -97,9 +106,11 @@ impl Gate {
         self.in_flight.load(Ordering::Relaxed)
     }
 
-    /// Requests in flight worth having now (the limiter's estimate).
-    pub fn worth(&self) -> usize {
-        lock(&self.limiter).limit()
+    /// Requests in flight worth having now (the limiter's estimate), `None` before it has
+    /// judged a round.
+    pub fn worth(&self) -> Option<usize> {
+        let limiter = lock(&self.limiter);
+        limiter.judged().then(|| limiter.limit())
     }
 
     /// Holds every request not yet sent for `wait` from now (a longer pause already asked
@@ -143,7 +154,7 @@ mod tests {
             assert_eq!(gate.in_flight(), 1);
             let third = tokio::time::timeout(Duration::from_secs(5), gate.enter()).await;
             assert!(third.is_ok());
-            assert_eq!(gate.worth(), 2, "no answer yet: a layer's two ends");
+            assert_eq!(gate.worth(), None, "no answer yet");
         });
     }
 

@@ -6,10 +6,11 @@
 //!
 //! The shortest answer so far stands for an answer that waited for nothing. An answer
 //! that shared the server with `in_flight - 1` others and took `took` says the server
-//! served about `in_flight * shortest / took` of them at once; a round's answers coming
-//! `gap` apart say it served about `shortest / gap` at once. After a round (as many such
-//! answers as the limit), the smaller of the two, the smallest over the round, is what the
-//! server is taken to serve at once: when that is most of the limit, the server kept up and
+//! served about `in_flight * shortest / took` of them at once; `n` answers (any) coming in
+//! over a time `span` say it served about `n * shortest / span` at once. After a round (as
+//! many answers that shared the server as the limit), the smaller of the two (the first
+//! the smallest over the round, the second over the round's span) is what the server is
+//! taken to serve at once: when that is most of the limit, the server kept up and
 //! the limit grows fourfold (up to the most allowed: a fetch lasts few rounds); else the
 //! limit becomes twice that figure (rounded down: the shortest answer holds the client's
 //! time too, so the figure errs high), so that each request the server serves has one
@@ -41,6 +42,9 @@ pub struct Answer {
     pub in_flight: usize,
 }
 
+/// How many of the last answers the pace is told from.
+const PACE_ANSWERS: usize = 64;
+
 /// The estimate, and the answers of the round under way.
 #[derive(Debug, Clone)]
 pub struct Limiter {
@@ -49,6 +53,9 @@ pub struct Limiter {
     shortest: Option<Duration>,
     /// The answers of the round so far that shared the server.
     round: Vec<Answer>,
+    /// When the last answers (any) came in, oldest first.
+    recent: std::collections::VecDeque<Duration>,
+    judged: bool,
 }
 
 impl Limiter {
@@ -60,6 +67,8 @@ impl Limiter {
             limit: START.min(most),
             shortest: None,
             round: Vec::new(),
+            recent: std::collections::VecDeque::new(),
+            judged: false,
         }
     }
 
@@ -68,11 +77,20 @@ impl Limiter {
         self.limit
     }
 
+    /// Whether a round has been judged yet: before, the limit is only where it starts.
+    pub fn judged(&self) -> bool {
+        self.judged
+    }
+
     /// Takes in an answer.
     pub fn answered(&mut self, answer: Answer) {
         let took = answer.took.max(Duration::from_micros(1));
         let shortest = self.shortest.map_or(took, |shortest| shortest.min(took));
         self.shortest = Some(shortest);
+        if self.recent.len() == PACE_ANSWERS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(answer.at);
         if answer.in_flight < 2 {
             // Alone, it says how fast an answer can be, not whether others slow it.
             return;
@@ -81,8 +99,9 @@ impl Limiter {
         if self.round.len() < self.limit.max(2) {
             return;
         }
-        let at_once = served_at_once(&self.round, shortest);
+        let at_once = served_at_once(&self.round, &self.recent, shortest);
         self.round.clear();
+        self.judged = true;
         self.limit = match at_once >= KEPT_UP * self.limit.max(START) as f64 {
             true => self.limit * GROWTH,
             false => (2.0 * at_once).floor() as usize,
@@ -93,17 +112,27 @@ impl Limiter {
 
 /// How many requests the server served at once over `round` (two answers or more), an
 /// answer waiting for nothing taking `shortest`: the least of what each answer's time
-/// says and what the pace of the answers says.
-fn served_at_once(round: &[Answer], shortest: Duration) -> f64 {
+/// says, and no more than the answers that came in (`recent`, their times) from the first
+/// of the round's being sent to the last of them coming say.
+fn served_at_once(
+    round: &[Answer],
+    recent: &std::collections::VecDeque<Duration>,
+    shortest: Duration,
+) -> f64 {
     let shortest = shortest.as_secs_f64();
     let by_time = (round.iter())
         .map(|a| a.in_flight as f64 * shortest / a.took.as_secs_f64())
         .fold(f64::INFINITY, f64::min);
-    let first = round.iter().map(|a| a.at).min().unwrap_or_default();
-    let last = round.iter().map(|a| a.at).max().unwrap_or_default();
-    let gap = (last - first).as_secs_f64() / (round.len() - 1) as f64;
-    match gap > 0.0 {
-        true => by_time.min(shortest / gap),
+    let from = round
+        .iter()
+        .map(|a| a.at.saturating_sub(a.took))
+        .min()
+        .unwrap_or_default();
+    let to = round.iter().map(|a| a.at).max().unwrap_or_default();
+    let came = recent.iter().filter(|at| **at > from && **at <= to).count();
+    let span = (to - from).as_secs_f64();
+    match span > 0.0 {
+        true => by_time.min(came as f64 * shortest / span),
         false => by_time,
     }
 }
@@ -133,11 +162,13 @@ mod tests {
     #[test]
     fn side_by_side_the_limit_grows_to_the_most_allowed() {
         let mut limiter = Limiter::new(32);
-        assert_eq!(limiter.limit(), 2);
+        assert_eq!((limiter.limit(), limiter.judged()), (2, false));
         feed(&mut limiter, 1, &[(250, 250)]); // the first page, with its count: alone
         assert_eq!(limiter.limit(), 2, "an answer alone decides nothing");
-        feed(&mut limiter, 2, &[(460, 210), (465, 215)]);
-        assert_eq!(limiter.limit(), 8);
+        feed(&mut limiter, 2, &[(460, 210)]);
+        assert!(!limiter.judged(), "a round is as many answers as the limit");
+        feed(&mut limiter, 2, &[(465, 215)]);
+        assert_eq!((limiter.limit(), limiter.judged()), (8, true));
         let eight: Vec<(u64, u64)> = (0..8).map(|i| (700 + 3 * i, 205 + 3 * i)).collect();
         feed(&mut limiter, 8, &eight);
         assert_eq!(limiter.limit(), 32);

@@ -12,9 +12,13 @@
 use super::{slot, Ask, Edge, End, Gap, Gaps};
 
 /// Where a cut made to ask every page left at once goes, as a share of the way to where
-/// the page in flight is expected to end: a little short, so that page crosses it (and its
-/// gap closes without a request more) even when the runs there come a little denser.
-pub const CUT_SHORT: f64 = 0.97;
+/// the page in flight is expected to end: short by three times how far a page's runs
+/// spread over time strays from the average when runs come at random (one in the square
+/// root of the page), so that page crosses it (and its gap closes without a request more)
+/// even where runs came denser; within 50-97 %.
+pub fn cut_short(page: u64) -> f64 {
+    (1.0 - 3.0 / (page.max(1) as f64).sqrt()).clamp(0.5, 0.97)
+}
 
 /// The least share of a window worth a page of its own when every page left is asked at
 /// once (less than that is taken as an estimate's error).
@@ -100,22 +104,38 @@ impl Gaps {
 
     /// Runs estimated in gap `i` beyond the pages in flight (a page each).
     fn unclaimed(&self, i: usize, received: u64) -> f64 {
-        let gap = &self.gaps[i];
-        // Rounded: the runs of a single gap are the runs not yet come, not a hair more.
-        let runs = match gap.span() {
-            Some(span) => (span as f64 * self.runs_per_second(received)).round(),
-            None => self.counted.saturating_sub(received) as f64,
-        };
-        runs - (gap.in_flight() as u64 * self.page) as f64
+        self.runs_in(i, received) - (self.gaps[i].in_flight() as u64 * self.page) as f64
     }
 
-    /// Pages of runs left beyond the pages in flight, over the gaps with both edges, each
-    /// page to bring `CUT_SHORT` of a page (what a page a cut apart from the next brings).
+    /// Runs estimated in gap `i` (read or not yet).
+    fn runs_in(&self, i: usize, received: u64) -> f64 {
+        // Rounded: the runs of a single gap are the runs not yet come, not a hair more.
+        match self.gaps[i].span() {
+            Some(span) => (span as f64 * self.runs_per_second(received)).round(),
+            None => self.counted.saturating_sub(received) as f64,
+        }
+    }
+
+    /// Runs of gap `i` for cuts a page apart to cover: those beyond its pages in flight,
+    /// but for the top gap, those beyond its oldest end's page alone. Its last page must
+    /// come from its oldest end and say no more follow, so its newest end's page in flight
+    /// is read over again rather than left to end the gap.
+    fn left_to_tile(&self, i: usize, received: u64) -> f64 {
+        let gap = &self.gaps[i];
+        let in_flight = match gap.is_top {
+            true => gap.asking[0].is_some() as u64,
+            false => gap.in_flight() as u64,
+        };
+        self.runs_in(i, received) - (in_flight * self.page) as f64
+    }
+
+    /// Pages of runs left to cut a page apart, over the gaps with both edges, each page to
+    /// bring `cut_short` of a page (what a page a cut apart from the next brings).
     fn pages_left(&self, received: u64) -> f64 {
-        let window = self.window.unwrap_or(self.page) as f64 * CUT_SHORT;
+        let window = self.window.unwrap_or(self.page) as f64 * cut_short(self.page);
         (0..self.gaps.len())
             .filter(|&i| self.cuttable(i))
-            .map(|i| (self.unclaimed(i, received).max(0.0) / window).ceil())
+            .map(|i| (self.left_to_tile(i, received).max(0.0) / window).ceil())
             .sum()
     }
 
@@ -123,7 +143,7 @@ impl Gaps {
     /// While more pages are left than may be asked now, a gap with more than a window left
     /// is cut in the middle of the seconds those runs are in; once they fit (`tile`), any
     /// gap with runs left is cut where the page in flight at its oldest end is expected to
-    /// end (a little short, `CUT_SHORT`), so that every page left is asked at once and the
+    /// end (a little short, `cut_short`), so that every page left is asked at once and the
     /// top gap's last page, from its oldest end, says no more follow.
     fn best_cut(&self, received: u64, tile: bool) -> Option<(usize, i64)> {
         let per_second = self.runs_per_second(received);
@@ -132,8 +152,12 @@ impl Gaps {
         }
         let window = self.window.unwrap_or(self.page) as f64;
         let enough = if tile { window * TILE_LEAST } else { window };
+        let left = |i: usize| match tile {
+            true => self.left_to_tile(i, received),
+            false => self.unclaimed(i, received),
+        };
         let (_, i) = ((0..self.gaps.len()).filter(|&i| self.cuttable(i)))
-            .map(|i| (self.unclaimed(i, received), i))
+            .map(|i| (left(i), i))
             .filter(|(left, _)| *left > enough)
             .max_by(|a, b| a.0.total_cmp(&b.0))?;
         let gap = &self.gaps[i];
@@ -142,7 +166,7 @@ impl Gaps {
         let from = gap.low.second + reach * gap.asking[0].is_some() as i64;
         let to = high - reach * gap.asking[1].is_some() as i64;
         let at = match tile {
-            true => gap.low.second + (CUT_SHORT * (from - gap.low.second) as f64) as i64,
+            true => gap.low.second + (cut_short(self.page) * (from - gap.low.second) as f64) as i64,
             false => (from + to + 1).div_euclid(2),
         };
         (at > gap.low.second && at <= high).then_some((i, at))

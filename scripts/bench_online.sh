@@ -25,6 +25,8 @@
 # other work falls on both); the two fetches must write the same cache file and table
 # first. WINDOW_FLOOR=1 also times the sequential cursor floor (examples/online_floor);
 # OLD_BIN=path/to/an/older/mdl-fetch also times its windows (`windows-before`) each round.
+# Then TAIL_RUNS (3) runs of each give the tail: the time from the server's last answer
+# (`last_answer_unix_us` in its stats) to mdl-fetch's exit, its table and cache written.
 # WINDOWS (1) runs this part after the others; WINDOWS_ONLY=1 runs it alone.
 #
 # Environment: ROUNDS (3) rounds, each timing every tool in turn (so load from other work
@@ -59,6 +61,7 @@ WINDOW_CONCURRENCY=${WINDOW_CONCURRENCY:-8}
 WINDOW_SERVERS=${WINDOW_SERVERS:-kind:50 kind:200 serial:200}
 WINDOW_ROUNDS=${WINDOW_ROUNDS:-5}
 WINDOW_FLOOR=${WINDOW_FLOOR:-0}
+TAIL_RUNS=${TAIL_RUNS:-3}
 SCAN_US=${SCAN_US:-40}
 WANDB_VERSION=0.31.0
 RESULTS=target/bench-results/online
@@ -164,6 +167,16 @@ check_same() {
         | python3 benches/online/summary.py --check-table "$OUT_ROOT/check/out/mdl-table.csv"
 }
 
+# Microseconds from the server's last answer to the end of one fetch by `tool` (size).
+tail_us() { # tool size
+    rm -rf "$OUT_ROOT/cache" "$OUT_ROOT/out"
+    stats /reset >/dev/null
+    $(tool_cmd "$1" "$2") >/dev/null 2>&1
+    local end
+    end=$(date +%s%6N)
+    echo $((end - $(stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["last_answer_unix_us"])')))
+}
+
 # The one-large-layer part: every run in layer 6, on each server of WINDOW_SERVERS.
 windows_part() {
     local RESULTS=$RESULTS/windows # time_tool writes here (bash locals are seen by callees)
@@ -198,6 +211,13 @@ windows_part() {
                     rm -f "$RESULTS/$size-$tool-r$round.meta.json"
                 done
             done
+            local tails=
+            for round in $(seq "$TAIL_RUNS"); do
+                for tool in windows sequential; do
+                    tails+="{\"tool\": \"$tool\", \"us\": $(tail_us "$tool" "$size")}"$'\n'
+                done
+            done
+            printf '%s' "$tails" >"$RESULTS/$kind-$latency-$size-tail.jsonl"
             # What -v says of the windows, once.
             rm -rf "$OUT_ROOT/cache" "$OUT_ROOT/out"
             $(tool_cmd windows "$size") 2>&1 | grep 'creation-time windows' >"$RESULTS/$kind-$latency-$size-plan.txt" || true

@@ -82,11 +82,38 @@ def main():
             verdicts.append((server, latency, size, met))
     print()
     print(f"{sum(met for *_, met in verdicts)} of {len(verdicts)} targets met.")
+    tails(a.results)
     for path in sorted(glob.glob(os.path.join(a.results, "*-plan.txt"))):
         with open(path) as f:
             line = f.read().strip()
         if line:
             print(f"- {os.path.basename(path)[:-len('-plan.txt')]}: {line}")
+
+
+def tails(folder):
+    """The tail: from the server's last answer to mdl-fetch's exit (cache, table and
+    artifacts written), per server and size, each the median of its runs (min-max)."""
+    rows = []
+    for path in sorted(glob.glob(os.path.join(folder, "*-tail.jsonl"))):
+        server, latency, size = os.path.basename(path)[: -len("-tail.jsonl")].split("-")
+        by_tool = defaultdict(list)
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    entry = json.loads(line)
+                    by_tool[entry["tool"]].append(entry["us"] / 1000)
+        rows.append((server, int(latency), int(size), by_tool))
+    if not rows:
+        return
+    print()
+    print("The tail: from the server's last answer to mdl-fetch's exit, in ms (median, min-max).")
+    print()
+    print("| server | runs | windows | sequential |")
+    print("|---|---:|---:|---:|")
+    for server, latency, size, by_tool in sorted(rows):
+        cells = [spread(by_tool[tool], 0) if by_tool[tool] else "-" for tool in ("windows", "sequential")]
+        print(f"| {server}, {latency} ms | {size:,} | {cells[0]} | {cells[1]} |")
+    print()
 
 
 if __name__ == "__main__":

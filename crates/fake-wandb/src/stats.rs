@@ -21,6 +21,7 @@ pub struct Stats {
     most_in_service: AtomicU64,
     scanned_runs: AtomicU64,
     scan_us: AtomicU64,
+    last_answer_unix_us: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -51,6 +52,9 @@ pub struct StatsSnapshot {
     /// scans took (microseconds).
     pub scanned_runs: u64,
     pub scan_us: u64,
+    /// When the last answer was ready to write, as microseconds since the UNIX epoch (0
+    /// before any): what a client does after it, its tail, is timed from there.
+    pub last_answer_unix_us: u64,
 }
 
 /// What one answer added.
@@ -79,6 +83,9 @@ impl Stats {
         add(&self.wire_bytes, a.wire as u64);
         add(&self.gzipped, a.gzipped as u64);
         add(&self.busy_us, a.busy.as_micros() as u64);
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        let now = now.map_or(0, |since| since.as_micros() as u64);
+        self.last_answer_unix_us.fetch_max(now, Ordering::Relaxed);
     }
 
     /// A request entered service.
@@ -126,6 +133,48 @@ impl Stats {
             },
             scanned_runs: get(&self.scanned_runs),
             scan_us: get(&self.scan_us),
+            last_answer_unix_us: get(&self.last_answer_unix_us),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unix_us() -> u64 {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        since.unwrap().as_micros() as u64
+    }
+
+    fn answer() -> Answer {
+        Answer {
+            runs_page: true,
+            edges: 1,
+            request_body: 1,
+            response_body: 1,
+            wire_body: 1,
+            wire: 1,
+            gzipped: false,
+            busy: std::time::Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_last_answer_is_timed_on_the_wall_clock_and_a_reset_forgets_it() {
+        let stats = Stats::default();
+        assert_eq!(stats.snapshot(false).last_answer_unix_us, 0);
+        let before = unix_us();
+        stats.record(&answer());
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let between = unix_us();
+        stats.record(&answer());
+        let after = unix_us();
+        let last = stats.snapshot(true).last_answer_unix_us;
+        assert!(
+            before < between && between <= last && last <= after,
+            "{before} {between} {last} {after}"
+        );
+        assert_eq!(stats.snapshot(false).last_answer_unix_us, 0);
     }
 }

@@ -111,9 +111,9 @@ fn hand_over(
 fn stage(
     file: NamedTempFile,
     header: &[String],
-    mut rows: Vec<Vec<String>>,
+    rows: Vec<Vec<String>>,
 ) -> anyhow::Result<(NamedTempFile, u64, String)> {
-    rows.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
+    let order = CacheLayout::canonical_order(&rows);
     let failed = |e: std::io::Error| cache::cache_error(file.path(), &e);
     let csv_failed = |e: csv::Error| match e.into_kind() {
         csv::ErrorKind::Io(e) => failed(e),
@@ -124,16 +124,18 @@ fn stage(
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(BufWriter::with_capacity(1 << 16, digested));
     writer.write_record(header).map_err(csv_failed)?;
-    for row in &rows {
-        writer.write_record(row).map_err(csv_failed)?;
+    for &at in &order {
+        writer.write_record(&rows[at]).map_err(csv_failed)?;
     }
     let buffered = writer.into_inner().map_err(|e| failed(e.into_error()))?;
     let (_, sha256) = buffered
         .into_inner()
         .map_err(|e| failed(e.into_error()))?
         .finish();
-    // Best effort: a failure here shows again, reported, at the commit's sync.
-    Ok((file, rows.len() as u64, crate::model::table::hex(&sha256)))
+    let runs = rows.len() as u64;
+    // A large layer's cells take a while to free: not on the way to its table.
+    std::thread::spawn(move || drop(rows));
+    Ok((file, runs, crate::model::table::hex(&sha256)))
 }
 
 /// The layer's runs: with `--incremental` and a cache to start from, what changed merged

@@ -75,6 +75,20 @@ impl CacheLayout {
         (&row[CREATED], &row[ID])
     }
 
+    /// The positions of `rows` in canonical order. The keys are gathered once, beside each
+    /// row's position (which settles nothing: a run's id is its own), so that sorting a
+    /// large layer does not reach through every row for them at each comparison.
+    pub fn canonical_order(rows: &[Vec<String>]) -> Vec<usize> {
+        let mut keyed: Vec<(&str, &str, usize)> = (rows.iter().enumerate())
+            .map(|(at, row)| {
+                let (created, id) = Self::canonical_key(row);
+                (created, id, at)
+            })
+            .collect();
+        keyed.sort_unstable();
+        keyed.into_iter().map(|(_, _, at)| at).collect()
+    }
+
     /// The run as the UI's export would show it: the display name under "Name".
     pub fn row(&self, node: &RunNode) -> Vec<String> {
         let mut row = Vec::with_capacity(4 + self.config_keys.len() + self.summary_keys.len());
@@ -136,5 +150,31 @@ fn config_value<'a>(config: &'a Map<String, Value>, path: &str) -> Option<&'a Va
     match unwrap_config(config.get(head)?) {
         Value::Object(inner) => lookup(inner, tail),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, created: &str) -> Vec<String> {
+        ["name", id, "finished", created, "6"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn the_canonical_order_is_by_creation_time_then_id() {
+        let rows = [
+            row("b", "2024-05-01T00:00:02Z"),
+            row("c", "2024-05-01T00:00:01Z"),
+            row("a", "2024-05-01T00:00:02Z"),
+            row("d", "2024-04-30T23:59:59Z"),
+        ];
+        assert_eq!(CacheLayout::canonical_order(&rows), [3, 1, 2, 0]);
+        let mut sorted = rows.to_vec();
+        sorted.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
+        let ordered: Vec<_> = (CacheLayout::canonical_order(&rows).into_iter())
+            .map(|at| rows[at].clone())
+            .collect();
+        assert_eq!(ordered, sorted);
     }
 }

@@ -124,8 +124,9 @@ impl PieceReader<'_> {
         })
     }
 
-    /// Reads export `index` now, on this thread, exactly as `read_all` would: its pieces in
-    /// order, then its digest's rest.
+    /// Reads export `index` now, exactly as `read_all` would: its pieces side by side (the
+    /// first on this thread), then its digest's rest. A fetch's last layer is read so, while
+    /// nothing else is left to do.
     pub fn read_export(
         &self,
         plan: &ReadPlan,
@@ -133,9 +134,18 @@ impl PieceReader<'_> {
         index: usize,
     ) -> Vec<anyhow::Result<Outcome>> {
         let pieces = plan.pieces(spec);
-        let mut outcomes: Vec<_> = (pieces.iter())
-            .map(|&piece| self.read(spec, index, piece))
-            .collect();
+        let mut outcomes: Vec<_> = std::thread::scope(|scope| {
+            let others: Vec<_> = (pieces.iter().skip(1))
+                .map(|&piece| scope.spawn(move || self.read(spec, index, piece)))
+                .collect();
+            let first = pieces.first().map(|&piece| self.read(spec, index, piece));
+            let others = (others.into_iter()).map(|other| {
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            first.into_iter().chain(others).collect()
+        });
         if let [first, .., last] = pieces.as_slice() {
             let so_far = digest_so_far(spec, &outcomes[0]);
             let digest = so_far.and_then(|so_far| digest_rest(spec, so_far, first.end, last.end));

@@ -23,7 +23,7 @@ use crate::read::export::{
 use crate::read::rows::RowReader;
 
 /// Files smaller than this are read whole: cutting them saves less than it costs.
-pub const PIECE_MIN_BYTES: u64 = 16 << 20;
+pub const PIECE_MIN_BYTES: u64 = 4 << 20;
 
 /// How far past an even cut to look for a line break before giving the cut up.
 const LOOK_FOR_LINE_BREAK: u64 = 1 << 20;

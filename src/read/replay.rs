@@ -72,7 +72,7 @@ impl<'a> Replayer<'a> {
         }
     }
 
-    /// Reads `spec`, which is to be export `index`, now (on this thread), exactly as
+    /// Reads `spec`, which is to be export `index`, now (from this thread), exactly as
     /// `finish` would read it.
     pub fn read_now(&self, index: usize, spec: &ExportSpec) {
         let outcomes = self.reader.read_export(&self.plan, spec, index);

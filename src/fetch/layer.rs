@@ -133,8 +133,9 @@ fn stage(
         .map_err(|e| failed(e.into_error()))?
         .finish();
     let runs = rows.len() as u64;
-    // A large layer's cells take a while to free: not on the way to its table.
-    std::thread::spawn(move || drop(rows));
+    // A large layer's cells take a while to free: not on the way to its table (freed here
+    // after all if no thread can be had).
+    let _ = std::thread::Builder::new().spawn(move || drop(rows));
     Ok((file, runs, crate::model::table::hex(&sha256)))
 }
 

@@ -125,8 +125,8 @@ impl PieceReader<'_> {
     }
 
     /// Reads export `index` now, exactly as `read_all` would: its pieces side by side (the
-    /// first on this thread), then its digest's rest. A fetch's last layer is read so, while
-    /// nothing else is left to do.
+    /// first on this thread), then its digest's rest. A fetch's layers are read so as they
+    /// come: once the last has come, nothing else is left for the other cores to do.
     pub fn read_export(
         &self,
         plan: &ReadPlan,

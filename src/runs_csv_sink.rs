@@ -15,7 +15,7 @@ use crate::model::record::{RecordSink, RunRef};
 use crate::model::table::hex;
 use crate::read::runs_sink::{RunsPart, RunsSink, RunsWhole};
 use crate::store::cache::runs_csv_name;
-use crate::store::digest::DigestWriter;
+use crate::store::digest_aside::DigestAsideWriter;
 use crate::store::spill_sort::{self, SpillWriter};
 use crate::store::staging::Staging;
 
@@ -52,7 +52,7 @@ impl RunsSink for RunsCsvSink<'_> {
 
     fn whole(&self) -> anyhow::Result<Box<dyn RunsWhole>> {
         let (file, writer, path) = self.temp_file()?;
-        let header = RunsCsv::new(DigestWriter::new(writer))?.reporting_as(path.clone());
+        let header = RunsCsv::new(DigestAsideWriter::new(writer))?.reporting_as(path.clone());
         let out = header.finish()?;
         Ok(Box::new(Whole {
             file,
@@ -95,7 +95,7 @@ impl RunsPart for Part {
 /// The header, then every part's rows merged in run order.
 struct Whole {
     file: NamedTempFile,
-    out: DigestWriter<File>,
+    out: DigestAsideWriter<File>,
     /// The artifact's path, named in write errors.
     path: PathBuf,
     parts: Vec<NamedTempFile>,

@@ -17,7 +17,7 @@ use super::paging::watermark;
 use crate::config::export_spec::ExportSpec;
 use crate::read::cells::{whole, Whole};
 use crate::store::cache::{self, StagedLayer};
-use crate::store::digest::DigestWriter;
+use crate::store::digest_aside::DigestAsideWriter;
 
 /// A layer's runs as cache rows, with what the cache manifest records of them.
 pub(super) struct LayerRuns {
@@ -119,7 +119,7 @@ fn stage(
         csv::ErrorKind::Io(e) => failed(e),
         other => anyhow::anyhow!("{}: cannot write the cache: {other:?}", file.path().display()),
     };
-    let digested = DigestWriter::new(file.reopen().map_err(failed)?);
+    let digested = DigestAsideWriter::new(file.reopen().map_err(failed)?);
     let mut writer = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(BufWriter::with_capacity(1 << 16, digested));

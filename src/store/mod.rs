@@ -6,6 +6,7 @@ pub mod cache;
 pub mod changes;
 pub mod check;
 pub mod digest;
+pub mod digest_aside;
 pub mod fs;
 pub mod lock;
 pub mod manifest;

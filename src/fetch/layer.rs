@@ -133,10 +133,14 @@ fn stage(
         .map_err(|e| failed(e.into_error()))?
         .finish();
     let runs = rows.len() as u64;
-    // A large layer's cells take a while to free: not on the way to its table (freed here
-    // after all if no thread can be had).
-    let _ = std::thread::Builder::new().spawn(move || drop(rows));
+    free_aside(rows);
     Ok((file, runs, crate::model::table::hex(&sha256)))
+}
+
+/// Frees `value` on a thread of its own (here if no thread can be had): a large layer's
+/// cells and ids take a while to free, and are not to be freed on the way to its table.
+fn free_aside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
 }
 
 /// The layer's runs: with `--incremental` and a cache to start from, what changed merged
@@ -165,6 +169,7 @@ async fn full(ctx: &FetchContext<'_>, layer: i64, filters: &str) -> anyhow::Resu
     let started = Instant::now();
     let fetched = fetch_runs(ctx, layer, filters).await?;
     let mut rows = fetched.rows;
+    free_aside(fetched.ids);
     if !server_filters_on(&ctx.job.columns.layer) {
         rows.retain(|row| in_layer(&row[LAYER], layer));
     }

@@ -103,6 +103,7 @@ fn row_len(input: &[u8], at: usize) -> Option<usize> {
 
 /// Bit i of each mask is set when byte `at + i` is a quote, a comma, a CR or LF, or a byte
 /// past 0x7f.
+#[derive(Default)]
 struct Masks {
     quotes: u64,
     commas: u64,
@@ -134,12 +135,7 @@ fn masks(input: &[u8], at: usize) -> Masks {
 }
 
 fn masks_bytes(block: &[u8]) -> Masks {
-    let mut masks = Masks {
-        quotes: 0,
-        commas: 0,
-        breaks: 0,
-        high: 0,
-    };
+    let mut masks = Masks::default();
     for (i, &byte) in block.iter().enumerate() {
         let bit = 1u64 << i;
         match byte {
@@ -159,12 +155,7 @@ fn masks_sse2(block: &[u8]) -> Masks {
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
     assert_eq!(block.len(), 64);
-    let mut masks = Masks {
-        quotes: 0,
-        commas: 0,
-        breaks: 0,
-        high: 0,
-    };
+    let mut masks = Masks::default();
     for (i, chunk) in block.chunks_exact(16).enumerate() {
         // SAFETY: SSE2 is part of every x86-64 CPU, and the unaligned load reads exactly
         // the 16 bytes of `chunk`.
@@ -198,12 +189,7 @@ fn masks_avx2(block: &[u8]) -> Masks {
         _mm256_set1_epi8,
     };
     assert_eq!(block.len(), 64);
-    let mut masks = Masks {
-        quotes: 0,
-        commas: 0,
-        breaks: 0,
-        high: 0,
-    };
+    let mut masks = Masks::default();
     for (i, half) in block.chunks_exact(32).enumerate() {
         // SAFETY: the unaligned load reads exactly the 32 bytes of `half`.
         let bytes = unsafe { _mm256_loadu_si256(half.as_ptr().cast::<__m256i>()) };

@@ -12,7 +12,7 @@ use super::cached_layer::{cached_entry, cached_rows};
 use super::context::{FetchContext, Fetched};
 use super::listing::ListedRun;
 use super::watermark;
-use crate::fetch::graphql::columns::{CacheLayout, ID, STATE};
+use crate::fetch::graphql::columns::{ID, STATE};
 use crate::fetch::graphql::timestamps;
 
 /// One layer as the cache has it.
@@ -94,8 +94,8 @@ impl PreviousLayer {
         plan
     }
 
-    /// The cached rows `plan` reuses, plus everything fetched, in the cache's order;
-    /// returns the rows and how many came from the cache.
+    /// The cached rows `plan` reuses, plus everything fetched (staging puts them in the
+    /// cache's order); returns the rows and how many came from the cache.
     pub fn merge(self, plan: Plan, fetched: Fetched) -> (Vec<Vec<String>>, u64) {
         let mut rows = fetched.rows;
         let mut reused = 0;
@@ -105,7 +105,6 @@ impl PreviousLayer {
                 reused += 1;
             }
         }
-        rows.sort_by(|a, b| CacheLayout::canonical_key(a).cmp(&CacheLayout::canonical_key(b)));
         (rows, reused)
     }
 }
@@ -113,6 +112,7 @@ impl PreviousLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fetch::graphql::columns::CacheLayout;
 
     fn row(id: &str, state: &str, created: &str) -> Vec<String> {
         [id, id, state, created].map(String::from).to_vec()
@@ -206,8 +206,11 @@ mod tests {
             newest_update: None,
         };
         let (rows, reused) = previous.merge(plan, fetched);
+        let ordered: Vec<_> = (CacheLayout::canonical_order(&rows).into_iter())
+            .map(|at| rows[at].clone())
+            .collect();
         assert_eq!(
-            rows,
+            ordered,
             [
                 row("c", "finished", "2025-03-27T09:00:00"),
                 row("a", "finished", "2025-03-27T10:00:00"),
